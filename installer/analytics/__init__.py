@@ -1,0 +1,1 @@
+"""Analytics over installer events: store, sources, metrics, dashboards, reports, alerts."""

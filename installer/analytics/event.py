@@ -1,0 +1,158 @@
+"""Normalising a tracking hit into an event, shared by collector, import and pull.
+
+SPEC section 6, "Event store and sources" and "Definitions".
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from installer.runner.outcome import ERROR_CATEGORY_NAMES
+
+# Cache busters are not part of an event's identity (SPEC 6): the same hit twice is one event.
+CACHE_BUSTERS = frozenset({"r", "rand"})
+
+# Default custom-dimension slots (SPEC 4); configurable by whoever sends or pulls.
+DEFAULT_DIMENSIONS: Mapping[str, int] = {
+    "os": 1,
+    "arch": 2,
+    "sha": 3,
+    "duration": 4,
+    "error": 5,
+    "run": 6,
+}
+
+MAX_FIELD_LENGTH = 500
+MAX_UNIX_SECONDS = (
+    32503680000  # year 3000  # longer values are rejected, not truncated: they are not our events
+)
+_CDT_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$")
+
+
+class InvalidHit(ValueError):
+    """A hit that cannot be an installer event; the message says why, for a 4xx or a log."""
+
+
+@dataclass(frozen=True)
+class Event:
+    ident: bytes  # 16-byte digest of the hit's parameters without cache busters
+    ts: int  # UTC unix seconds
+    category: str
+    action: str
+    name: str  # raw e_n
+    component: str  # e_n without one trailing known error-category suffix
+    value: float | None  # e_v
+    success: bool  # value > 0 and no error suffix
+    os: str | None
+    arch: str | None
+    sha: str | None
+    duration: float | None
+    error: str | None  # dimension 5, or the suffix
+    run: str | None  # dimension 6
+
+
+def split_component(name: str) -> tuple[str, str | None]:
+    """`homebrew_install_network_error` -> (`homebrew_install`, `network_error`)."""
+    for category in ERROR_CATEGORY_NAMES:
+        suffix = "_" + category
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], category
+    return name, None
+
+
+def parse_cdt(text: str) -> int:
+    """`cdt` as unix seconds (optionally fractional) or `YYYY-MM-DD hh:mm:ss` in UTC."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        match = _CDT_DATETIME.match(value)
+        if not match:
+            raise InvalidHit(
+                f"cdt {text[:40]!r} is neither unix seconds nor 'YYYY-MM-DD hh:mm:ss'"
+            ) from None
+        parts = tuple(int(g) for g in match.groups())
+        month, day, hh, mm, ss = parts[1:]
+        if not (1 <= month <= 12 and 1 <= day <= 31 and hh < 24 and mm < 60 and ss < 60):
+            raise InvalidHit(f"cdt {text!r} is not a valid date and time") from None
+        return calendar.timegm((*parts, 0, 0, 0))
+    if not math.isfinite(seconds) or not 0 <= seconds < MAX_UNIX_SECONDS:
+        raise InvalidHit(f"cdt {text[:40]!r} is out of range")
+    return int(seconds)
+
+
+def hit_identity(params: Mapping[str, str]) -> bytes:
+    canonical = "&".join(f"{k}={params[k]}" for k in sorted(params) if k not in CACHE_BUSTERS)
+    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _optional(params: Mapping[str, str], key: str) -> str | None:
+    value = params.get(key)
+    return value if value else None
+
+
+def _float_or_none(text: str | None, what: str) -> float | None:
+    if text is None or text == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidHit(f"{what} {text[:40]!r} is not a number") from None
+    if not math.isfinite(number):
+        raise InvalidHit(f"{what} {text[:40]!r} is not a finite number")
+    return number
+
+
+def normalise_hit(
+    params: Mapping[str, str],
+    *,
+    received_at: int | None,
+    dimensions: Mapping[str, int] = DEFAULT_DIMENSIONS,
+) -> Event:
+    """One tracking hit (its query parameters) -> one `Event`, or `InvalidHit`.
+
+    `received_at` is the collector's receipt time, used when the hit has no `cdt`;
+    importers pass `None`, and a hit without `cdt` is then invalid (SPEC 6).
+    """
+    for key, value in params.items():
+        if len(value) > MAX_FIELD_LENGTH:
+            raise InvalidHit(f"parameter {key[:40]!r} is longer than {MAX_FIELD_LENGTH} characters")
+    category, action, name = params.get("e_c"), params.get("e_a"), params.get("e_n")
+    missing = [k for k, v in (("e_c", category), ("e_a", action), ("e_n", name)) if not v]
+    if missing:
+        raise InvalidHit(f"not an installer event: missing {', '.join(missing)}")
+    assert category and action and name  # narrowed above
+    cdt = params.get("cdt")
+    if cdt:
+        ts = parse_cdt(cdt)
+    elif received_at is not None:
+        ts = received_at
+    else:
+        raise InvalidHit("no cdt: an imported hit must carry its time")
+
+    def dim(field_name: str) -> str | None:
+        return _optional(params, f"dimension{dimensions[field_name]}")
+
+    event_value = _float_or_none(params.get("e_v"), "e_v")
+    component, suffix = split_component(name)
+    return Event(
+        ident=hit_identity(params),
+        ts=ts,
+        category=category,
+        action=action,
+        name=name,
+        component=component,
+        value=event_value,
+        success=event_value is not None and event_value > 0 and suffix is None,
+        os=dim("os"),
+        arch=dim("arch"),
+        sha=dim("sha"),
+        duration=_float_or_none(dim("duration"), f"dimension{dimensions['duration']}"),
+        error=dim("error") or suffix,
+        run=dim("run"),
+    )

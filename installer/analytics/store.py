@@ -1,0 +1,160 @@
+"""The event store: one SQLite file (WAL), schema versioned with migrations.
+
+Location: `--db PATH`, else `$DTU_INSTALL_DB`, else `<data dir>/events.sqlite3`.
+Writes are idempotent: an event whose identity is already stored is not added again.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from installer import paths
+from installer.analytics.event import Event
+from installer.errors import UsageError
+
+# Each migration moves the schema from version i to i + 1 (`PRAGMA user_version`).
+# Append new ones; never edit a released one.
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE events (
+        id        INTEGER PRIMARY KEY,
+        ident     BLOB    NOT NULL UNIQUE,
+        ts        INTEGER NOT NULL,
+        category  TEXT    NOT NULL,
+        action    TEXT    NOT NULL,
+        name      TEXT    NOT NULL,
+        component TEXT    NOT NULL,
+        value     REAL,
+        success   INTEGER NOT NULL,
+        os        TEXT,
+        arch      TEXT,
+        sha       TEXT,
+        duration  REAL,
+        error     TEXT,
+        run       TEXT
+    );
+    CREATE INDEX events_ts ON events (ts);
+    CREATE INDEX events_category_ts ON events (category, ts);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+_INSERT = (
+    "INSERT OR IGNORE INTO events (ident, ts, category, action, name, component, value, "
+    "success, os, arch, sha, duration, error, run) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def default_db_path() -> Path:
+    override = os.environ.get("DTU_INSTALL_DB")
+    return Path(override) if override else paths.data_dir() / "events.sqlite3"
+
+
+def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
+    return Path(db) if db else default_db_path()
+
+
+def _row(event: Event) -> tuple[object, ...]:
+    return (
+        event.ident,
+        event.ts,
+        event.category,
+        event.action,
+        event.name,
+        event.component,
+        event.value,
+        int(event.success),
+        event.os,
+        event.arch,
+        event.sha,
+        event.duration,
+        event.error,
+        event.run,
+    )
+
+
+class EventStore:
+    """A connection to the store. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly and not self.path.exists():
+            raise UsageError(
+                f"no event store at {self.path}: collect, import or pull events first "
+                "(see `dtu-install analytics --help`)"
+            )
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we manage transactions explicitly (BEGIN IMMEDIATE).
+            self.conn = sqlite3.connect(
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode is durable against process crashes (a killed collector);
+            # only an OS crash/power loss can lose the last transactions.
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"{self.path} is not a usable event store: {exc}") from None
+
+    def _migrate(self) -> None:
+        (version,) = self.conn.execute("PRAGMA user_version").fetchone()
+        if version > len(MIGRATIONS):
+            raise UsageError(
+                f"{self.path} was written by a newer dtu-install (schema {version}); upgrade"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._apply(MIGRATIONS[number])
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def _apply(self, script: str) -> None:
+        # executescript would COMMIT our transaction; run the statements one by one instead.
+        for statement in script.split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
+
+    def insert(self, events: Iterable[Event]) -> int:
+        """Store events in one transaction; returns how many were new."""
+        before = self.conn.total_changes
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(_INSERT, (_row(e) for e in events))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return self.conn.total_changes - before
+
+    def count(self) -> int:
+        (n,) = self.conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        return int(n)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,91 @@
+"""Moments and windows, exactly as SPEC section 6 defines them.
+
+All times are UTC unix seconds (int). A window "last N hours at T" is `[T - N h, T)`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from dataclasses import dataclass
+
+from installer.errors import UsageError
+
+HOUR = 3600
+DAY = 86400
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|\+00:00)?$")
+
+
+def parse_moment(text: str, *, option: str = "--at") -> int:
+    """`YYYY-MM-DDTHH:MM:SSZ` (also `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`, unix seconds),
+    always UTC. Raises a `UsageError` that names the option on anything else."""
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    match = _ISO.match(value)
+    if not match:
+        raise UsageError(
+            f"{option}: {text!r} is not a UTC time; use YYYY-MM-DDTHH:MM:SSZ, "
+            "e.g. 2026-11-23T07:00:00Z"
+        )
+    year, month, day, hh, mm, ss = (int(g) if g else 0 for g in match.groups()[:6])
+    try:
+        return (
+            calendar.timegm((year, month, day, hh, mm, ss, 0, 0, 0))
+            if _valid(year, month, day, hh, mm, ss)
+            else _bad(option, text)
+        )
+    except OverflowError:
+        return _bad(option, text)
+
+
+def _valid(year: int, month: int, day: int, hh: int, mm: int, ss: int) -> bool:
+    if not (1 <= month <= 12 and 0 <= hh <= 23 and 0 <= mm <= 59 and 0 <= ss <= 59):
+        return False
+    return 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+def _bad(option: str, text: str) -> int:
+    raise UsageError(f"{option}: {text!r} is not a valid date and time")
+
+
+def format_moment(ts: int | float) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`, the form every JSON output uses."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
+
+
+def now() -> int:
+    return int(time.time())
+
+
+@dataclass(frozen=True)
+class Window:
+    """Half-open `[start, end)` in unix seconds."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def last(cls, at: int, seconds: int) -> Window:
+        return cls(at - seconds, at)
+
+    def __contains__(self, ts: object) -> bool:
+        return isinstance(ts, (int, float)) and self.start <= ts < self.end
+
+
+def rate(successes: int, events: int) -> float | None:
+    """Success rate in percent; `None` ("no data") for an empty window, never 0 or 100."""
+    if events <= 0:
+        return None
+    return successes * 100.0 / events
+
+
+def display_rate(value: float | None) -> str:
+    return "no data" if value is None else f"{value:.2f}%"
+
+
+def round_rate(value: float | None) -> float | None:
+    """Rounding is for display and JSON only; thresholds compare exact rates."""
+    return None if value is None else round(value, 2)

@@ -1,0 +1,1 @@
+"""Facts about the machine the installer runs on."""

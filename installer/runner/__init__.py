@@ -1,0 +1,1 @@
+"""Running recipes: plan execution, step kinds, downloads, retries, outcomes."""
