@@ -82,6 +82,9 @@ class DownloadAction:
     dest: str
     sha256: str | None = None
     sha256_url: str | None = None
+    # When `sha256_url` answers JSON (VS Code's update API returns {"sha256hash": ...}),
+    # the key holding the digest; otherwise the first token of the text is the digest.
+    sha256_json_key: str | None = None
     unverified_reason: str | None = None
     min_size: int | None = None  # a floor for unverified downloads
     mode: int | None = None  # e.g. 0o755 for an installer script
