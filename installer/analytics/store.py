@@ -40,6 +40,38 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX events_category_ts ON events (category, ts);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Alerts and notifications (reports/alerts issue). The (sha, category, ts) index makes a
+    # SHA's first event an index seek (commit_regression), so alert checks read only their
+    # windows, never the whole history. Alert state, the warning digest and the delivery
+    # outbox live next to the events so that a restart neither forgets nor re-sends.
+    """
+    CREATE INDEX events_sha_category_ts ON events (sha, category, ts);
+    CREATE TABLE alert_state (
+        rule        TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        severity    TEXT    NOT NULL,
+        first_at    INTEGER NOT NULL,
+        last_at     INTEGER NOT NULL,
+        notified_at INTEGER,
+        firing      TEXT    NOT NULL,
+        PRIMARY KEY (rule, key)
+    );
+    CREATE TABLE alert_digest (
+        id         INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        item       TEXT    NOT NULL
+    );
+    CREATE TABLE alert_outbox (
+        id              INTEGER PRIMARY KEY,
+        created_at      INTEGER NOT NULL,
+        channel         TEXT    NOT NULL,
+        message         TEXT    NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        sent_at         INTEGER
+    );
+    """,
 )
 
 _INSERT = (
