@@ -1,0 +1,81 @@
+"""Built-in telemetry: one Piwik PRO event per step, never slowing or breaking an install.
+
+The runner calls `open_sink(facts, interactive=..., test_mode=...)` after planning, passes
+the sink every `StepOutcome`, and calls `close()` at the end (also after Ctrl-C). Nothing
+here raises, prints a traceback, or changes the exit code; problems go to the log only.
+See docs/telemetry.md for what is sent and how to opt out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from installer.platform.facts import Facts
+from installer.runner.outcome import OutcomeSink
+from installer.telemetry.config import TelemetryConfig, environment_of, load_config
+from installer.telemetry.consent import Asker, decide
+from installer.telemetry.delivery import Sender, Worker, post_bulk
+from installer.telemetry.hits import new_run_context
+from installer.telemetry.sink import NullSink, TelemetrySink
+from installer.telemetry.spool import Spool
+
+log = logging.getLogger(__name__)
+# Our messages are for the run's log file only: without a handler of its own, Python would
+# print warnings to stderr ("last resort" handler), into the install's output.
+logging.getLogger("installer.telemetry").addHandler(logging.NullHandler())
+
+# Taking the spool at start-up waits at most this long for another run's lock.
+SPOOL_TAKE_TIMEOUT = 0.2
+
+__all__ = ["NullSink", "TelemetrySink", "open_sink"]
+
+
+def open_sink(
+    facts: Facts,
+    *,
+    interactive: bool,
+    test_mode: bool,
+    environ: Mapping[str, str] | None = None,
+    config: TelemetryConfig | None = None,
+    ask: Asker | None = None,
+    data_dir: Path | None = None,
+    send: Sender = post_bulk,
+) -> OutcomeSink:
+    """The sink for this run: a sending one if consent allows, else one that does nothing.
+
+    The keyword arguments after `test_mode` are seams for tests and the benchmark.
+    """
+    try:
+        env = os.environ if environ is None else environ
+        cfg = config or load_config(env)
+        decision = decide(env, cfg, interactive=interactive, ci=facts.ci, ask=ask)
+        log.info("telemetry %s", decision.reason)
+        if not decision.send:
+            return NullSink()
+        from installer import paths
+        from installer.build_info import commit_sha
+
+        environment = environment_of(env, test_mode=test_mode, ci=facts.ci)
+        ctx = new_run_context(facts, cfg, environment, commit_sha())
+        spool = Spool(
+            data_dir or paths.data_dir(),
+            max_bytes=cfg.spool_max_bytes,
+            max_age=cfg.spool_max_age,
+        )
+        worker = Worker(
+            cfg.endpoint, batch=cfg.max_hits_per_request, timeout=cfg.request_timeout, send=send
+        )
+        # Hits an earlier run could not deliver go first; they carry their own cdt.
+        for hit in spool.take(now=time.time(), lock_timeout=SPOOL_TAKE_TIMEOUT).hits:
+            worker.submit(hit)
+        worker.start()
+        return TelemetrySink(ctx, cfg, worker, spool)
+    except KeyboardInterrupt:
+        raise  # Ctrl-C at the consent question: the user wants to stop the install
+    except Exception:
+        log.exception("telemetry disabled for this run")
+        return NullSink()
