@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[analytics,dev,bench]'
+	$(BIN)/python tools/write_commit.py
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -46,6 +47,7 @@ unit: $(STAMP)
 test: $(STAMP) chromium lint actionlint unit
 
 dist: $(STAMP)
+	$(BIN)/python tools/write_commit.py
 	$(BIN)/python tools/build_zipapp.py
 
 bench: $(STAMP)
