@@ -137,3 +137,36 @@ def first_seen(store: EventStore, column: str, scope: Scope = ALL) -> dict[objec
     where, args = scope.where()
     sql = f"SELECT {expr}, MIN(ts) FROM events WHERE 1=1{where} GROUP BY 1"
     return {row[0]: int(row[1]) for row in store.conn.execute(sql, args)}
+
+
+def latest(
+    store: EventStore, window: Window, scope: Scope = ALL, by: Sequence[str] = ("sha",)
+) -> dict[GroupKey, int]:
+    """Latest `ts` per group within the window (e.g. a SHA's last event before a deploy)."""
+    exprs = [GROUPS[name] for name in by]
+    where, args = scope.where()
+    groups = ", ".join(str(i + 1) for i in range(len(exprs)))
+    sql = (
+        f"SELECT {', '.join(exprs)}, MAX(ts) FROM events WHERE ts >= ? AND ts < ?{where} "
+        f"GROUP BY {groups}"
+    )
+    rows = store.conn.execute(sql, [window.start, window.end, *args])
+    return {tuple(row[:-1]): int(row[-1]) for row in rows}
+
+
+def first_seen_of(store: EventStore, sha: str, scope: Scope = ALL) -> int | None:
+    """Earliest `ts` of one SHA over the whole store, as an index seek on (sha, category, ts)
+    per category, so it costs the same with 1 or 10 million events."""
+    if scope.categories is None or scope.arch is not None or scope.os is not None:
+        where, args = scope.where()
+        sql = f"SELECT MIN(ts) FROM events WHERE sha = ?{where}"
+        (value,) = store.conn.execute(sql, [sha, *args]).fetchone()
+        return None if value is None else int(value)
+    found = [
+        store.conn.execute(
+            "SELECT MIN(ts) FROM events WHERE sha = ? AND category = ?", (sha, category)
+        ).fetchone()[0]
+        for category in scope.categories
+    ]
+    present = [int(v) for v in found if v is not None]
+    return min(present) if present else None

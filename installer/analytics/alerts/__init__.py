@@ -1,0 +1,1 @@
+"""Alert rules (SPEC 6, "Alerts"): the rules model, YAML loading, evaluation and backtests."""

@@ -1,0 +1,248 @@
+"""Evaluating the rules at a moment T, exactly as SPEC 6 ("Alerts") states them.
+
+Each rule kind is one function `(store, rule, T, scope) -> [(key, summary, context)]`,
+registered in `EVALUATORS`. Thresholds compare exact rates; rounding is for the context only.
+Every evaluator reads only its windows (plus one index seek per new SHA).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from installer.analytics.alerts import context as ctx
+from installer.analytics.alerts.firing import Firing
+from installer.analytics.alerts.rules import Rule, RuleSet
+from installer.analytics.query import Counts, Scope, counts, first_seen_of, latest, total
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import Window, format_moment, round_rate
+
+Found = tuple[Any, str, dict[str, Any]]  # key, summary, context
+Evaluator = Callable[[EventStore, Rule, int, Scope], list[Found]]
+
+
+def _pct(value: float | None) -> str:
+    return "no data" if value is None else f"{value:.2f}%"
+
+
+def success_rate_low(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    window = Window.last(at, rule.seconds("window"))
+    c = total(store, window, scope)
+    rate = c.success_rate
+    if not (c.events > rule["events_more_than"] and rate is not None):
+        return []
+    if not rate < rule["success_rate_below"]:
+        return []
+    limit = _pct(rule["success_rate_below"])
+    summary = f"success rate {_pct(rate)} over {c.events} events (below {limit})"
+    return [(None, summary, _critical_context(store, window, scope))]
+
+
+def high_failure_volume(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    window = Window.last(at, rule.seconds("window"))
+    c = total(store, window, scope)
+    if not c.failures > rule["failures_more_than"]:
+        return []
+    summary = f"{c.failures} failures (more than {int(rule['failures_more_than'])})"
+    return [(None, summary, _critical_context(store, window, scope))]
+
+
+def _critical_context(store: EventStore, window: Window, scope: Scope) -> dict[str, Any]:
+    return {
+        "window": _window(window),
+        **ctx.before_after(store, window, scope),
+        "top_failing_components": ctx.top_failing_components(store, window, scope),
+        "affected_systems": ctx.affected_systems(store, window, scope),
+        "recent_shas": ctx.recent_shas(store, window, scope),
+    }
+
+
+def new_failure_pattern(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    recent = Window.last(at, rule.seconds("recent"))
+    baseline = Window(at - rule.seconds("baseline_from"), recent.start)
+    now_by = counts(store, recent, scope, by=["component"])
+    before_by = counts(store, baseline, scope, by=["component"])
+    found: list[Found] = []
+    for (component,), now in sorted(now_by.items(), key=lambda kc: str(kc[0][0])):
+        before = before_by.get((component,))
+        if before is None or before.success_rate is None or now.success_rate is None:
+            continue
+        if not (
+            before.events >= rule["baseline_events_at_least"]
+            and before.success_rate > rule["baseline_success_rate_above"]
+            and now.events >= rule["recent_events_at_least"]
+            and now.success_rate < rule["recent_success_rate_below"]
+        ):
+            continue
+        summary = (
+            f"{component}: success rate {_pct(now.success_rate)} in the last "
+            f"{_hours(recent)} h, was {_pct(before.success_rate)} before"
+        )
+        found.append(
+            (
+                component,
+                summary,
+                {
+                    "component": component,
+                    "baseline_window": _window(baseline),
+                    "recent_window": _window(recent),
+                    "before": ctx.numbers(before),
+                    "after": ctx.numbers(now),
+                    "change_pp": round_rate(now.success_rate - before.success_rate),
+                    "affected_systems": ctx.affected_systems(store, recent, scope, str(component)),
+                    "recent_shas": ctx.recent_shas(store, recent, scope),
+                },
+            )
+        )
+    return found
+
+
+def arch_failure_gap(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    window = Window.last(at, rule.seconds("window"))
+    by = counts(store, window, scope, by=["arch"])
+    # Events without an architecture cannot be a key; they do not qualify.
+    qualified = {
+        str(k[0]): c
+        for k, c in by.items()
+        if k[0] is not None and c.events >= rule["events_at_least"]
+    }
+    if len(qualified) < 2:
+        return []
+    rates = {arch: c.failure_rate for arch, c in qualified.items()}
+    # Worse = highest failure rate; ties by name ascending. Best = lowest failure rate.
+    worse = min(rates, key=lambda a: (-(rates[a] or 0.0), a))
+    best = min(rates, key=lambda a: (rates[a] or 0.0, a))
+    gap = (rates[worse] or 0.0) - (rates[best] or 0.0)
+    if not gap > rule["gap_more_than"]:
+        return []
+    summary = (
+        f"{worse} fails {_pct(rates[worse])} vs {best} {_pct(rates[best])} "
+        f"({gap:.2f} pp, more than {rule['gap_more_than']:g} pp)"
+    )
+    return [
+        (
+            worse,
+            summary,
+            {
+                "window": _window(window),
+                "gap_pp": round_rate(gap),
+                "architectures": [
+                    {"arch": a, **ctx.numbers(c), "failure_rate": round_rate(c.failure_rate)}
+                    for a, c in sorted(qualified.items())
+                ],
+                "best": best,
+                "affected_os_versions": sorted(
+                    {str(s["os"]) for s in _arch_systems(store, window, scope, worse)}
+                ),
+                "top_failing_components": ctx.top_failing_components(
+                    store, window, Scope(scope.categories, worse, scope.os)
+                ),
+                "recent_shas": ctx.recent_shas(store, window, scope),
+            },
+        )
+    ]
+
+
+def _arch_systems(
+    store: EventStore, window: Window, scope: Scope, arch: str
+) -> list[dict[str, Any]]:
+    return ctx.affected_systems(store, window, Scope(scope.categories, arch, scope.os), limit=50)
+
+
+def commit_regression(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    new_window = Window.last(at, rule.seconds("new_within"))
+    baseline_len = rule.seconds("baseline")
+    found: list[Found] = []
+    candidates = sorted(str(k[0]) for k in counts(store, new_window, scope, by=["sha"]) if k[0])
+    for sha in candidates:
+        first = first_seen_of(store, sha, scope)
+        if first is None or first not in new_window:
+            continue
+        baseline = Window(first - baseline_len, first)
+        previous = _previous_sha(store, baseline, scope, sha)
+        if previous is None:
+            continue
+        p_sha, p_counts = previous
+        s_counts = counts(store, Window(first, at), scope, by=["sha"]).get((sha,), Counts())
+        if s_counts.events < rule["events_at_least"]:
+            continue
+        if p_counts.events < rule["baseline_events_at_least"]:
+            continue
+        s_rate, p_rate = s_counts.success_rate, p_counts.success_rate
+        if s_rate is None or p_rate is None or not p_rate - s_rate > rule["drop_more_than"]:
+            continue
+        summary = (
+            f"{sha}: success rate {_pct(s_rate)} since {format_moment(first)}, "
+            f"{p_rate - s_rate:.2f} pp below {p_sha} ({_pct(p_rate)})"
+        )
+        found.append(
+            (
+                sha,
+                summary,
+                {
+                    "sha": sha,
+                    "first_seen": format_moment(first),
+                    "previous_sha": p_sha,
+                    "before": {**ctx.numbers(p_counts), "window": _window(baseline)},
+                    "after": {**ctx.numbers(s_counts), "window": _window(Window(first, at))},
+                    "drop_pp": round_rate(p_rate - s_rate),
+                },
+            )
+        )
+    return found
+
+
+def _previous_sha(
+    store: EventStore, baseline: Window, scope: Scope, sha: str
+) -> tuple[str, Counts] | None:
+    """p: the other SHA with most events in [f-7d, f); ties: latest last event, then lowest."""
+    by = counts(store, baseline, scope, by=["sha"])
+    last = latest(store, baseline, scope, by=["sha"])
+    others = [(str(k[0]), c) for k, c in by.items() if k[0] is not None and k[0] != sha]
+    if not others:
+        return None
+    # Lowest SHA on a full tie: sort ascending by name first, then a stable max on the rest.
+    others.sort(key=lambda sc: sc[0])
+    best = others[0]
+    for candidate in others[1:]:
+        if (candidate[1].events, last[(candidate[0],)]) > (best[1].events, last[(best[0],)]):
+            best = candidate
+    return best
+
+
+def _window(window: Window) -> dict[str, str]:
+    return {"from": format_moment(window.start), "to": format_moment(window.end)}
+
+
+def _hours(window: Window) -> str:
+    return f"{(window.end - window.start) / 3600:g}"
+
+
+EVALUATORS: Mapping[str, Evaluator] = {
+    "success_rate_low": success_rate_low,
+    "new_failure_pattern": new_failure_pattern,
+    "high_failure_volume": high_failure_volume,
+    "arch_failure_gap": arch_failure_gap,
+    "commit_regression": commit_regression,
+}
+
+
+def evaluate(store: EventStore, rules: RuleSet, at: int) -> list[Firing]:
+    """Every firing at T, in rule order then key order."""
+    scope = Scope(rules.categories)
+    firings: list[Firing] = []
+    for rule in rules.enabled:
+        for key, summary, context in EVALUATORS[rule.kind](store, rule, at, scope):
+            firings.append(
+                Firing(
+                    at=at,
+                    rule=rule.id,
+                    kind=rule.kind,
+                    key=None if key is None else str(key),
+                    severity=rule.severity,
+                    summary=summary,
+                    runbook=rules.runbook_link(rule),
+                    context=context,
+                )
+            )
+    return firings
