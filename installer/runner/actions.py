@@ -1,0 +1,201 @@
+"""Action executors: one function per action kind, registered in `ACTION_EXECUTORS`.
+
+Each takes the action, its step, the run context and an attempt counter, and either returns
+(done) or raises `StepError` (with the category and whether another attempt may help).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from installer.recipes.model import (
+    CommandAction,
+    DownloadAction,
+    ExtractAction,
+    JsonSettingsAction,
+    PlannedStep,
+    ProfileBlockAction,
+    ShellAction,
+)
+from installer.runner import download, files
+from installer.runner.context import RunContext
+from installer.runner.failure import StepError, category_for_exit, retryable_category
+from installer.runner.outcome import ErrorCategory
+from installer.runner.prefetch import Prefetcher
+from installer.runner.process import run_process
+from installer.runner.retry import Attempted, with_retries
+
+# Archive suffix -> how to unpack it. System tools keep symlinks and permissions intact (an
+# .app bundle is full of both), which Python's zipfile does not.
+ZIP_TOOL: Mapping[str, tuple[str, ...]] = {
+    "darwin": ("ditto", "-x", "-k", "{archive}", "{dest}"),
+}
+ZIP_FALLBACK: tuple[str, ...] = (sys.executable, "-m", "zipfile", "-e", "{archive}", "{dest}")
+TAR_TOOL: tuple[str, ...] = ("tar", "-xf", "{archive}", "-C", "{dest}")
+
+
+def sudo_prefix(step: PlannedStep, ctx: RunContext) -> tuple[list[str], bool]:
+    """(argv prefix, whether the command keeps the terminal).
+
+    Non-interactive runs use `sudo -n`, so a step that needs a password fails at once with
+    "a password is required" (a permission_error) instead of hanging (rustup and Homebrew's
+    install.sh do the same under CI/NONINTERACTIVE)."""
+    if step.sudo is None or ctx.facts.is_root:
+        return [], False
+    if ctx.options.may_prompt:
+        return ["sudo"], True  # sudo prompts on the terminal, so the step keeps it
+    return ["sudo", "-n"], False
+
+
+def _run_argv(
+    argv: Sequence[str],
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+) -> None:
+    prefix, keeps_terminal = sudo_prefix(step, ctx)
+    full = [*prefix, *argv]
+
+    def attempt() -> None:
+        result = run_process(
+            full,
+            log=ctx.log,
+            label=step.name,
+            env=env,
+            cwd=cwd,
+            timeout=step.timeout,
+            own_group=not keeps_terminal,
+            on_line=lambda line: ctx.events.output_line(step, line),
+        )
+        if result.returncode != 0:
+            category = category_for_exit(result.returncode, result.tail)
+            last = result.tail.strip().splitlines()[-1:] or [""]
+            reason = f"{argv[0]} exited with code {result.returncode}"
+            if prefix and category is ErrorCategory.PERMISSION:
+                reason = (
+                    "this step needs administrator rights and no password can be asked "
+                    "for in non-interactive mode; run it in a terminal without --yes"
+                )
+            elif last[0]:
+                reason += f": {last[0][:200]}"
+            raise StepError(category, reason, retryable=retryable_category(category))
+
+    with_retries(step.retries, attempt, _logger(step, ctx), counter)
+
+
+def _logger(step: PlannedStep, ctx: RunContext) -> Callable[[int, StepError, float], None]:
+    def on_retry(attempt: int, err: StepError, delay: float) -> None:
+        ctx.log.write(f"{step.name}: attempt {attempt} failed ({err}); retrying in {delay:.1f} s")
+        ctx.events.notice(f"{step.name}: {err}; trying again in {delay:.0f} s")
+
+    return on_retry
+
+
+def run_command(
+    action: CommandAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    _run_argv(
+        action.argv,
+        step,
+        ctx,
+        counter,
+        env=action.env,
+        cwd=os.path.expanduser(action.cwd) if action.cwd else None,
+    )
+
+
+def run_shell(
+    action: ShellAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    # The recipe asked for a shell explicitly (`shell:`); the script goes as one argument.
+    _run_argv([action.shell, "-c", action.script], step, ctx, counter)
+
+
+def run_download(
+    action: DownloadAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    job = prefetch.claim(step.name) if prefetch is not None else None
+    if job is not None and not job.already_done:
+        counter.attempts = job.counter.attempts
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        download.install(job.result, action)
+        return
+    fetched = download.fetch(action, ctx.net, step.name, step.retries, counter)
+    download.install(fetched, action)
+
+
+def run_extract(
+    action: ExtractAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    archive, dest = os.path.expanduser(action.archive), os.path.expanduser(action.dest)
+    if not os.path.exists(archive):
+        raise StepError(ErrorCategory.MISSING_DEPENDENCY, f"archive {archive} does not exist")
+    try:
+        os.makedirs(dest, exist_ok=True)
+    except OSError as exc:
+        raise StepError(ErrorCategory.PERMISSION, f"cannot create {dest}: {exc.strerror}") from exc
+    template = ZIP_TOOL.get(sys.platform, ZIP_FALLBACK) if archive.endswith(".zip") else TAR_TOOL
+    argv = [part.format(archive=archive, dest=dest) for part in template]
+    _run_argv(argv, step, ctx, counter)
+
+
+def run_profile_block(
+    action: ProfileBlockAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    counter.attempts += 1
+    changed = files.apply_profile_block(action.files, action.marker, action.content)
+    ctx.log.write(
+        f"{step.name}: profile block '{action.marker}' "
+        + (f"written to {', '.join(changed)}" if changed else "already present")
+    )
+
+
+def run_json_settings(
+    action: JsonSettingsAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    counter.attempts += 1
+    changed = files.apply_json_settings(action.path, action.settings)
+    ctx.log.write(f"{step.name}: {action.path} " + ("updated" if changed else "already up to date"))
+
+
+ActionExecutor = Callable[[Any, PlannedStep, RunContext, Attempted, "Prefetcher | None"], None]
+
+ACTION_EXECUTORS: Mapping[type[Any], ActionExecutor] = {
+    CommandAction: run_command,
+    ShellAction: run_shell,
+    DownloadAction: run_download,
+    ExtractAction: run_extract,
+    ProfileBlockAction: run_profile_block,
+    JsonSettingsAction: run_json_settings,
+}

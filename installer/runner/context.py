@@ -1,0 +1,75 @@
+"""What a run needs besides the plan: options from the command line, and the shared state
+the executors use (log, network session, display hooks)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from installer.platform.facts import Facts
+from installer.recipes.model import PlannedStep
+from installer.runner.download import Network
+from installer.runner.runlog import RunLog
+
+DEFAULT_SUPPORT_URL = "https://pythonsupport.dtu.dk/install/"
+PREFETCH_WORKERS = 4  # downloads fetched ahead at once; one per typical profile download
+CHECK_TIMEOUT = 60.0  # seconds a check command may take before it counts as "not done"
+# Environment variables that mean "nobody is there to answer a prompt" (Homebrew's
+# install.sh uses NONINTERACTIVE; CI systems set CI).
+NONINTERACTIVE_VARS = ("NONINTERACTIVE", "CI", "GITHUB_ACTIONS", "GITHUB_CI")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    dry_run: bool = False
+    assume_yes: bool = False  # --yes: never prompt
+    interactive: bool = False  # a person is watching a terminal (live display, prompts)
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    support_url: str = DEFAULT_SUPPORT_URL
+    log_path: Path | None = None  # None: no log file (tests of pure logic)
+    verify: bool | str = True  # TLS verification: True or a CA bundle path
+    connect_timeout: float = 15.0
+    read_timeout: float = 30.0
+    prefetch_workers: int = PREFETCH_WORKERS
+
+    @property
+    def may_prompt(self) -> bool:
+        return self.interactive and not self.assume_yes
+
+
+def env_is_noninteractive(environ: dict[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    if any(env.get(var, "").lower() not in ("", "0", "false") for var in NONINTERACTIVE_VARS):
+        return True
+    return not (sys.stdin.isatty() and sys.stdout.isatty())
+
+
+class RunEvents:
+    """Display hooks; the default does nothing (the rich display overrides them).
+
+    Called from the main thread, except `download_progress`, which prefetch workers call.
+    """
+
+    def step_started(self, step: PlannedStep) -> None:
+        pass
+
+    def output_line(self, step: PlannedStep, line: str) -> None:
+        pass
+
+    def download_progress(self, label: str, done: int, total: int | None) -> None:
+        pass
+
+    def notice(self, message: str) -> None:
+        pass
+
+
+@dataclass
+class RunContext:
+    facts: Facts
+    options: RunOptions
+    log: RunLog
+    net: Network
+    events: RunEvents = field(default_factory=RunEvents)

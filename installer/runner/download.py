@@ -1,0 +1,295 @@
+"""Downloads: HTTPS only, streamed to `<dest>.part` with the sha256 computed on the way,
+resumed with an HTTP Range request after a drop, renamed into place only when the digest
+matches. The destination never holds a partial or unverified file.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from installer.recipes.model import DownloadAction, RetryPolicy
+from installer.runner.failure import (
+    RETRYABLE_HTTP_STATUS,
+    StepError,
+    category_for_http_status,
+    from_os_error,
+)
+from installer.runner.outcome import ErrorCategory
+from installer.runner.retry import Attempted, with_retries
+from installer.runner.runlog import RunLog
+
+CHUNK = 1 << 20  # bytes per read; large enough to keep up with curl, small enough for RSS
+HASH_READ = 8 << 20  # bytes per read when hashing an existing .part before resuming
+MAX_REDIRECTS = 10
+REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
+MAX_CHECKSUM_BODY = 1 << 20  # a checksum file or JSON answer is small; refuse anything bigger
+SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+PART_SUFFIX = ".part"
+
+ProgressFn = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class Network:
+    """What downloads need from the run: one session, TLS settings, timeouts, a cancel flag."""
+
+    log: RunLog
+    verify: bool | str = True  # True, or a CA bundle path (tests use trustme's CA)
+    connect_timeout: float = 15.0
+    read_timeout: float = 30.0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    progress: ProgressFn | None = None
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        # Binaries must arrive byte for byte as published: the sha256 is of these bytes.
+        self.session.headers["Accept-Encoding"] = "identity"
+        self.session.headers["User-Agent"] = "dtu-install"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    part: Path
+    sha256: str
+    size: int
+
+
+def part_path(dest: str) -> Path:
+    return Path(dest + PART_SUFFIX)
+
+
+# ---------------------------------------------------------------- HTTP plumbing
+def _require_https(url: str, what: str) -> None:
+    if urlsplit(url).scheme != "https":
+        raise StepError(ErrorCategory.NETWORK, f"refused {what} {url}: only HTTPS is allowed")
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _request_error(exc: requests.RequestException, url: str) -> StepError:
+    if isinstance(exc, requests.exceptions.SSLError):
+        # A certificate problem does not go away by asking again.
+        return StepError(ErrorCategory.NETWORK, f"secure connection to {url} failed: {exc}")
+    text = str(exc)
+    if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
+        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+    return StepError(
+        ErrorCategory.NETWORK, f"{url}: connection failed ({type(exc).__name__})", True
+    )
+
+
+def _http_error(resp: requests.Response, url: str) -> StepError:
+    status = resp.status_code
+    return StepError(
+        category_for_http_status(status),
+        f"{url}: HTTP {status} {resp.reason or ''}".rstrip(),
+        retryable=status in RETRYABLE_HTTP_STATUS,
+        retry_after=_retry_after(resp),
+    )
+
+
+def https_get(net: Network, url: str, headers: dict[str, str] | None = None) -> requests.Response:
+    """GET following redirects by hand, so a redirect to plain HTTP is refused."""
+    _require_https(url, "URL")
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            resp = net.session.get(
+                url,
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                verify=net.verify,
+                timeout=(net.connect_timeout, net.read_timeout),
+            )
+        except requests.RequestException as exc:
+            raise _request_error(exc, url) from exc
+        if resp.status_code not in REDIRECT_STATUS:
+            return resp
+        target = urljoin(url, resp.headers.get("Location", ""))
+        resp.close()
+        _require_https(target, "redirect to")
+        net.log.write(f"redirect {url} -> {target}")
+        url = target
+    raise StepError(ErrorCategory.NETWORK, f"too many redirects from {url}")
+
+
+# ---------------------------------------------------------------- checksum sources
+def expected_digest(action: DownloadAction, net: Network) -> str | None:
+    """The sha256 to verify against: pinned, or the publisher's (fetched over HTTPS)."""
+    if action.sha256:
+        return action.sha256.lower()
+    if not action.sha256_url:
+        return None
+    resp = https_get(net, action.sha256_url)
+    try:
+        if resp.status_code != 200:
+            raise _http_error(resp, action.sha256_url)
+        body = resp.raw.read(MAX_CHECKSUM_BODY + 1, decode_content=True)
+    except requests.RequestException as exc:
+        raise _request_error(exc, action.sha256_url) from exc
+    finally:
+        resp.close()
+    text = body.decode("utf-8", "replace")
+    digest: object
+    if action.sha256_json_key:
+        try:
+            digest = json.loads(text)[action.sha256_json_key]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StepError(
+                ErrorCategory.CHECKSUM,
+                f"{action.sha256_url} has no '{action.sha256_json_key}' field with a sha256",
+            ) from exc
+    else:
+        digest = text.split()[0] if text.split() else ""
+    if not isinstance(digest, str) or not SHA256_HEX.match(digest):
+        raise StepError(
+            ErrorCategory.CHECKSUM,
+            f"{action.sha256_url} did not give a sha256 ({str(digest)[:40]!r})",
+        )
+    return digest.lower()
+
+
+# ---------------------------------------------------------------- streaming
+def _hash_existing(part: Path, net: Network) -> tuple[hashlib._Hash, int]:
+    hasher = hashlib.sha256()
+    size = 0
+    try:
+        with part.open("rb") as f:
+            while block := f.read(HASH_READ):
+                hasher.update(block)
+                size += len(block)
+    except FileNotFoundError:
+        pass
+    return hasher, size
+
+
+def _content_range_start(value: str) -> int | None:
+    match = re.match(r"bytes (\d+)-\d+/(\d+|\*)", value or "")
+    return int(match.group(1)) if match else None
+
+
+def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
+    """One attempt: continue `<dest>.part` from where it stops, return its digest."""
+    part = part_path(action.dest)
+    try:
+        part.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise from_os_error(exc, f"cannot create {part.parent}") from exc
+    hasher, offset = _hash_existing(part, net)
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    resp = https_get(net, action.url, headers)
+    try:
+        total: int | None = None
+        if offset and resp.status_code == 416:
+            # Nothing left to send: the .part is already complete (its digest decides).
+            net.log.write(f"{label}: {part.name} already complete ({offset} bytes)")
+            return Fetched(part, hasher.hexdigest(), offset)
+        if (
+            resp.status_code == 206
+            and _content_range_start(resp.headers.get("Content-Range", "")) == offset
+        ):
+            net.log.write(f"{label}: resuming at byte {offset}")
+            mode = "ab"
+        elif resp.status_code == 200:
+            if offset:
+                net.log.write(f"{label}: server ignored the range; starting again")
+            hasher, offset, mode = hashlib.sha256(), 0, "wb"
+        else:
+            raise _http_error(resp, action.url)
+        length = resp.headers.get("Content-Length")
+        total = offset + int(length) if length and length.isdigit() else None
+        done = offset
+        try:
+            with part.open(mode) as f:
+                for chunk in resp.iter_content(CHUNK):
+                    if net.cancel.is_set():
+                        raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
+                    f.write(chunk)
+                    hasher.update(chunk)
+                    done += len(chunk)
+                    if net.progress is not None:
+                        net.progress(label, done, total)
+        except OSError as exc:
+            err = from_os_error(exc, f"cannot write {part}")
+            if err.category is ErrorCategory.DISK:
+                part.unlink(
+                    missing_ok=True
+                )  # free the space again; nothing to resume on a full disk
+            raise err from exc
+        if total is not None and done != total:
+            raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
+        return Fetched(part, hasher.hexdigest(), done)
+    except requests.RequestException as exc:
+        raise _request_error(exc, action.url) from exc
+    finally:
+        resp.close()
+
+
+def fetch(
+    action: DownloadAction, net: Network, label: str, policy: RetryPolicy, counter: Attempted
+) -> Fetched:
+    """Fetch and verify into `<dest>.part` (with retries); the destination is untouched."""
+    _require_https(action.url, "URL")
+
+    def on_retry(attempt: int, err: StepError, delay: float) -> None:
+        net.log.write(f"{label}: attempt {attempt} failed ({err}); retrying in {delay:.1f} s")
+
+    expected = with_retries(policy, lambda: expected_digest(action, net), on_retry, Attempted(0))
+    part = part_path(action.dest)
+    resumed = part.exists()
+    got = with_retries(policy, lambda: _fetch_once(action, net, label), on_retry, counter)
+    if expected is not None and got.sha256 != expected and resumed:
+        # The .part came from an earlier run; the file may have changed since. One fresh try.
+        net.log.write(f"{label}: resumed file does not match; downloading it again")
+        part.unlink(missing_ok=True)
+        got = with_retries(policy, lambda: _fetch_once(action, net, label), on_retry, counter)
+    if expected is not None and got.sha256 != expected:
+        part.unlink(missing_ok=True)
+        raise StepError(
+            ErrorCategory.CHECKSUM,
+            f"{action.url}: sha256 {got.sha256[:12]}... does not match the expected "
+            f"{expected[:12]}...; the file was discarded",
+        )
+    if expected is None and action.min_size is not None and got.size < action.min_size:
+        part.unlink(missing_ok=True)
+        raise StepError(
+            ErrorCategory.CHECKSUM,
+            f"{action.url}: only {got.size} bytes, expected at least {action.min_size}",
+        )
+    net.log.write(
+        f"{label}: {got.size} bytes, sha256 {got.sha256}" + ("" if expected else " (unverified)")
+    )
+    return got
+
+
+def install(fetched: Fetched, action: DownloadAction) -> None:
+    """Atomic rename of the verified .part into place."""
+    try:
+        if action.mode is not None:
+            os.chmod(fetched.part, action.mode)
+        os.replace(fetched.part, action.dest)
+    except OSError as exc:
+        raise from_os_error(exc, f"cannot move the download to {action.dest}") from exc

@@ -1,0 +1,125 @@
+"""The one subprocess helper: argv lists (a shell only for `ShellAction`), a timeout, output
+streamed line by line into the run log, and the whole process group stopped on timeout or
+Ctrl-C so no grandchild keeps running (pre-commit has the same single helper)."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from installer.runner.failure import StepError, category_for_os_error
+from installer.runner.outcome import ErrorCategory
+from installer.runner.runlog import RunLog, redact_env
+
+TAIL_LINES = 40  # output kept in memory for the failure message and category patterns
+TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
+READER_JOIN = 2.0  # a daemon started by the command may keep the pipe open; don't wait on it
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    returncode: int
+    tail: str  # the last lines of output (already redacted)
+
+
+def _stop_group(proc: subprocess.Popen[bytes], own_group: bool) -> None:
+    if proc.poll() is not None:
+        return
+    sig_send: Callable[[int], None]
+    if own_group:
+
+        def sig_send(sig: int) -> None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+
+    else:
+        sig_send = proc.send_signal
+    sig_send(signal.SIGTERM)
+    try:
+        proc.wait(TERM_GRACE)
+    except subprocess.TimeoutExpired:
+        sig_send(signal.SIGKILL)
+        proc.wait()
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    log: RunLog,
+    label: str,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float | None = None,
+    own_group: bool = True,
+    on_line: Callable[[str], None] | None = None,
+) -> ProcessResult:
+    """Run `argv` and wait. Raises `StepError` when it cannot start or times out; re-raises
+    `KeyboardInterrupt` after stopping the process group. A non-zero exit is a result, not
+    an exception: the caller decides what it means."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+        log.add_secrets(env)
+        log.write(f"{label}: env {redact_env(env)}")
+    log.write(f"{label}: $ {shlex.join(argv)}" + (f"  (cwd {cwd})" if cwd else ""))
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL if own_group else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=cwd,
+            # Own session: Ctrl-C reaches us, and we stop the whole group deliberately.
+            start_new_session=own_group,
+        )
+    except OSError as exc:
+        category = category_for_os_error(exc)
+        if category is ErrorCategory.MISSING_DEPENDENCY and cwd and not os.path.isdir(cwd):
+            reason = f"working directory {cwd} does not exist"
+        elif category is ErrorCategory.MISSING_DEPENDENCY:
+            reason = f"command not found: {argv[0]}"
+        else:
+            reason = f"cannot run {argv[0]}: {exc.strerror or exc}"
+        log.write(f"{label}: {reason}")
+        raise StepError(category, reason) from exc
+
+    tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            line = log.redact(raw.decode("utf-8", "replace").rstrip("\r\n"))
+            tail.append(line)
+            log.output(label, line)
+            if on_line is not None:
+                on_line(line)
+
+    reader = threading.Thread(target=read, name=f"output-{label}", daemon=True)
+    reader.start()
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc, own_group)
+        reader.join(READER_JOIN)
+        log.write(f"{label}: timed out after {timeout:g} s; process group stopped")
+        raise StepError(
+            ErrorCategory.TIMEOUT, f"{argv[0]} did not finish within {timeout:g} s", retryable=True
+        ) from None
+    except BaseException:  # Ctrl-C (KeyboardInterrupt) or anything else: never leave it running
+        _stop_group(proc, own_group)
+        reader.join(READER_JOIN)
+        log.write(f"{label}: stopped (interrupted)")
+        raise
+    reader.join(READER_JOIN)
+    if proc.stdout is not None:
+        proc.stdout.close()
+    log.write(f"{label}: exit {code}")
+    return ProcessResult(code, "\n".join(tail))
