@@ -30,8 +30,29 @@ logging.getLogger("installer.telemetry").addHandler(logging.NullHandler())
 
 # Taking the spool at start-up waits at most this long for another run's lock.
 SPOOL_TAKE_TIMEOUT = 0.2
+# Telemetry's own log (deliveries, spool drops), beside the run logs; rotated when large.
+LOG_NAME = "telemetry.log"
+LOG_MAX_BYTES = 256 * 1024
 
-__all__ = ["NullSink", "TelemetrySink", "open_sink"]
+
+def _open_log(directory: Path) -> logging.Handler | None:
+    """Send this package's messages to `telemetry.log` in the log dir (never to the screen).
+
+    The sink removes the handler when it closes, so each run writes to its own log dir.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / LOG_NAME
+        if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+            os.replace(path, path.with_name(LOG_NAME + ".1"))
+        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    package = logging.getLogger("installer.telemetry")
+    package.addHandler(handler)
+    package.setLevel(logging.INFO)
+    return handler
 
 
 def open_sink(
@@ -53,12 +74,13 @@ def open_sink(
         env = os.environ if environ is None else environ
         cfg = config or load_config(env)
         decision = decide(env, cfg, interactive=interactive, ci=facts.ci, ask=ask)
-        log.info("telemetry %s", decision.reason)
         if not decision.send:
             return NullSink()
         from installer import paths
         from installer.build_info import commit_sha
 
+        handler = _open_log(paths.log_dir())
+        log.info("telemetry %s; endpoint %s", decision.reason, cfg.endpoint)
         environment = environment_of(env, test_mode=test_mode, ci=facts.ci)
         ctx = new_run_context(facts, cfg, environment, commit_sha())
         spool = Spool(
@@ -73,7 +95,7 @@ def open_sink(
         for hit in spool.take(now=time.time(), lock_timeout=SPOOL_TAKE_TIMEOUT).hits:
             worker.submit(hit)
         worker.start()
-        return TelemetrySink(ctx, cfg, worker, spool)
+        return TelemetrySink(ctx, cfg, worker, spool, log_handler=handler)
     except KeyboardInterrupt:
         raise  # Ctrl-C at the consent question: the user wants to stop the install
     except Exception:

@@ -46,6 +46,7 @@ class TelemetrySink:
         spool: Spool,
         *,
         clock: Callable[[], float] = time.time,
+        log_handler: logging.Handler | None = None,
     ) -> None:
         self.ctx = ctx
         self.config = config
@@ -54,6 +55,7 @@ class TelemetrySink:
         self.clock = clock
         self.hits: list[str] = []  # this run's own hits, in order
         self.closed = False
+        self.log_handler = log_handler
 
     def record(self, outcome: StepOutcome) -> None:
         try:
@@ -96,6 +98,15 @@ class TelemetrySink:
             )
         except Exception:
             log.exception("telemetry: close failed")
+        finally:
+            self._detach_log()
+
+    def _detach_log(self) -> None:
+        if self.log_handler is None:
+            return
+        logging.getLogger("installer.telemetry").removeHandler(self.log_handler)
+        self.log_handler.close()
+        self.log_handler = None
 
     def _note_last_run(self, spooled: set[str]) -> None:
         """This run's hits, for `dtu-install telemetry show` (local file, never sent)."""

@@ -1,0 +1,164 @@
+"""Faults of the network and of the spool never break, slow or change an install.
+
+Each case: the sink's `close()` returns within the flush bound (2 s by default; the bound is a
+documented guarantee, so it is checked here, with a small margin for a loaded test machine),
+nothing is raised or printed, and what was not delivered is in the spool for the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from installer.runner.outcome import ErrorCategory, Status, StepOutcome
+from installer.telemetry import open_sink
+from installer.telemetry.config import DEFAULT_FLUSH_SECONDS
+from installer.telemetry.spool import SPOOL_NAME
+from tests.helpers.hit_recorder import DNS_FAILURE_URL, HitRecorder, refused_url
+from tests.telemetry.conftest import FACTS
+
+MARGIN = 0.75  # seconds of scheduling slack on a busy 2-core CI machine
+OUTCOMES = [
+    StepOutcome("xcode_clt_install", "xcode", Status.SUCCESS, 1.0),
+    StepOutcome("homebrew_install", "homebrew", Status.FAILED, 2.0, category=ErrorCategory.DISK),
+    StepOutcome("miniforge_install", "miniforge", Status.SKIPPED, 0.0),
+]
+
+# mode -> whether the hits stay in the spool for the next run
+SERVER_FAULTS = {
+    "blackhole": True,
+    "slow:5": True,
+    "status:500": True,
+    "status:429": True,
+    "garbage_http": True,
+    "status:400": False,  # rejected for good: resending would never succeed
+}
+
+
+def run_once(capsys: pytest.CaptureFixture[str]) -> float:
+    sink = open_sink(FACTS, interactive=False, test_mode=False)
+    for outcome in OUTCOMES:
+        sink.record(outcome)
+    started = time.monotonic()
+    sink.close()
+    took = time.monotonic() - started
+    out = capsys.readouterr()
+    assert (out.out, out.err) == ("", "")
+    return took
+
+
+def spooled(data_dir: Path) -> list[str]:
+    path = data_dir / SPOOL_NAME
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.mark.parametrize("mode", sorted(SERVER_FAULTS))
+def test_server_faults(
+    telemetry_on: HitRecorder, data_dir: Path, capsys: pytest.CaptureFixture[str], mode: str
+) -> None:
+    telemetry_on.mode = mode
+    took = run_once(capsys)
+    assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
+    assert telemetry_on.request_count() >= 1  # the server did see the attempt
+    assert len(spooled(data_dir)) == (len(OUTCOMES) if SERVER_FAULTS[mode] else 0)
+
+
+def test_garbage_body_with_200_counts_as_delivered(
+    telemetry_on: HitRecorder, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    telemetry_on.mode = "garbage"
+    run_once(capsys)
+    assert len(telemetry_on.hits) == len(OUTCOMES)
+    assert spooled(data_dir) == []
+
+
+@pytest.mark.parametrize("url", [refused_url(), DNS_FAILURE_URL], ids=["refused", "dns"])
+def test_unreachable_endpoints(
+    telemetry_on: HitRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+) -> None:
+    monkeypatch.setenv("DTU_INSTALL_TELEMETRY_URL", url)
+    took = run_once(capsys)
+    assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
+    assert len(spooled(data_dir)) == len(OUTCOMES)
+
+
+def test_spooled_hits_are_delivered_next_run_once_with_their_cdt(
+    telemetry_on: HitRecorder, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    telemetry_on.mode = "status:503"
+    run_once(capsys)
+    first = {h["e_n"]: h for h in telemetry_on.received}
+    assert len(spooled(data_dir)) == 3
+    telemetry_on.mode = "ok"
+    time.sleep(1.1)  # the next run's own hits get a later cdt
+    run_once(capsys)
+    delivered = telemetry_on.wait_for_hits(6)
+    names = [h["e_n"] for h in delivered]
+    assert sorted(names) == sorted(list(first) * 2)
+    old_run = first["xcode_clt_install"]["dimension6"]
+    from_spool = [h for h in delivered if h["dimension6"] == old_run]
+    assert len(from_spool) == 3
+    for hit in from_spool:
+        assert hit == first[hit["e_n"]]  # every parameter, cdt included, as first sent
+    assert spooled(data_dir) == []
+    telemetry_on.hits.clear()
+    run_once(capsys)  # a third run sends only its own three
+    assert len({h["dimension6"] for h in telemetry_on.wait_for_hits(3)}) == 1
+    time.sleep(0.1)
+    assert len(telemetry_on.hits) == 3
+
+
+def test_corrupt_spool(
+    telemetry_on: HitRecorder, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / SPOOL_NAME).write_bytes(b"\x00\xff garbage\n?idsite=1&e_c=x\n" + os.urandom(500))
+    run_once(capsys)
+    assert len(telemetry_on.wait_for_hits(3)) == 3
+    assert spooled(data_dir) == []
+
+
+def test_unreadable_spool(
+    telemetry_on: HitRecorder, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data_dir / SPOOL_NAME).mkdir(parents=True)  # a directory where the file should be
+    telemetry_on.mode = "status:500"
+    took = run_once(capsys)
+    assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
+
+
+def read_only_dir(tmp_path: Path) -> Path:
+    """A directory this process cannot write to, even as root (then /sys, which is not)."""
+    if os.geteuid() != 0:
+        path = tmp_path / "ro"
+        path.mkdir()
+        path.chmod(0o500)
+        return path
+    path = Path("/sys/fs")
+    try:
+        (path / "dtu-install-probe").mkdir()
+    except OSError:
+        return path
+    pytest.skip("no read-only directory available as root here")
+
+
+def test_read_only_data_dir(
+    telemetry_on: HitRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(read_only_dir(tmp_path)))
+    telemetry_on.mode = "blackhole"
+    took = run_once(capsys)
+    assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
+    telemetry_on.mode = "ok"
+    run_once(capsys)  # and with a working server, delivery still works
+    assert len(telemetry_on.wait_for_hits(3)) == 3
