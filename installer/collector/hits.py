@@ -1,0 +1,131 @@
+"""The tracking protocol's wire forms -> hits (parameter mappings), shared with the import.
+
+A hit arrives as a query string (`?idsite=..&e_c=..`, a full tracker URL, or a form body),
+or as one entry of a bulk body `{"requests": [...]}` whose entries are query strings or
+Matomo-style objects (`{"idsite": 1, "e_c": "..."}`). Anything else raises `InvalidHit`
+with a reason a sender can act on; nothing here touches the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote_plus
+
+from installer.analytics.event import MAX_PARAMETERS, InvalidHit
+from installer.collector.limits import MAX_HITS_PER_REQUEST, MAX_QUERY_BYTES
+
+# JSON scalars a Matomo-style object may hold; they become the strings a URL would carry.
+_BOOL_TEXT = {True: "1", False: "0"}
+
+
+def parse_query(text: str) -> dict[str, str]:
+    """`?a=1&b=x+y`, `a=1&b=...` or `https://host/ppms.php?a=1` -> {"a": "1", "b": "x y"}.
+
+    Faster than `urllib.parse.parse_qsl` (most values need no unquoting), stricter about
+    encoding (invalid UTF-8 is an error, not U+FFFD), and the last of repeated keys wins,
+    as in PHP, which Matomo is written in.
+    """
+    if len(text) > MAX_QUERY_BYTES:
+        raise InvalidHit(f"query string longer than {MAX_QUERY_BYTES} bytes")
+    query = text.strip()
+    if "?" in query:
+        query = query.split("?", 1)[1]
+    elif "://" in query or query.startswith("/"):
+        raise InvalidHit("a URL without a query string carries no hit")
+    query = query.split("#", 1)[0]
+    if query.count("&") >= 4 * MAX_PARAMETERS:
+        raise InvalidHit(f"more than {MAX_PARAMETERS} parameters in one hit")
+    params: dict[str, str] = {}
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition("=")
+        try:
+            if "%" in key or "+" in key:
+                key = unquote_plus(key, errors="strict")
+            if "%" in value or "+" in value:
+                value = unquote_plus(value, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidHit(f"parameter {key[:40]!r} is not valid UTF-8") from None
+        if key:
+            params[key] = value
+    if not params:
+        raise InvalidHit("no tracking parameters")
+    return params
+
+
+def params_from_object(entry: Mapping[str, object]) -> dict[str, str]:
+    """A Matomo-style bulk object; numbers and booleans become their URL text."""
+    params: dict[str, str] = {}
+    for key, value in entry.items():
+        if isinstance(value, bool):
+            params[key] = _BOOL_TEXT[value]
+        elif isinstance(value, str):
+            params[key] = value
+        elif isinstance(value, int):
+            params[key] = str(value)
+        elif isinstance(value, float):
+            params[key] = repr(value)
+        elif value is None:
+            continue  # JSON null: the parameter is absent, as a sender writing null means
+        else:
+            raise InvalidHit(f"parameter {key[:40]!r} must be a string or a number")
+    if not params:
+        raise InvalidHit("no tracking parameters")
+    return params
+
+
+def params_from_entry(entry: object) -> dict[str, str]:
+    """One entry of a bulk `requests` list."""
+    if isinstance(entry, str):
+        return parse_query(entry)
+    if isinstance(entry, dict):
+        return params_from_object(entry)
+    raise InvalidHit(f"a bulk entry must be a query string or an object, not {_json_type(entry)}")
+
+
+@dataclass(frozen=True)
+class BulkBody:
+    """The `requests` list of a bulk body, entries not yet parsed (each may be bad alone)."""
+
+    entries: Sequence[object]
+
+
+def parse_bulk(body: str | bytes) -> BulkBody:
+    """A whole bulk body. Raises `InvalidHit` when the body itself is unusable."""
+    try:
+        document = json.loads(body)
+    except UnicodeDecodeError:
+        raise InvalidHit("body is not valid UTF-8") from None
+    except ValueError as exc:  # JSONDecodeError
+        raise InvalidHit(f"body is not valid JSON: {exc}") from None
+    except RecursionError:  # `[[[[...` a few hundred thousand deep
+        raise InvalidHit("body is nested too deeply") from None
+    return bulk_from_document(document, max_hits=MAX_HITS_PER_REQUEST)
+
+
+def bulk_from_document(document: object, *, max_hits: int | None) -> BulkBody:
+    """The `requests` list of a parsed document; `max_hits` None for files (no limit)."""
+    if not isinstance(document, dict):
+        raise InvalidHit(
+            f'a bulk body must be a JSON object {{"requests": [...]}}, not {_json_type(document)}'
+        )
+    entries = document.get("requests")
+    if not isinstance(entries, list):
+        raise InvalidHit('a bulk body needs a "requests" list')
+    if not entries:
+        raise InvalidHit('"requests" is empty')
+    if max_hits is not None and len(entries) > max_hits:
+        raise InvalidHit(f"{len(entries)} hits in one request; at most {max_hits} are accepted")
+    return BulkBody(entries)
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return names.get(type(value), type(value).__name__)

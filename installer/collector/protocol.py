@@ -1,0 +1,121 @@
+"""One tracking request -> one response, independent of the HTTP server that carries it.
+
+Answers as the tracking endpoints do: a single hit gets 202 Accepted (204 No Content when
+the sender asked for no image with `send_image=0`); a bulk request gets Matomo's JSON
+`{"status": "success", "tracked": N, "invalid": M}`. Unlike Matomo, a bulk with invalid
+entries answers 400 and says which and why (`invalid_indices`, `errors`), after storing the
+valid ones: a sender sees its mistake, and no good hit is lost because of a bad neighbour.
+Every answer comes after the hits are committed (the `submit` callable blocks until then).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from installer.analytics.event import Event, InvalidHit, normalise_hit
+from installer.collector.hits import params_from_entry, parse_bulk, parse_query
+from installer.collector.writer import StoreUnavailable
+
+# Tracking endpoints: Piwik PRO's, Matomo's, and Matomo's legacy name.
+ENDPOINTS = frozenset({"/ppms.php", "/matomo.php", "/piwik.php"})
+METHODS = ("GET", "POST")
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+
+Submit = Callable[[Sequence[Event]], int]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str = TEXT
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def text(status: int, message: str, **headers: str) -> Response:
+    return Response(status, (message + "\n").encode("utf-8"), TEXT, headers)
+
+
+def _json(status: int, document: Mapping[str, object]) -> Response:
+    return Response(status, json.dumps(document).encode("utf-8"), JSON)
+
+
+def handle(method: str, target: str, body: bytes, *, received_at: int, submit: Submit) -> Response:
+    """`target` is the request line's path and query (`/ppms.php?e_c=...`)."""
+    path, _, query = target.partition("?")
+    if path == "/" and method == "GET":
+        return text(HTTPStatus.OK, "dtu-install collector: send hits to /ppms.php or /matomo.php")
+    if path not in ENDPOINTS:
+        return text(
+            HTTPStatus.NOT_FOUND, f"unknown endpoint {path[:80]!r}; use /ppms.php or /matomo.php"
+        )
+    if method not in METHODS:
+        return text(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            f"method {method[:20]} is not allowed; use GET or POST",
+            Allow=", ".join(METHODS),
+        )
+    try:
+        if method == "POST" and body.lstrip().startswith(b"{"):
+            return _bulk(body, received_at, submit)
+        return _single(query, body if method == "POST" else b"", received_at, submit)
+    except StoreUnavailable as exc:
+        # Not the sender's fault and not acknowledged: the sender keeps the hits and retries.
+        return text(HTTPStatus.SERVICE_UNAVAILABLE, str(exc), **{"Retry-After": "5"})
+
+
+def _single(query: str, body: bytes, received_at: int, submit: Submit) -> Response:
+    try:
+        params = parse_query(query) if query else {}
+        if body.strip():
+            try:
+                form = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidHit("body is not valid UTF-8") from None
+            params.update(parse_query(form))  # form fields win over the URL's, as in PHP
+        if not params:
+            raise InvalidHit("no tracking parameters in the URL or the body")
+        event = normalise_hit(params, received_at=received_at)
+    except InvalidHit as exc:
+        return text(HTTPStatus.BAD_REQUEST, f"invalid hit: {exc}")
+    submit([event])
+    if params.get("send_image") == "0":
+        return Response(HTTPStatus.NO_CONTENT)
+    return Response(HTTPStatus.ACCEPTED)
+
+
+def _bulk(body: bytes, received_at: int, submit: Submit) -> Response:
+    try:
+        bulk = parse_bulk(body)
+    except InvalidHit as exc:
+        return _json(
+            HTTPStatus.BAD_REQUEST,
+            {"status": "error", "tracked": 0, "invalid": 0, "message": str(exc)},
+        )
+    events: list[Event] = []
+    errors: list[dict[str, object]] = []
+    for index, entry in enumerate(bulk.entries):
+        try:
+            events.append(normalise_hit(params_from_entry(entry), received_at=received_at))
+        except InvalidHit as exc:
+            errors.append({"index": index, "reason": str(exc)})
+    if events:
+        submit(events)
+    document: dict[str, object] = {
+        "status": "error" if errors else "success",
+        "tracked": len(events),
+        "invalid": len(errors),
+    }
+    if not errors:
+        return _json(HTTPStatus.OK, document)
+    document["invalid_indices"] = [error["index"] for error in errors]
+    document["errors"] = errors
+    document["message"] = (
+        f"{len(errors)} of {len(bulk.entries)} hits are invalid and were not stored; "
+        f"the other {len(events)} were stored"
+    )
+    return _json(HTTPStatus.BAD_REQUEST, document)

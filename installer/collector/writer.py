@@ -1,0 +1,92 @@
+"""Group commit: one writer thread turns the hits of many concurrent requests into one
+SQLite transaction, and each request waits for its batch's COMMIT before it answers.
+
+Why: a hit is acknowledged only after it is committed (SPEC 5), and one transaction per
+request would cap the collector at the rate of SQLite commits. While a batch is being
+written, newly arrived requests queue up and go together into the next one, so the number
+of commits per second stays small however many clients send at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from installer.analytics.event import Event
+from installer.analytics.store import EventStore
+
+
+class StoreUnavailable(Exception):
+    """The store could not commit (disk full, I/O error, closing): answer 503, not 2xx."""
+
+
+class _Ticket:
+    """One request's place in a batch: set when its batch has committed (or failed)."""
+
+    __slots__ = ("added", "done", "error", "events")
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.events = events
+        self.done = threading.Event()
+        self.added = 0
+        self.error: str | None = None
+
+
+class GroupCommitWriter:
+    """Owns the store's connection; `submit` may be called from any number of threads."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._pending: list[_Ticket] = []
+        self._wakeup = threading.Condition(threading.Lock())
+        self._closing = False
+        self.batches = 0  # how many transactions were committed (for logs and tests)
+        self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, events: Sequence[Event]) -> int:
+        """Blocks until `events` are committed; returns how many were new.
+
+        Raises `StoreUnavailable` if they were not committed: the caller must not
+        acknowledge them.
+        """
+        ticket = _Ticket(events)
+        with self._wakeup:
+            if self._closing:
+                raise StoreUnavailable("the collector is shutting down")
+            self._pending.append(ticket)
+            self._wakeup.notify()
+        ticket.done.wait()
+        if ticket.error is not None:
+            raise StoreUnavailable(ticket.error)
+        return ticket.added
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the writer thread."""
+        with self._wakeup:
+            self._closing = True
+            self._wakeup.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                while not self._pending and not self._closing:
+                    self._wakeup.wait()
+                batch, self._pending = self._pending, []
+                if not batch and self._closing:
+                    return
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        try:
+            added = self._store.insert_groups([ticket.events for ticket in batch])
+        except Exception as exc:  # any failure must release the waiters, not hang them
+            for ticket in batch:
+                ticket.error = f"the event store could not commit: {exc}"
+                ticket.done.set()
+            return
+        self.batches += 1
+        for ticket, count in zip(batch, added):
+            ticket.added = count
+            ticket.done.set()
