@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from installer.recipes.model import DownloadAction, RetryPolicy
 from installer.runner.failure import (
@@ -101,6 +103,14 @@ def _request_error(exc: requests.RequestException, url: str) -> StepError:
     )
 
 
+def _urllib3_error(exc: urllib3.exceptions.HTTPError, url: str) -> StepError:
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+    return StepError(
+        ErrorCategory.NETWORK, f"{url}: connection dropped ({type(exc).__name__})", True
+    )
+
+
 def _http_error(resp: requests.Response, url: str) -> StepError:
     status = resp.status_code
     return StepError(
@@ -173,7 +183,7 @@ def expected_digest(action: DownloadAction, net: Network) -> str | None:
 
 
 # ---------------------------------------------------------------- streaming
-def _hash_existing(part: Path, net: Network) -> tuple[hashlib._Hash, int]:
+def _hash_existing(part: Path) -> tuple[Any, int]:
     hasher = hashlib.sha256()
     size = 0
     try:
@@ -191,6 +201,42 @@ def _content_range_start(value: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _stream(
+    resp: requests.Response,
+    part: Path,
+    mode: str,
+    hasher: Any,
+    done: int,
+    total: int | None,
+    net: Network,
+    label: str,
+    url: str,
+) -> int:
+    """Append the body to `part`, hashing on the way; returns the bytes now in `part`."""
+    try:
+        with part.open(mode) as f:
+            # read1, not iter_content: on a dropped connection urllib3's read(amt) discards
+            # what it had buffered, and those bytes are exactly what a resume keeps.
+            while chunk := resp.raw.read1(CHUNK):
+                if net.cancel.is_set():
+                    raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
+                f.write(chunk)
+                hasher.update(chunk)
+                done += len(chunk)
+                if net.progress is not None:
+                    net.progress(label, done, total)
+    except requests.RequestException as exc:  # an OSError subclass: catch it first
+        raise _request_error(exc, url) from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise _urllib3_error(exc, url) from exc
+    except OSError as exc:
+        err = from_os_error(exc, f"cannot write {part}")
+        if err.category is ErrorCategory.DISK:
+            part.unlink(missing_ok=True)  # give the space back; a full disk cannot resume
+        raise err from exc
+    return done
+
+
 def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
     """One attempt: continue `<dest>.part` from where it stops, return its digest."""
     part = part_path(action.dest)
@@ -198,19 +244,16 @@ def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
         part.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise from_os_error(exc, f"cannot create {part.parent}") from exc
-    hasher, offset = _hash_existing(part, net)
+    hasher, offset = _hash_existing(part)
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     resp = https_get(net, action.url, headers)
     try:
-        total: int | None = None
+        content_range = _content_range_start(resp.headers.get("Content-Range", ""))
         if offset and resp.status_code == 416:
             # Nothing left to send: the .part is already complete (its digest decides).
             net.log.write(f"{label}: {part.name} already complete ({offset} bytes)")
             return Fetched(part, hasher.hexdigest(), offset)
-        if (
-            resp.status_code == 206
-            and _content_range_start(resp.headers.get("Content-Range", "")) == offset
-        ):
+        if resp.status_code == 206 and content_range == offset:
             net.log.write(f"{label}: resuming at byte {offset}")
             mode = "ab"
         elif resp.status_code == 200:
@@ -221,24 +264,7 @@ def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
             raise _http_error(resp, action.url)
         length = resp.headers.get("Content-Length")
         total = offset + int(length) if length and length.isdigit() else None
-        done = offset
-        try:
-            with part.open(mode) as f:
-                for chunk in resp.iter_content(CHUNK):
-                    if net.cancel.is_set():
-                        raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
-                    f.write(chunk)
-                    hasher.update(chunk)
-                    done += len(chunk)
-                    if net.progress is not None:
-                        net.progress(label, done, total)
-        except OSError as exc:
-            err = from_os_error(exc, f"cannot write {part}")
-            if err.category is ErrorCategory.DISK:
-                part.unlink(
-                    missing_ok=True
-                )  # free the space again; nothing to resume on a full disk
-            raise err from exc
+        done = _stream(resp, part, mode, hasher, offset, total, net, label, action.url)
         if total is not None and done != total:
             raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
         return Fetched(part, hasher.hexdigest(), done)

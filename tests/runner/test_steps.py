@@ -1,0 +1,254 @@
+"""Command, shell and file steps through `run_plan`, with real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from installer.recipes.model import (
+    ACTION_KINDS,
+    CHECK_KINDS,
+    CommandCheck,
+    JsonSettingsAction,
+    PathExistsCheck,
+    ProfileBlockAction,
+    RetryPolicy,
+    ShellAction,
+    VersionCheck,
+)
+from installer.runner.actions import ACTION_EXECUTORS
+from installer.runner.checks import CHECK_EXECUTORS
+from installer.runner.outcome import ErrorCategory, Status
+from tests.runner.conftest import Recorder, cmd, plan, run, step
+
+
+def test_every_kind_has_an_executor():
+    assert set(ACTION_EXECUTORS) == set(ACTION_KINDS.values())
+    assert set(CHECK_EXECUTORS) == set(CHECK_KINDS.values())
+
+
+def test_dangerous_values_reach_the_command_as_one_literal_argument(facts, tmp_path):
+    out = tmp_path / "argv.json"
+    values = ["; rm -rf ~", "$(touch pwned)", "`id`", "a b", "*"]
+    script = "import json,sys; json.dump(sys.argv[1:], open(sys.argv[1], 'w'))"
+    the_plan = plan(cmd("x_args", sys.executable, "-c", script, str(out), *values))
+    result = run(the_plan, facts, tmp_path)
+    assert result.outcomes[0].status is Status.SUCCESS
+    assert json.loads(out.read_text()) == [str(out), *values]
+    assert not (Path.cwd() / "pwned").exists() and not (tmp_path / "pwned").exists()
+
+
+def test_second_run_executes_no_action_and_skips_every_step(facts, tmp_path):
+    ledger = tmp_path / "ledger"
+    marker = tmp_path / "installed"
+    append = f"echo ran >> {ledger}; touch {marker}"
+    steps = (
+        step("a_install", ShellAction(append), checks=(PathExistsCheck(str(marker)),)),
+        step(
+            "b_install",
+            ShellAction(f"echo b >> {ledger}; touch {marker}.b"),
+            checks=(CommandCheck(("test", "-e", f"{marker}.b")),),
+            requires=("a_install",),
+        ),
+        step(
+            "c_configure",
+            ProfileBlockAction((str(tmp_path / ".zprofile"),), "conda", "x=1"),
+            checks=(CommandCheck(("grep", "-q", "x=1", str(tmp_path / ".zprofile"))),),
+        ),
+    )
+    first = run(plan(*steps), facts, tmp_path)
+    assert [o.status for o in first.outcomes] == [Status.SUCCESS] * 3
+    assert ledger.read_text() == "ran\nb\n"
+    sink = Recorder()
+    second = run(plan(*steps), facts, tmp_path, sinks=[sink])
+    assert [o.status for o in second.outcomes] == [Status.SKIPPED] * 3
+    assert ledger.read_text() == "ran\nb\n"  # no action ran
+    assert [o.step for o in sink.outcomes] == ["a_install", "b_install", "c_configure"]
+    assert second.exit_code == 0
+
+
+def test_command_not_found_is_missing_dependency_not_retried(facts, tmp_path, sleeps):
+    out = run(plan(cmd("x_run", "no-such-command-dtu")), facts, tmp_path).outcomes[0]
+    assert (out.status, out.category, out.attempts) == (
+        Status.FAILED,
+        ErrorCategory.MISSING_DEPENDENCY,
+        1,
+    )
+    assert sleeps == []
+
+
+def test_exit_127_from_shell_is_missing_dependency(facts, tmp_path, sleeps):
+    out = run(plan(step("x_run", ShellAction("no-such-command-dtu"))), facts, tmp_path).outcomes[0]
+    assert (out.category, out.attempts) == (ErrorCategory.MISSING_DEPENDENCY, 1)
+
+
+def test_non_zero_exit_is_retried_then_reported_with_last_line(facts, tmp_path, sleeps):
+    counter = tmp_path / "n"
+    script = f"echo tried >> {counter}; echo 'it broke' >&2; exit 3"
+    out = run(plan(step("x_run", ShellAction(script))), facts, tmp_path).outcomes[0]
+    assert (out.status, out.category, out.attempts) == (Status.FAILED, ErrorCategory.UNKNOWN, 3)
+    assert "code 3" in out.reason and "it broke" in out.reason
+    assert counter.read_text().count("tried") == 3
+    log = (tmp_path / "run.log").read_text()
+    assert "it broke" in log and "exit 3" in log
+
+
+def test_output_pattern_is_only_a_fallback(facts, tmp_path, sleeps):
+    script = "echo 'mkdir: Permission denied' >&2; exit 1"
+    out = run(plan(step("x_run", ShellAction(script))), facts, tmp_path).outcomes[0]
+    assert (out.category, out.attempts) == (ErrorCategory.PERMISSION, 1)
+
+
+def test_timeout_kills_the_process_group(facts, tmp_path, sleeps):
+    pidfile = tmp_path / "child.pid"
+    script = f"sleep 30 & echo $! > {pidfile}; wait"
+    the_step = step("x_run", ShellAction(script), timeout=0.5, retries=RetryPolicy(1))
+    out = run(plan(the_step), facts, tmp_path).outcomes[0]
+    assert (out.status, out.category) == (Status.FAILED, ErrorCategory.TIMEOUT)
+    assert out.duration < 5
+    child = int(pidfile.read_text())
+    assert (
+        not Path(f"/proc/{child}").exists()
+        or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    )
+
+
+def test_requires_failed_gives_not_run_and_continue_goes_on(facts, tmp_path, sleeps):
+    steps = (
+        cmd("a_fail", "false", on_failure="continue", retries=RetryPolicy(1)),
+        cmd("b_needs_a", "true", requires=("a_fail",)),
+        cmd("c_free", "true"),
+        cmd("d_fail", "false", retries=RetryPolicy(1)),
+        cmd("e_after_abort", "true"),
+    )
+    sink = Recorder()
+    result = run(plan(*steps), facts, tmp_path, sinks=[sink])
+    assert [o.status for o in result.outcomes] == [
+        Status.FAILED,
+        Status.NOT_RUN,
+        Status.SUCCESS,
+        Status.FAILED,
+        Status.NOT_RUN,
+    ]
+    assert "a_fail" in result.outcomes[1].reason
+    assert len(sink.outcomes) == 5 and result.exit_code == 1
+
+
+def test_dry_run_runs_checks_but_no_action(facts, tmp_path):
+    ledger = tmp_path / "ledger"
+    steps = (
+        step("a_done", ShellAction(f"echo a >> {ledger}"), checks=(CommandCheck(("true",)),)),
+        step("b_todo", ShellAction(f"echo b >> {ledger}")),
+    )
+    result = run(plan(*steps), facts, tmp_path, dry_run=True)
+    assert [o.status for o in result.outcomes] == [Status.SKIPPED, Status.NOT_RUN]
+    assert "dry run" in result.outcomes[1].reason
+    assert not ledger.exists() and result.exit_code == 0
+
+
+def test_only_and_skip(facts, tmp_path):
+    steps = (cmd("a_one", "true"), cmd("b_two", "true"), cmd("c_three", "true"))
+    result = run(plan(*steps), facts, tmp_path, only=("b_two",))
+    assert [o.status for o in result.outcomes] == [Status.NOT_RUN, Status.SUCCESS, Status.NOT_RUN]
+    result = run(plan(*steps), facts, tmp_path, skip=("b_two",))
+    assert [o.status for o in result.outcomes] == [Status.SUCCESS, Status.NOT_RUN, Status.SUCCESS]
+
+
+def test_unknown_step_name_is_usage_error_with_suggestion(facts, tmp_path):
+    from installer.errors import UsageError
+
+    with pytest.raises(UsageError, match="did you mean 'b_two'"):
+        run(plan(cmd("a_one", "true"), cmd("b_two", "true")), facts, tmp_path, skip=("b_tow",))
+
+
+def test_version_check(facts, tmp_path):
+    newer = VersionCheck((sys.executable, "--version"), "3.8")
+    older = VersionCheck((sys.executable, "--version"), "99.0")
+    steps = (
+        step("a_py", ShellAction("true"), checks=(newer,)),
+        step("b_py", ShellAction("true"), checks=(older,)),
+    )
+    result = run(plan(*steps), facts, tmp_path)
+    assert [o.status for o in result.outcomes] == [Status.SKIPPED, Status.SUCCESS]
+
+
+def test_profile_block_idempotent_with_backup(facts, tmp_path):
+    profile = tmp_path / ".zprofile"
+    profile.write_text("export A=1")
+    action = ProfileBlockAction((str(profile), str(tmp_path / ".bash_profile")), "brew", "eval x")
+    run(plan(step("a_block", action)), facts, tmp_path)
+    once = profile.read_text()
+    assert once.count("# >>> dtu-install brew >>>") == 1 and once.startswith("export A=1\n")
+    assert (tmp_path / ".zprofile.dtu-install.bak").read_text() == "export A=1"
+    run(plan(step("a_block", action)), facts, tmp_path)
+    assert profile.read_text() == once
+    changed = ProfileBlockAction((str(profile),), "brew", "eval y")
+    run(plan(step("a_block", changed)), facts, tmp_path)
+    assert profile.read_text().count("dtu-install brew") == 2 and "eval y" in profile.read_text()
+    assert "eval x" not in profile.read_text()
+    assert (tmp_path / ".zprofile.dtu-install.bak").read_text() == "export A=1"
+
+
+def test_json_settings_merge_and_refuse_jsonc(facts, tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text('{"editor.fontSize": 14}')
+    the_step = step(
+        "a_settings", JsonSettingsAction(str(path), {"python.defaultInterpreterPath": "/x"})
+    )
+    assert run(plan(the_step), facts, tmp_path).outcomes[0].status is Status.SUCCESS
+    assert json.loads(path.read_text()) == {
+        "editor.fontSize": 14,
+        "python.defaultInterpreterPath": "/x",
+    }
+    path.write_text('{\n // a comment\n "a": 1}')
+    out = run(plan(the_step), facts, tmp_path).outcomes[0]
+    assert out.status is Status.FAILED and "not plain JSON" in out.reason
+    assert path.read_text() == '{\n // a comment\n "a": 1}'
+
+
+def test_log_never_contains_secrets(facts, tmp_path, monkeypatch):
+    monkeypatch.setenv("PIWIK_CLIENT_SECRET", "s3cr3t-value")
+    from installer.recipes.model import CommandAction
+
+    the_step = step(
+        "a_env",
+        CommandAction(
+            ("sh", "-c", "echo token=$MY_TOKEN $PIWIK_CLIENT_SECRET"), env={"MY_TOKEN": "tok-12345"}
+        ),
+    )
+    run(plan(the_step), facts, tmp_path)
+    log = (tmp_path / "run.log").read_text()
+    assert "token=***" in log and "s3cr3t-value" not in log and "tok-12345" not in log
+
+
+def test_sink_failure_never_breaks_the_run(facts, tmp_path):
+    class Broken:
+        def record(self, outcome):  # type: ignore[no-untyped-def]
+            raise RuntimeError("boom")
+
+        def close(self) -> None:
+            pass
+
+    result = run(plan(cmd("a_one", "true")), facts, tmp_path, sinks=[Broken()])
+    assert result.exit_code == 0
+
+
+def test_root_refused_outside_container(facts, tmp_path, monkeypatch):
+    import dataclasses
+
+    from installer.errors import UsageError
+    from installer.runner import safety
+
+    monkeypatch.setattr(safety, "CONTAINER_MARKERS", ())
+    with pytest.raises(UsageError, match="do not run dtu-install as root"):
+        run(plan(cmd("a_one", "true")), dataclasses.replace(facts, is_root=True), tmp_path)
+    monkeypatch.setenv("CI", "true")
+    assert (
+        run(
+            plan(cmd("a_one", "true")), dataclasses.replace(facts, is_root=True), tmp_path
+        ).exit_code
+        == 0
+    )
