@@ -141,3 +141,14 @@ def format_duration(seconds: int) -> str:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def parse_duration(text: str, *, option: str) -> int:
+    """A duration from the command line (`--every 1h`); a `UsageError` naming the option."""
+    from installer.errors import UsageError
+
+    match = _DURATION.match(text.strip())
+    seconds = float(match.group(1)) * DURATION_UNITS[match.group(2)] if match else 0.0
+    if seconds <= 0 or not seconds.is_integer():
+        raise UsageError(f"{option}: {text!r} is not a duration; use e.g. 15m, 1h or 1d")
+    return int(seconds)

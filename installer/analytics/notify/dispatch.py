@@ -1,0 +1,79 @@
+"""`--send`: from firings (or a report) to delivered messages, through state and outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from installer.analytics.alerts.firing import Firing
+from installer.analytics.alerts.load import AlertsConfig
+from installer.analytics.notify.channels import is_configured
+from installer.analytics.notify.message import Message
+from installer.analytics.notify.outbox import FlushResult, enqueue, flush
+from installer.analytics.notify.settings import ChannelSettings, NotifySettings
+from installer.analytics.notify.state import advance
+from installer.analytics.store import EventStore
+from installer.errors import UsageError
+
+
+@dataclass
+class DispatchOutcome:
+    queued: int = 0
+    skipped_channels: list[str] = field(default_factory=list)
+    flushed: FlushResult = field(default_factory=FlushResult)
+
+    @property
+    def ok(self) -> bool:
+        return self.flushed.ok
+
+    def lines(self) -> list[str]:
+        out = [f"notify: channel {name} skipped (not configured)" for name in self.skipped_channels]
+        out += [f"notify: sent to {s}" for s in self.flushed.sent]
+        out += [f"notify: FAILED {s} (will retry on the next run)" for s in self.flushed.failed]
+        if self.flushed.waiting and not self.flushed.failed:
+            out.append(f"notify: {self.flushed.waiting} message(s) waiting for a later retry")
+        return out
+
+
+def active_channels(settings: NotifySettings) -> tuple[list[ChannelSettings], list[str]]:
+    active = [c for c in settings.channels if is_configured(c)]
+    skipped = [c.name for c in settings.channels if c not in active]
+    if not active:
+        names = ", ".join(
+            f"${v}" for c in settings.channels for k, v in c.options.items() if k.endswith("_env")
+        )
+        raise UsageError(
+            "--send: no notification channel is configured"
+            + (f"; set {names}" if names else "; add channels under `notify:` in the rules file")
+        )
+    return active, skipped
+
+
+def dispatch_alerts(
+    store: EventStore, config: AlertsConfig, firings: list[Firing], at: int
+) -> DispatchOutcome:
+    channels, skipped = active_channels(config.notify)
+    repeat = {rule.id: rule.repeat_interval for rule in config.rules.rules}
+    store.conn.execute("BEGIN IMMEDIATE")
+    try:
+        messages = advance(store, firings, at, repeat, config.notify.digest_hour)
+        for message in messages:
+            enqueue(store, channels, message, at)
+        store.conn.execute("COMMIT")
+    except BaseException:
+        store.conn.execute("ROLLBACK")
+        raise
+    return DispatchOutcome(len(messages), skipped, flush(store, config.notify))
+
+
+def dispatch_message(
+    store: EventStore, settings: NotifySettings, message: Message, at: int
+) -> DispatchOutcome:
+    channels, skipped = active_channels(settings)
+    store.conn.execute("BEGIN IMMEDIATE")
+    try:
+        enqueue(store, channels, message, at)
+        store.conn.execute("COMMIT")
+    except BaseException:
+        store.conn.execute("ROLLBACK")
+        raise
+    return DispatchOutcome(1, skipped, flush(store, settings))

@@ -1,0 +1,142 @@
+"""One message, rendered once for every channel: a subject, plain text, HTML (email),
+Slack blocks with a text fallback, and a JSON body (generic webhook). Stored in the outbox
+as JSON, so a retried delivery sends exactly what was meant the first time."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from installer.analytics.alerts.firing import Firing
+from installer.analytics.timeutil import format_moment
+
+SLACK_TEXT_LIMIT = 2900  # Slack rejects a section text over 3000 characters
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str  # alert | resolved | digest | report
+    subject: str
+    text: str
+    html: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    blocks: Sequence[Mapping[str, Any]] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Message:
+        raw = json.loads(text)
+        return cls(
+            raw["kind"], raw["subject"], raw["text"], raw["html"], raw["data"], raw["blocks"]
+        )
+
+
+def _context_lines(firing: Firing) -> list[str]:
+    lines = []
+    for name, value in firing.context.items():
+        if isinstance(value, list):
+            shown = "; ".join(_short(v) for v in value[:5]) or "none"
+            lines.append(f"{name}: {shown}")
+        else:
+            lines.append(f"{name}: {_short(value)}")
+    return lines
+
+
+def _short(value: object) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _title(firing: Firing, resolved: bool) -> str:
+    key = f" [{firing.key}]" if firing.key is not None else ""
+    state = "RESOLVED" if resolved else firing.severity.upper()
+    return f"[{state}] {firing.rule}{key}"
+
+
+def _slack(title: str, body: str, links: Sequence[str]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": body[:SLACK_TEXT_LIMIT]}},
+    ]
+    if links:
+        text = " · ".join(f"<{link}|runbook>" for link in links)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
+    return blocks
+
+
+def _html(title: str, sections: Sequence[tuple[str, Sequence[str], str]]) -> str:
+    parts = [f"<h2>{html.escape(title)}</h2>"]
+    for heading, lines, link in sections:
+        parts.append(f"<h3>{html.escape(heading)}</h3><ul>")
+        parts.extend(f"<li>{html.escape(line)}</li>" for line in lines)
+        parts.append("</ul>")
+        if link:
+            parts.append(f'<p><a href="{html.escape(link)}">Runbook</a></p>')
+    return "<!doctype html><html><body>" + "".join(parts) + "</body></html>"
+
+
+def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = None) -> Message:
+    title = _title(firing, resolved)
+    if resolved:
+        summary = f"no longer firing at {format_moment(at or firing.at)} (was: {firing.summary})"
+        lines = [summary]
+    else:
+        summary = firing.summary
+        lines = [summary, *_context_lines(firing)]
+    text = "\n".join([title, *lines, f"Runbook: {firing.runbook}"])
+    return Message(
+        kind="resolved" if resolved else "alert",
+        subject=f"{title}: {summary}"[:200],
+        text=text,
+        html=_html(title, [(summary, lines[1:] or lines, firing.runbook)]),
+        data={
+            "type": "resolved" if resolved else "alert",
+            "at": format_moment(at or firing.at),
+            "alerts": [firing.serialize()],
+        },
+        blocks=_slack(title, "\n".join(lines), [firing.runbook]),
+    )
+
+
+def digest_message(items: Sequence[tuple[str, Firing]], at: int) -> Message:
+    """The warnings of the last business day: (state, firing) with state firing|resolved."""
+    title = f"dtu-install: {len(items)} warning(s), digest of {format_moment(at)}"
+    sections = []
+    text_lines = [title]
+    for state, firing in items:
+        head = _title(firing, state == "resolved")
+        detail = [f"at {format_moment(firing.at)}: {firing.summary}"]
+        if state != "resolved":
+            detail += _context_lines(firing)
+        sections.append((head, detail, firing.runbook))
+        text_lines += [head, *(f"  {d}" for d in detail), f"  Runbook: {firing.runbook}"]
+    body = "\n".join(f"*{h}*: {d[0]} (<{link}|runbook>)" for h, d, link in sections)
+    return Message(
+        kind="digest",
+        subject=title,
+        text="\n".join(text_lines),
+        html=_html(title, sections),
+        data={
+            "type": "digest",
+            "at": format_moment(at),
+            "alerts": [{**f.serialize(), "state": state} for state, f in items],
+        },
+        blocks=_slack(title, body, []),
+    )
+
+
+def report_message(name: str, title: str, text: str, page: str, data: Mapping[str, Any]) -> Message:
+    return Message(
+        kind="report",
+        subject=title,
+        text=text,
+        html=page,
+        data={"type": "report", "report": name, **data},
+        blocks=_slack(title, f"```{text}```", []),
+    )

@@ -1,0 +1,132 @@
+"""Each channel against a real local server: SMTP with STARTTLS and AUTH (aiosmtpd),
+Slack and a JSON webhook over HTTP including 429 and 500 answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from installer.analytics.alerts.firing import Firing
+from installer.analytics.alerts.load import load_config
+from installer.analytics.notify.dispatch import dispatch_message
+from installer.analytics.notify.message import alert_message
+from installer.analytics.store import EventStore
+from tests.analytics.notify_setup import SLACK_ENV, WEBHOOK_ENV, rules_file
+from tests.helpers.alert_events import T
+from tests.helpers.smtp_server import smtp_server
+from tests.helpers.webhook_server import webhook_server
+
+FIRING = Firing(
+    at=T,
+    rule="success_rate_low",
+    kind="success_rate_low",
+    key=None,
+    severity="critical",
+    summary="success rate 50.00% over 12 events (below 75.00%)",
+    runbook="https://example.org/docs/runbook.md#success_rate_low",
+    context={"top_failing_components": [{"component": "vscode_install", "failures": 6}]},
+)
+
+
+def outbox(store: EventStore) -> list[tuple[int, str | None, int | None]]:
+    return store.conn.execute(
+        "SELECT attempts, last_error, sent_at FROM alert_outbox ORDER BY id"
+    ).fetchall()
+
+
+def test_email_is_delivered_with_starttls_auth_text_and_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with smtp_server(tmp_path) as box, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv("TEST_SMTP_USER", box.user)
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", box.password)
+        config = load_config(rules_file(tmp_path, email=(box.host, box.port, box.ca_file)))
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert outcome.ok, outcome.lines()
+        (mail,) = box.messages
+        assert box.envelopes == [("alerts@example.org", ["oncall@example.org", "team@example.org"])]
+        assert mail["Subject"].startswith("[CRITICAL] success_rate_low")
+        text = mail.get_body(preferencelist=("plain",))
+        html = mail.get_body(preferencelist=("html",))
+        assert text is not None and html is not None
+        assert "Runbook: https://example.org/docs/runbook.md#success_rate_low" in text.get_content()
+        assert 'href="https://example.org/docs/runbook.md#success_rate_low"' in html.get_content()
+        assert "vscode_install" in html.get_content()
+        assert box.password not in " ".join(outcome.lines()) + capsys.readouterr().err
+
+
+def test_email_with_a_wrong_password_stays_in_the_outbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server(tmp_path) as box, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv("TEST_SMTP_USER", box.user)
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong-password")
+        config = load_config(rules_file(tmp_path, email=(box.host, box.port, box.ca_file)))
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert not outcome.ok and box.messages == []
+        assert outbox(store) == [(1, "the SMTP server refused the credentials", None)]
+        assert "wrong-password" not in " ".join(outcome.lines())
+
+
+def test_slack_blocks_and_text_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with webhook_server() as slack, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv(SLACK_ENV, slack.url)
+        config = load_config(rules_file(tmp_path, slack=True))
+        assert dispatch_message(store, config.notify, alert_message(FIRING), T).ok
+        (body,) = slack.received
+        assert body["text"].startswith("[CRITICAL] success_rate_low")
+        types = [b["type"] for b in body["blocks"]]
+        assert types == ["header", "section", "context"]
+        assert "runbook.md#success_rate_low|runbook" in body["blocks"][2]["elements"][0]["text"]
+
+
+def test_slack_429_waits_for_retry_after_then_sends_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from installer.analytics.notify.outbox import flush
+
+    with webhook_server() as slack, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv(SLACK_ENV, slack.url)
+        slack.answer(429, retry_after="30")
+        config = load_config(rules_file(tmp_path, slack=True))
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert not outcome.ok and slack.received == []
+        assert "HTTP 429" in outcome.flushed.failed[0]
+        assert slack.url not in " ".join(outcome.lines())  # the URL is a secret
+        (row,) = store.conn.execute("SELECT next_attempt_at FROM alert_outbox").fetchall()
+        assert flush(store, config.notify, now=row[0] - 1).sent == []  # too early: not tried
+        assert slack.attempts == 1
+        assert flush(store, config.notify, now=row[0]).sent != []
+        assert flush(store, config.notify, now=row[0] + 60).sent == []  # never twice
+        assert len(slack.received) == 1
+
+
+def test_webhook_500_is_retried_on_the_next_run_and_sent_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from installer.analytics.notify.outbox import flush
+
+    with webhook_server("/alerts") as hook:
+        monkeypatch.setenv(WEBHOOK_ENV, hook.url)
+        hook.answer(500)
+        config = load_config(rules_file(tmp_path, webhook=True))
+        with EventStore(tmp_path / "e.db") as store:
+            assert not dispatch_message(store, config.notify, alert_message(FIRING), T).ok
+        with EventStore(tmp_path / "e.db") as store:  # a new process, a new connection
+            assert flush(store, config.notify).ok
+            assert flush(store, config.notify).sent == []
+            assert [a for a, _, _ in outbox(store)] == [2]
+        (body,) = hook.received
+        assert body["type"] == "alert" and body["alerts"][0]["rule"] == "success_rate_low"
+        assert body["alerts"][0]["runbook"].endswith("#success_rate_low")
+
+
+def test_unreachable_webhook_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WEBHOOK_ENV, "http://127.0.0.1:9/secret-path")  # discard port: refused
+    config = load_config(rules_file(tmp_path, webhook=True))
+    with EventStore(tmp_path / "e.db") as store:
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert not outcome.ok
+        assert "secret-path" not in " ".join(outcome.lines())
+        assert outbox(store)[0][2] is None
