@@ -6,9 +6,11 @@ Writes are idempotent: an event whose identity is already stored is not added ag
 
 from __future__ import annotations
 
+import contextlib
+import operator
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from installer import paths
@@ -108,23 +110,33 @@ def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
     return Path(db) if db else default_db_path()
 
 
-def _row(event: Event) -> tuple[object, ...]:
-    return (
-        event.ident,
-        event.ts,
-        event.category,
-        event.action,
-        event.name,
-        event.component,
-        event.value,
-        int(event.success),
-        event.os,
-        event.arch,
-        event.sha,
-        event.duration,
-        event.error,
-        event.run,
-    )
+# One C-level call per event (a bool is stored as the integer 0 or 1): the import of a
+# million events spends noticeable time building rows.
+_row: Callable[[Event], tuple[object, ...]] = operator.attrgetter(
+    "ident",
+    "ts",
+    "category",
+    "action",
+    "name",
+    "component",
+    "value",
+    "success",
+    "os",
+    "arch",
+    "sha",
+    "duration",
+    "error",
+    "run",
+)
+
+# While a file is imported: more page cache, and no fsync per transaction. A crash of the
+# machine mid-import can lose the last transactions but not corrupt the database (WAL), and
+# importing again is idempotent, so nothing is lost for good.
+_BULK_PRAGMAS: Sequence[tuple[str, str]] = (
+    ("synchronous", "OFF"),
+    ("cache_size", "-131072"),  # KiB: 128 MiB, the unique index on `ident` stays in memory
+    ("temp_store", "MEMORY"),
+)
 
 
 class EventStore:
@@ -138,7 +150,10 @@ class EventStore:
                 "(see `dtu-install analytics --help`)"
             )
         if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"cannot create {self.path.parent}: {exc.strerror}") from None
         try:
             # isolation_level=None: we manage transactions explicitly (BEGIN IMMEDIATE).
             self.conn = sqlite3.connect(
@@ -179,12 +194,42 @@ class EventStore:
         before = self.conn.total_changes
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.conn.executemany(_INSERT, (_row(e) for e in events))
+            self.conn.executemany(_INSERT, map(_row, events))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         return self.conn.total_changes - before
+
+    def insert_groups(self, groups: Sequence[Sequence[Event]]) -> list[int]:
+        """Several requests' events in ONE transaction (the collector's group commit);
+        returns how many of each group were new."""
+        added: list[int] = []
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for events in groups:
+                before = self.conn.total_changes
+                self.conn.executemany(_INSERT, map(_row, events))
+                added.append(self.conn.total_changes - before)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return added
+
+    @contextlib.contextmanager
+    def bulk_loading(self) -> Iterator[None]:
+        """Tune the connection for a large import; restores the normal settings after."""
+        saved = [
+            (name, self.conn.execute(f"PRAGMA {name}").fetchone()[0]) for name, _ in _BULK_PRAGMAS
+        ]
+        for name, value in _BULK_PRAGMAS:
+            self.conn.execute(f"PRAGMA {name}={value}")
+        try:
+            yield
+        finally:
+            for name, value in saved:
+                self.conn.execute(f"PRAGMA {name}={value}")
 
     def count(self) -> int:
         (n,) = self.conn.execute("SELECT COUNT(*) FROM events").fetchone()
