@@ -9,6 +9,7 @@ import pytest
 
 from installer import paths
 from installer.platform.facts import Facts
+from tests.helpers.collector import collector  # noqa: F401 - the real collector, a fixture
 from tests.helpers.hit_recorder import HitRecorder
 
 FACTS = Facts(
