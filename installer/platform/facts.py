@@ -1,12 +1,22 @@
 """Platform facts: the one seam through which the program learns about the machine.
 
-Tests and `plan --arch/--os-version` build a `Facts` directly (or override fields with
-`dataclasses.replace`); only `detect_facts()` looks at the real machine.
+Tests and `plan --arch/--os-version` build a `Facts` directly (or use `override_facts`);
+only `detect_facts()` looks at the real machine, and it asks through one command-runner
+callable (the seam tests replace to simulate a Mac, e.g. one under Rosetta 2).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from installer.errors import UsageError
 
 ARCHITECTURES: tuple[str, ...] = ("arm64", "x86_64")
 
@@ -33,3 +43,140 @@ class Facts:
     def os_label(self) -> str:
         """`dimension1` of the telemetry event: `uname -s` + product version, "Darwin14.5"."""
         return f"{self.os_name}{self.os_version}"
+
+
+# ---------------------------------------------------------------- detection
+# Runs a command and returns its stdout, or None when it is missing or fails. The one seam
+# through which detection asks the machine; tests pass a fake to simulate a Mac (Rosetta).
+CommandRunner = Callable[[Sequence[str]], Optional[str]]
+
+# `uname -m` / platform.machine() spellings of the two architectures we support.
+ARCH_ALIASES: Mapping[str, str] = {
+    "arm64": "arm64",
+    "aarch64": "arm64",
+    "x86_64": "x86_64",
+    "amd64": "x86_64",
+    "AMD64": "x86_64",
+}
+CI_VARIABLES: tuple[str, ...] = ("CI", "GITHUB_ACTIONS", "GITHUB_CI")
+TRUE_VALUES: tuple[str, ...] = ("true", "1")
+ADMIN_GROUPS: Mapping[str, tuple[str, ...]] = {
+    "Darwin": ("admin",),
+    "Linux": ("sudo", "wheel", "admin"),
+}
+COMMAND_TIMEOUT = 5.0  # seconds; detection must never hang the installer
+# Planning for a Mac from another OS with only `--arch` given: a current macOS release.
+DEFAULT_PLANNING_MACOS = "15.0"
+
+
+def run_command(argv: Sequence[str]) -> str | None:
+    try:
+        done = subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def is_ci(env: Mapping[str, str]) -> bool:
+    """CI=true, GITHUB_ACTIONS=true or GITHUB_CI=true (SPEC section 4)."""
+    return any(env.get(var, "").strip().lower() in TRUE_VALUES for var in CI_VARIABLES)
+
+
+def native_arch(system: str, machine: str, run: CommandRunner) -> str:
+    """The machine's own architecture, not the process's.
+
+    A Python running under Rosetta 2 reports x86_64 on an Apple-silicon Mac; the original
+    scripts trusted `uname -m` and so gave those Macs Intel builds (SPEC section 3). Like
+    rustup-init.sh and Homebrew's install.sh we ask sysctl: `sysctl.proc_translated` is 1
+    for a translated process, `hw.optional.arm64` is 1 on Apple silicon.
+    """
+    arch = ARCH_ALIASES.get(machine, machine)
+    if system == "Darwin" and arch == "x86_64":
+        translated = run(["sysctl", "-n", "sysctl.proc_translated"])
+        has_arm64 = run(["sysctl", "-n", "hw.optional.arm64"])
+        if translated == "1" or has_arm64 == "1":
+            return "arm64"
+    return arch
+
+
+def detect_facts(
+    *,
+    run: CommandRunner = run_command,
+    env: Mapping[str, str] | None = None,
+    system: str | None = None,
+    machine: str | None = None,
+    tty: bool | None = None,
+) -> Facts:
+    """Facts about the real machine; every argument is a seam for tests."""
+    environ = os.environ if env is None else env
+    system = system or platform.system()
+    machine = machine or platform.machine()
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if system == "Darwin":
+        version = run(["sw_vers", "-productVersion"]) or platform.mac_ver()[0] or "0"
+        translated = run(["sysctl", "-n", "sysctl.proc_translated"]) == "1"
+    else:
+        version = platform.release()
+        translated = False
+    groups = (run(["id", "-Gn"]) or "").split()
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    ci = is_ci(environ)
+    if tty is None:
+        tty = sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        free = shutil.disk_usage(home).free
+    except OSError:
+        free = 0
+    return Facts(
+        os_name=system,
+        os_version=version,
+        arch=native_arch(system, machine, run),
+        translated=translated,
+        shell=os.path.basename(environ.get("SHELL", "")),
+        home=home,
+        free_disk_bytes=free,
+        is_admin=is_root or any(g in ADMIN_GROUPS.get(system, ()) for g in groups),
+        is_root=is_root,
+        ci=ci,
+        interactive=tty and not ci and not environ.get("NONINTERACTIVE"),
+    )
+
+
+def override_facts(
+    facts: Facts, *, arch: str | None = None, os_version: str | None = None
+) -> Facts:
+    """Facts for planning another Mac (`plan --arch/--os-version`).
+
+    On a machine that is not a Mac, any override plans for macOS (Darwin), so maintainers
+    can see what an arm64 or Intel Mac would do from Linux.
+    """
+    if arch is None and os_version is None:
+        return facts
+    if arch is not None and arch not in ARCHITECTURES:
+        raise UsageError(f"--arch must be one of {', '.join(ARCHITECTURES)}, not {arch!r}")
+    if os_version is not None:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(os_version)
+        except InvalidVersion:
+            raise UsageError(
+                f"--os-version must be a macOS version such as 14.5, not {os_version!r}"
+            ) from None
+    if facts.is_macos:
+        version = os_version or facts.os_version
+    else:
+        version = os_version or DEFAULT_PLANNING_MACOS
+    return replace(
+        facts,
+        os_name="Darwin",
+        os_version=version,
+        arch=arch or facts.arch,
+        translated=False,
+    )

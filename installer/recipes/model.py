@@ -182,3 +182,5 @@ class Plan:
     excluded: tuple[ExcludedStep, ...] = ()
     verify: tuple[VerifyCheck, ...] = ()
     variables: Mapping[str, str] = field(default_factory=dict)  # rendered maintainer vars
+    # The Mac planned for: os_name, os_version, arch (what `plan` and the golden files show).
+    platform: Mapping[str, str] = field(default_factory=dict)

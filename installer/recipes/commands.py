@@ -1,0 +1,117 @@
+"""The foundation commands as plain functions: typed values in, exit code out.
+
+`installer/cli/recipes_cmds.py` only parses options and calls these.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from installer.errors import ExitCode, InputFileError
+from installer.platform.facts import Facts, detect_facts, override_facts
+from installer.recipes.loader import load_recipe_set
+from installer.recipes.recipe_set import RecipeSet
+
+
+def _load(paths: Sequence[Path]) -> RecipeSet:
+    return load_recipe_set(list(paths) or None)
+
+
+def report_problems(error: InputFileError) -> int:
+    """Every problem on its own `FILE:LINE:COL: key.path: message` line, on stderr."""
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    files = len({p.file for p in error.problems})
+    count = len(error.problems)
+    print(f"{count} problem(s) in {files} file(s)", file=sys.stderr)
+    return ExitCode.USAGE
+
+
+def validate(paths: Sequence[Path]) -> int:
+    try:
+        recipe_set = _load(paths)
+    except InputFileError as exc:
+        return report_problems(exc)
+    steps = sum(len(r.steps) for r in recipe_set.recipes.values())
+    print(
+        f"OK: {len(recipe_set.recipes)} recipe(s), {len(recipe_set.profiles)} profile(s), "
+        f"{steps} step(s) in {len(recipe_set.files)} file(s)"
+    )
+    return ExitCode.OK
+
+
+def schema(kind: str) -> int:
+    from installer.recipes.schema import json_schema
+
+    print(json.dumps(json_schema(kind), indent=2))
+    return ExitCode.OK
+
+
+def list_recipes(paths: Sequence[Path], as_json: bool) -> int:
+    try:
+        recipe_set = _load(paths)
+    except InputFileError as exc:
+        return report_problems(exc)
+    if as_json:
+        data = {
+            "profiles": [
+                {"name": p.name, "description": p.description, "recipes": list(p.recipes)}
+                for p in recipe_set.profiles.values()
+            ],
+            "recipes": [
+                {
+                    "name": r.name,
+                    "description": r.description,
+                    "steps": [s.name for s in r.steps],
+                }
+                for r in recipe_set.recipes.values()
+            ],
+        }
+        print(json.dumps(data, indent=2))
+        return ExitCode.OK
+    names = [*recipe_set.profiles, *recipe_set.recipes]
+    width = max((len(n) for n in names), default=0)
+    print("Profiles:")
+    for p in recipe_set.profiles.values():
+        print(f"  {p.name:<{width}}  {p.description}  ({', '.join(p.recipes)})")
+    if not recipe_set.profiles:
+        print("  (none)")
+    print("Recipes:")
+    for r in recipe_set.recipes.values():
+        print(f"  {r.name:<{width}}  {r.description}  ({len(r.steps)} step(s))")
+    if not recipe_set.recipes:
+        print("  (none)")
+    return ExitCode.OK
+
+
+def planning_facts(arch: str | None, os_version: str | None) -> Facts:
+    return override_facts(detect_facts(), arch=arch, os_version=os_version)
+
+
+def plan(
+    targets: Sequence[str],
+    *,
+    arch: str | None,
+    os_version: str | None,
+    as_json: bool,
+    paths: Sequence[Path] = (),
+) -> int:
+    from installer.recipes.display import plan_lines
+    from installer.recipes.plan import build_plan
+    from installer.recipes.serialize import serialize_plan
+
+    facts = planning_facts(arch, os_version)  # bad --arch is a usage error before loading
+    try:
+        recipe_set = _load(paths)
+    except InputFileError as exc:
+        return report_problems(exc)
+    result = build_plan(recipe_set, targets, facts)
+    if as_json:
+        print(json.dumps(serialize_plan(result), indent=2))
+    else:
+        for line in plan_lines(result):
+            print(line)
+    return ExitCode.OK

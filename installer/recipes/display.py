@@ -1,0 +1,78 @@
+"""Plain-text descriptions of plans, actions and checks (for `plan`, and `run --dry-run`)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+
+from installer.recipes import model
+
+
+def describe_check(check: model.Check) -> str:
+    if isinstance(check, model.CommandCheck):
+        return f"{shlex.join(check.argv)} exits 0"
+    if isinstance(check, model.PathExistsCheck):
+        return f"{check.path} exists"
+    return f"{shlex.join(check.argv)} reports version >= {check.minimum}"
+
+
+def describe_action(action: model.Action) -> str:
+    if isinstance(action, model.CommandAction):
+        text = shlex.join(action.argv)
+        if action.cwd:
+            text += f"  (in {action.cwd})"
+        return text
+    if isinstance(action, model.ShellAction):
+        first = action.script.strip().splitlines()[0] if action.script.strip() else ""
+        more = " ..." if len(action.script.strip().splitlines()) > 1 else ""
+        return f"{action.shell} -c {shlex.quote(first + more)}"
+    if isinstance(action, model.DownloadAction):
+        if action.sha256:
+            verified = f"sha256 {action.sha256[:12]}..."
+        elif action.sha256_url:
+            key = f" [{action.sha256_json_key}]" if action.sha256_json_key else ""
+            verified = f"sha256 from {action.sha256_url}{key}"
+        else:
+            verified = f"unverified: {action.unverified_reason}"
+        return f"download {action.url} -> {action.dest} ({verified})"
+    if isinstance(action, model.ExtractAction):
+        return f"extract {action.archive} into {action.dest}"
+    if isinstance(action, model.ProfileBlockAction):
+        return f"add block {action.marker!r} to {', '.join(action.files)}"
+    return f"merge {len(action.settings)} setting(s) into {action.path}"
+
+
+def plan_lines(plan: model.Plan) -> Iterator[str]:
+    where = " ".join(plan.platform.get(k, "?") for k in ("os_name", "os_version", "arch"))
+    yield f"Plan for {', '.join(plan.targets)} on {where}: {len(plan.steps)} step(s)"
+    width = max((len(s.name) for s in plan.steps), default=0)
+    for number, step in enumerate(plan.steps, 1):
+        yield ""
+        title = f"{number:>3}. {step.name:<{width}}  [{step.recipe}]"
+        yield f"{title}  {step.description}".rstrip()
+        for check in step.checks:
+            yield f"       skip if: {describe_check(check)}"
+        yield f"       do:      {describe_action(step.action)}"
+        extras = []
+        if step.requires:
+            extras.append(f"after {', '.join(step.requires)}")
+        if step.retries.attempts > 1:
+            extras.append(f"{step.retries.attempts} attempts")
+        if step.timeout is not None:
+            extras.append(f"timeout {step.timeout:g}s")
+        if step.on_failure == "continue":
+            extras.append("continues on failure")
+        if extras:
+            yield f"       ({'; '.join(extras)})"
+        if step.sudo:
+            yield f"       needs admin rights: {step.sudo}"
+    if plan.excluded:
+        yield ""
+        yield "Left out on this Mac:"
+        for excluded in plan.excluded:
+            yield f"  - {excluded.name} [{excluded.recipe}]: {excluded.reason}"
+    if plan.verify:
+        yield ""
+        yield "Checked by `dtu-install doctor`:"
+        for verify in plan.verify:
+            yield f"  - {verify.name}: {describe_check(verify.check)}"

@@ -1,0 +1,152 @@
+"""Find, parse and validate recipe files into a `RecipeSet`, reporting every problem at once.
+
+Layout (docs/recipes.md): `recipes/*.yaml` are recipes, `recipes/profiles/*.yaml` profiles,
+`recipes/settings.yaml` the maintainer variables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from installer import paths
+from installer.errors import InputFileError, Problem
+from installer.recipes.recipe_set import ProfileDef, RecipeDef, RecipeSet, StepDef, VerifyDef
+from installer.recipes.schema import SCHEMAS
+from installer.yaml_source import Checked, YNode, check_document, read_yaml_file
+
+SETTINGS_FILE = "settings.yaml"
+PROFILES_DIR = "profiles"
+SUFFIX = ".yaml"
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when under it (clickable in editors and terminals)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob(f"*{SUFFIX}"))
+            files += sorted((path / PROFILES_DIR).glob(f"*{SUFFIX}"))
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem(display_path(path), 1, 1, "", "no such file or directory"))
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return unique, problems
+
+
+def file_kind(path: Path, root: YNode) -> str:
+    if path.name == SETTINGS_FILE:
+        return "settings"
+    if path.parent.name == PROFILES_DIR:
+        return "profile"
+    keys = {k.value for k, _ in root.value} if root.kind == "map" else set()
+    return "profile" if "profile" in keys and "recipe" not in keys else "recipe"
+
+
+class _Collector:
+    """Builds the definitions from checked documents, leniently: a file with problems still
+    registers what is valid in it, so one mistake does not cascade into many."""
+
+    def __init__(self) -> None:
+        self.recipes: dict[str, RecipeDef] = {}
+        self.profiles: dict[str, ProfileDef] = {}
+        self.variables: dict[str, Any] = {}
+        self.docs: dict[str, tuple[str, Checked]] = {}  # display path -> (kind, checked)
+        self.problems: list[Problem] = []
+
+    def add(self, kind: str, path: Path, doc: Checked) -> None:
+        self.docs[doc.file] = (kind, doc)
+        value = doc.value
+        if not isinstance(value, dict):
+            return
+        if kind == "settings":
+            for name, var in value.get("variables", {}).items():
+                if name in self.variables:
+                    doc.report(("variables", name), f"variable {name!r} is set twice")
+                self.variables[name] = var
+        elif kind == "profile" and "profile" in value:
+            self._add_profile(path, doc, value)
+        elif kind == "recipe" and "recipe" in value:
+            self._add_recipe(path, doc, value)
+
+    def _name_matches_file(self, path: Path, doc: Checked, key: str, name: str) -> None:
+        if name != path.stem:
+            doc.report((key,), f"{key} {name!r} must be named like its file ({path.stem!r})")
+
+    def _add_profile(self, path: Path, doc: Checked, value: dict[str, Any]) -> None:
+        name = value["profile"]
+        self._name_matches_file(path, doc, "profile", name)
+        if name in self.profiles:
+            doc.report(("profile",), f"profile {name!r} also in {self.profiles[name].file}")
+        self.profiles[name] = ProfileDef(
+            name, value.get("description", ""), doc.file, tuple(value.get("recipes", ()))
+        )
+
+    def _add_recipe(self, path: Path, doc: Checked, value: dict[str, Any]) -> None:
+        name = value["recipe"]
+        self._name_matches_file(path, doc, "recipe", name)
+        if name in self.recipes:
+            doc.report(("recipe",), f"recipe {name!r} also in {self.recipes[name].file}")
+        steps = tuple(
+            StepDef(s["name"], name, s, doc.file, doc.mark(("steps", i))[0], i)
+            for i, s in enumerate(value.get("steps", ()))
+            if isinstance(s, dict) and "name" in s
+        )
+        verify = tuple(
+            VerifyDef(
+                v["name"], name, v["description"], v["check"], doc.file, doc.mark(("verify", i))[0]
+            )
+            for i, v in enumerate(value.get("verify", ()))
+            if isinstance(v, dict) and "name" in v and "check" in v
+        )
+        self.recipes[name] = RecipeDef(
+            name=name,
+            description=value.get("description", ""),
+            file=doc.file,
+            requires=tuple(value.get("requires", ())),
+            when=value.get("when"),
+            steps=steps,
+            verify=verify,
+        )
+
+
+def load_recipe_set(paths_: Sequence[Path] | None = None) -> RecipeSet:
+    """Load recipes, profiles and settings; InputFileError with every problem found."""
+    from installer.recipes.validate import validate_recipe_set
+
+    roots = list(paths_) if paths_ else [paths.project_recipes_dir()]
+    files, problems = find_files(roots)
+    collector = _Collector()
+    for path in files:
+        display = display_path(path)
+        root, read_problems = read_yaml_file(path, display)
+        problems += read_problems
+        if root is None:
+            continue
+        kind = file_kind(path, root)
+        doc = check_document(root, SCHEMAS[kind], display)
+        collector.add(kind, path, doc)
+    recipe_set = RecipeSet(
+        recipes=dict(sorted(collector.recipes.items())),
+        profiles=dict(sorted(collector.profiles.items())),
+        variables=collector.variables,
+        files=tuple(collector.docs),
+    )
+    validate_recipe_set(recipe_set, collector.docs)
+    for _, doc in collector.docs.values():
+        problems += doc.problems
+    if problems:
+        raise InputFileError(problems)
+    return recipe_set

@@ -1,0 +1,71 @@
+"""The validated recipe files, before they are rendered for one Mac.
+
+`load_recipe_set` produces a `RecipeSet`; `build_plan` renders it for some `Facts`. Values
+here are the schema-checked YAML (defaults filled in), with the file and line they came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from installer.recipes.model import ACTION_KINDS
+
+
+@dataclass(frozen=True)
+class StepDef:
+    name: str
+    recipe: str
+    data: Mapping[str, Any]  # the checked step mapping (defaults filled in)
+    file: str
+    line: int
+    index: int  # position in its recipe's `steps`
+
+    @property
+    def action_kind(self) -> str:
+        return next(kind for kind in ACTION_KINDS if kind in self.data)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class VerifyDef:
+    name: str
+    recipe: str
+    description: str
+    check: Mapping[str, Any]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RecipeDef:
+    name: str
+    description: str
+    file: str
+    requires: tuple[str, ...] = ()
+    when: Mapping[str, Any] | None = None
+    steps: tuple[StepDef, ...] = ()
+    verify: tuple[VerifyDef, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProfileDef:
+    name: str
+    description: str
+    file: str
+    recipes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecipeSet:
+    recipes: Mapping[str, RecipeDef] = field(default_factory=dict)
+    profiles: Mapping[str, ProfileDef] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)  # str | list | {arch: str}
+    files: tuple[str, ...] = ()
+
+    def steps(self) -> dict[str, StepDef]:
+        return {s.name: s for r in self.recipes.values() for s in r.steps}

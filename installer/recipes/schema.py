@@ -1,0 +1,380 @@
+"""The recipe, profile and settings formats, declared once as data.
+
+These schema objects drive validation (with defaults), `dtu-install schema` (JSON Schema for
+editors) and the key tables of docs/recipes.md (`doc_tables()`, checked by a test). The
+lists of action and check kinds come from `ACTION_KINDS` / `CHECK_KINDS` in model.py.
+Rules that span several values (placeholders, names across files, cycles, URLs) live in
+`validate.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from installer.platform.facts import ARCHITECTURES
+from installer.recipes.model import ACTION_KINDS, CHECK_KINDS
+from installer.yaml_source import (
+    AnyValue,
+    DictOf,
+    Either,
+    Field,
+    Int,
+    Map,
+    Number,
+    Schema,
+    Seq,
+    Str,
+)
+
+STEP_NAME = r"[a-z][a-z0-9]*(_[a-z0-9.]+)+"
+STEP_NAME_HELP = "a step name: <component>_<action>[_<detail>], lower case (e.g. homebrew_install)"
+RECIPE_NAME = r"[a-z][a-z0-9-]*"
+RECIPE_NAME_HELP = "a name: lower case letters, digits and '-' (e.g. xcode-clt)"
+VARIABLE_NAME = r"[a-z][a-z0-9_]*"
+SHA256 = r"[0-9a-f]{64}"
+OS_NAMES: tuple[str, ...] = ("Darwin", "Linux")
+ON_FAILURE: tuple[str, ...] = ("abort", "continue")
+MAX_ATTEMPTS = 10  # more than this hides a broken step behind minutes of retrying
+DEFAULT_SHELL = "/bin/bash"
+TIMEOUT_UNITS: Mapping[str, float] = {"s": 1.0, "m": 60.0, "h": 3600.0}
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+# ---------------------------------------------------------------- value validators
+def _specifier_problem(value: str) -> str | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier:
+        return f"{value!r} is not a version range such as '>=13' or '>=12,<15'"
+    return None
+
+
+def _version_problem(value: str) -> str | None:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(value)
+    except InvalidVersion:
+        return f"{value!r} is not a version such as '3.12'"
+    return None
+
+
+def _regex_problem(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return None
+
+
+def parse_timeout(value: float | str) -> float:
+    """`90`, `"90s"`, `"10m"`, `"1h"` -> seconds (the value is already validated)."""
+    if isinstance(value, str):
+        return float(value[:-1]) * TIMEOUT_UNITS[value[-1]]
+    return float(value)
+
+
+def _timeout_problem(value: str) -> str | None:
+    units = "".join(TIMEOUT_UNITS)
+    match = re.fullmatch(rf"(\d+(?:\.\d+)?)[{units}]", value)
+    if not match or float(match.group(1)) <= 0:
+        return f"{value!r} is not a duration such as 90, '90s', '10m' or '1h'"
+    return None
+
+
+# ---------------------------------------------------------------- building blocks
+def per_arch(inner: Schema) -> Either:
+    """A value, or a mapping with one value per architecture."""
+    by_arch = Map(
+        {arch: Field(inner, required=True) for arch in ARCHITECTURES},
+        name="a mapping by arch (" + ", ".join(ARCHITECTURES) + ")",
+    )
+    return Either([inner, by_arch])
+
+
+def text(doc: str = "") -> Either:
+    return per_arch(Str(doc=doc))
+
+
+ARGV = Seq(text(), min_items=1, doc="a program and its arguments; no shell")
+NAME_LIST_STEP = Seq(
+    Str(pattern=rf"{STEP_NAME}|{RECIPE_NAME}", pattern_help="a step or recipe name")
+)
+
+
+def one_or_list(item: Schema) -> Either:
+    return Either([item, Seq(item, min_items=1)])
+
+
+WHEN = Map(
+    {
+        "arch": Field(
+            one_or_list(Str(enum=ARCHITECTURES)),
+            doc="the native architecture is one of these",
+        ),
+        "os": Field(one_or_list(Str(enum=OS_NAMES)), doc="the OS (`uname -s`) is one of these"),
+        "os_version": Field(
+            Str(validator=_specifier_problem, name="a version range"),
+            doc="the macOS product version matches this range (e.g. `>=13`); false elsewhere",
+        ),
+    },
+    name="a condition",
+    doc="platform conditions; all given must hold",
+)
+
+
+# ---------------------------------------------------------------- checks
+CHECK_FIELDS: Mapping[str, Field] = {
+    "command": Field(ARGV, doc="passes when the command exits 0"),
+    "path_exists": Field(text(), doc="passes when the path exists"),
+    "version_at_least": Field(
+        Map(
+            {
+                "command": Field(ARGV, required=True),
+                "minimum": Field(Str(validator=_version_problem), required=True),
+                "pattern": Field(Str(validator=_regex_problem), doc="regex; group 1 = version"),
+            },
+            name="{command, minimum, pattern}",
+        ),
+        doc="passes when the first version in the command's output is at least `minimum`",
+    ),
+}
+assert set(CHECK_FIELDS) == set(CHECK_KINDS), "schema and model.CHECK_KINDS disagree"
+
+CHECK = Map(
+    CHECK_FIELDS,
+    exactly_one_of=[(tuple(CHECK_KINDS), f"a check needs exactly one of {', '.join(CHECK_KINDS)}")],
+    name="a check",
+)
+
+
+# ---------------------------------------------------------------- actions
+DOWNLOAD = Map(
+    {
+        "url": Field(text(), required=True, doc="https:// only"),
+        "dest": Field(text(), required=True, doc="where the file goes"),
+        "sha256": Field(
+            per_arch(Str(pattern=SHA256, pattern_help="64 lower-case hex digits")),
+            doc="pinned digest",
+        ),
+        "sha256_url": Field(text(), doc="the publisher's checksum, fetched over HTTPS"),
+        "sha256_json_key": Field(Str(), doc="when sha256_url answers JSON: the digest's key"),
+        "unverified_reason": Field(Str(), doc="why no checksum can be checked"),
+        "min_size": Field(Int(minimum=1), doc="bytes; a floor for unverified downloads"),
+        "mode": Field(Str(pattern=r"0?[0-7]{3}", pattern_help="an octal mode such as '0755'")),
+    },
+    exactly_one_of=[
+        (
+            ("sha256", "sha256_url", "unverified_reason"),
+            "a download needs exactly one of sha256, sha256_url or unverified_reason",
+        )
+    ],
+    needs={"sha256_json_key": "sha256_url"},
+    name="{url, dest, sha256 | sha256_url | unverified_reason, ...}",
+)
+
+ACTION_FIELDS: Mapping[str, Field] = {
+    "command": Field(
+        Either(
+            [
+                ARGV,
+                Map(
+                    {
+                        "argv": Field(ARGV, required=True),
+                        "env": Field(DictOf(text()), doc="extra environment variables"),
+                        "cwd": Field(text()),
+                    },
+                    name="{argv, env, cwd}",
+                ),
+            ]
+        ),
+        doc="run a program directly, never through a shell",
+    ),
+    "shell": Field(
+        Either(
+            [
+                Str(name="a script"),
+                Map(
+                    {
+                        "script": Field(Str(), required=True),
+                        "shell": Field(Str(), default=DEFAULT_SHELL),
+                    },
+                    name="{script, shell}",
+                ),
+            ]
+        ),
+        doc="run a script through a shell (only when written on purpose)",
+    ),
+    "download": Field(DOWNLOAD, doc="fetch over HTTPS, verified against a sha256"),
+    "extract": Field(
+        Map(
+            {"archive": Field(text(), required=True), "dest": Field(text(), required=True)},
+            name="{archive, dest}",
+        ),
+        doc="unpack a zip or tar archive into a directory",
+    ),
+    "profile_block": Field(
+        Map(
+            {
+                "files": Field(Seq(text(), min_items=1), required=True),
+                "marker": Field(
+                    Str(pattern=r"[a-z0-9][a-z0-9_.-]*", pattern_help="a lower-case marker"),
+                    required=True,
+                ),
+                "content": Field(Str(), required=True),
+            },
+            name="{files, marker, content}",
+        ),
+        doc="add or update one marked block in shell profile files",
+    ),
+    "json_settings": Field(
+        Map(
+            {
+                "path": Field(text(), required=True),
+                "settings": Field(DictOf(AnyValue(), key_pattern=r".+"), required=True),
+            },
+            name="{path, settings}",
+        ),
+        doc="merge keys into a JSON settings file",
+    ),
+}
+assert set(ACTION_FIELDS) == set(ACTION_KINDS), "schema and model.ACTION_KINDS disagree"
+
+
+# ---------------------------------------------------------------- steps, recipes, profiles
+RETRIES = Either(
+    [
+        Int(minimum=1, maximum=MAX_ATTEMPTS),
+        Map(
+            {
+                "attempts": Field(Int(minimum=1, maximum=MAX_ATTEMPTS), default=1),
+                "backoff": Field(Number(minimum=0), default=1.0, doc="seconds"),
+                "max_backoff": Field(Number(minimum=0), default=60.0, doc="seconds"),
+            },
+            name="{attempts, backoff, max_backoff}",
+        ),
+    ]
+)
+
+STEP_FIELDS: dict[str, Field] = {
+    "name": Field(
+        Str(pattern=STEP_NAME, pattern_help=STEP_NAME_HELP, name="a step name"),
+        required=True,
+        doc="`<component>_<action>[_<detail>]`; also the telemetry event name",
+    ),
+    "description": Field(Str(), default="", doc="shown in progress and in `plan`"),
+    **ACTION_FIELDS,
+    "check": Field(one_or_list(CHECK), doc="when all pass the step is skipped (already done)"),
+    "requires": Field(
+        NAME_LIST_STEP, default=[], doc="steps or whole recipes that must succeed first"
+    ),
+    "when": Field(WHEN, doc="leave the step out on other Macs"),
+    "retries": Field(RETRIES, default=1, doc="attempts for transient failures, with backoff"),
+    "timeout": Field(
+        Either([Number(minimum=0, exclusive_minimum=True), Str(validator=_timeout_problem)]),
+        doc="per attempt: seconds, or '90s', '10m', '1h'",
+    ),
+    "sudo": Field(Str(pattern=r"(?s).*\S.*", pattern_help="a reason"), doc="why admin rights"),
+    "on_failure": Field(Str(enum=ON_FAILURE), default="abort", doc="stop the run, or go on"),
+}
+
+STEP = Map(
+    STEP_FIELDS,
+    exactly_one_of=[
+        (tuple(ACTION_KINDS), f"a step needs exactly one action: {', '.join(ACTION_KINDS)}")
+    ],
+    name="a step",
+)
+
+VERIFY = Map(
+    {
+        "name": Field(
+            Str(pattern=STEP_NAME, pattern_help=STEP_NAME_HELP, name="a step name"), required=True
+        ),
+        "description": Field(Str(), default=""),
+        "check": Field(CHECK, required=True),
+    },
+    name="a verify check",
+)
+
+RECIPE = Map(
+    {
+        "recipe": Field(
+            Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a name"),
+            required=True,
+            doc="the recipe's name = the file name without `.yaml`",
+        ),
+        "description": Field(Str(), default="", doc="one line, shown by `dtu-install list`"),
+        "requires": Field(
+            Seq(Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a recipe name")),
+            default=[],
+            doc="recipes whose steps all come first",
+        ),
+        "when": Field(WHEN, doc="applies to every step"),
+        "steps": Field(Seq(STEP, min_items=1), required=True),
+        "verify": Field(Seq(VERIFY), default=[], doc="checks `dtu-install doctor` runs"),
+    },
+    name="a recipe",
+    doc="A dtu-install recipe (docs/recipes.md)",
+)
+
+PROFILE = Map(
+    {
+        "profile": Field(
+            Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a name"),
+            required=True,
+            doc="the profile's name = the file name without `.yaml`",
+        ),
+        "description": Field(Str(), default="", doc="shown by `dtu-install list`"),
+        "recipes": Field(
+            Seq(
+                Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a recipe name"),
+                min_items=1,
+            ),
+            required=True,
+            doc="installed in this order (after their `requires`)",
+        ),
+    },
+    name="a profile",
+    doc="A dtu-install profile (docs/recipes.md)",
+)
+
+VARIABLE_VALUE = Either(
+    [
+        Str(),
+        Seq(Str()),
+        Map(
+            {arch: Field(Str(), required=True) for arch in ARCHITECTURES},
+            name="a mapping by arch (" + ", ".join(ARCHITECTURES) + ")",
+        ),
+    ]
+)
+
+SETTINGS = Map(
+    {
+        "variables": Field(
+            DictOf(VARIABLE_VALUE, key_pattern=VARIABLE_NAME, key_help="a lower-case name"),
+            default={},
+            doc="maintainer variables, usable as `{name}` in every recipe",
+        ),
+    },
+    name="the settings",
+    doc="dtu-install recipe settings (docs/recipes.md)",
+)
+
+SCHEMAS: Mapping[str, Map] = {"recipe": RECIPE, "profile": PROFILE, "settings": SETTINGS}
+
+
+def json_schema(kind: str = "recipe") -> dict[str, Any]:
+    """The JSON Schema of one file kind, for editors (`# yaml-language-server: $schema=`)."""
+    schema = SCHEMAS[kind]
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": f"https://dtu-install.invalid/schema/{kind}.json",
+        "title": f"dtu-install {kind}",
+        **schema.json_schema(),
+    }

@@ -1,0 +1,80 @@
+"""A `Plan` as plain JSON values: what `plan --json` prints and the golden files pin."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from installer.recipes.model import (
+    ACTION_KINDS,
+    CHECK_KINDS,
+    Action,
+    Check,
+    Plan,
+    PlannedStep,
+    VerifyCheck,
+)
+
+PLAN_FORMAT = 1  # bump when the JSON shape changes incompatibly
+
+_ACTION_NAMES = {cls: name for name, cls in ACTION_KINDS.items()}
+_CHECK_NAMES = {cls: name for name, cls in CHECK_KINDS.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _kinded(kind: str, obj: Any) -> dict[str, Any]:
+    fields = {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    return {"kind": kind, **fields}
+
+
+def serialize_action(action: Action) -> dict[str, Any]:
+    return _kinded(_ACTION_NAMES[type(action)], action)
+
+
+def serialize_check(check: Check) -> dict[str, Any]:
+    return _kinded(_CHECK_NAMES[type(check)], check)
+
+
+def serialize_step(step: PlannedStep) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "recipe": step.recipe,
+        "description": step.description,
+        "action": serialize_action(step.action),
+        "checks": [serialize_check(c) for c in step.checks],
+        "retries": dataclasses.asdict(step.retries),
+        "timeout": step.timeout,
+        "requires": list(step.requires),
+        "sudo": step.sudo,
+        "on_failure": step.on_failure,
+        "source": step.source,
+    }
+
+
+def serialize_verify(verify: VerifyCheck) -> dict[str, Any]:
+    return {
+        "name": verify.name,
+        "recipe": verify.recipe,
+        "description": verify.description,
+        "check": serialize_check(verify.check),
+    }
+
+
+def serialize_plan(plan: Plan) -> dict[str, Any]:
+    return {
+        "format": PLAN_FORMAT,
+        "targets": list(plan.targets),
+        "platform": dict(plan.platform),
+        "variables": dict(plan.variables),
+        "steps": [serialize_step(s) for s in plan.steps],
+        "excluded": [dataclasses.asdict(e) for e in plan.excluded],
+        "verify": [serialize_verify(v) for v in plan.verify],
+    }

@@ -1,0 +1,248 @@
+"""Rules that span values or files: names, references, cycles, placeholders, URLs.
+
+The schema (schema.py) has already checked each file's shape; these checks add their
+problems to the same per-file `Checked` results so that everything is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from installer.platform.facts import ARCHITECTURES, Facts
+from installer.recipes.graph import cycles
+from installer.recipes.placeholders import (
+    FACT_PLACEHOLDERS,
+    PlaceholderError,
+    fact_values,
+    names_in,
+    substitute,
+)
+from installer.recipes.recipe_set import RecipeSet, StepDef
+from installer.runner.outcome import ERROR_CATEGORY_NAMES
+from installer.yaml_source import Checked, KeyPath, did_you_mean
+
+# Values that are never rendered: regexes, digests, names, settings of the step itself
+# and free text for people (render.py renders exactly the other strings).
+LITERAL_KEYS = frozenset(
+    {
+        "name",
+        "pattern",
+        "sha256",
+        "sha256_json_key",
+        "unverified_reason",
+        "marker",
+        "mode",
+        "requires",
+        "when",
+        "on_failure",
+        "retries",
+        "timeout",
+    }
+)
+URL_KEYS = ("url", "sha256_url")
+# A URL that names no fixed build: a pinned digest breaks at the publisher's next release.
+MOVING_URL_MARKERS = ("/latest/", "/latest?", "/current/")
+
+
+def strings_in(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every renderable string below `value`, with its key path (mapping keys excluded)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in LITERAL_KEYS:
+                yield from strings_in(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from strings_in(item, (*path, i))
+
+
+def validation_facts(arch: str) -> Facts:
+    """A stand-in Mac to render URLs with, so their scheme can be checked per arch."""
+    return Facts("Darwin", "99.0", arch, False, "zsh", "/Users/u", 0, True, False, False, False)
+
+
+class _Validator:
+    def __init__(self, recipe_set: RecipeSet, docs: Mapping[str, tuple[str, Checked]]) -> None:
+        self.rs = recipe_set
+        self.docs = {file: doc for file, (_, doc) in docs.items()}
+        self.kinds = {file: kind for file, (kind, _) in docs.items()}
+        self.known = set(FACT_PLACEHOLDERS) | set(recipe_set.variables)
+
+    def doc(self, file: str) -> Checked:
+        return self.docs[file]
+
+    def run(self) -> None:
+        self.variables()
+        self.names()
+        self.references()
+        if not self.recipe_cycles():
+            self.step_cycles()
+        for recipe in self.rs.recipes.values():
+            doc = self.doc(recipe.file)
+            for step in recipe.steps:
+                self.placeholders(doc, step.data, ("steps", step.index), self.known)
+                self.urls(doc, step)
+            for i, verify in enumerate(recipe.verify):
+                data = {"description": verify.description, "check": verify.check}
+                self.placeholders(doc, data, ("verify", i), self.known)
+
+    # ------------------------------------------------------------ variables
+    def variables(self) -> None:
+        for file, kind in self.kinds.items():
+            if kind != "settings" or not isinstance(self.docs[file].value, dict):
+                continue
+            doc = self.docs[file]
+            for name, value in doc.value.get("variables", {}).items():
+                path: KeyPath = ("variables", name)
+                if name in FACT_PLACEHOLDERS:
+                    doc.report(path, f"{name!r} is a fact placeholder; choose another name")
+                self.placeholders(doc, {name: value}, ("variables",), set(FACT_PLACEHOLDERS))
+
+    # ------------------------------------------------------------ names
+    def names(self) -> None:
+        seen: dict[str, StepDef] = {}
+        for recipe in self.rs.recipes.values():
+            doc = self.doc(recipe.file)
+            for step in recipe.steps:
+                path: KeyPath = ("steps", step.index, "name")
+                for category in ERROR_CATEGORY_NAMES:
+                    if step.name.endswith(f"_{category}"):
+                        doc.report(
+                            path, f"a step name may not end in an error category (_{category})"
+                        )
+                first = seen.setdefault(step.name, step)
+                if first is not step:
+                    doc.report(path, f"duplicate step name {step.name!r} (first at {first.source})")
+            verify_seen: set[str] = set()
+            for i, verify in enumerate(recipe.verify):
+                if verify.name in verify_seen:
+                    doc.report(("verify", i, "name"), f"duplicate verify name {verify.name!r}")
+                verify_seen.add(verify.name)
+        for name, profile in self.rs.profiles.items():
+            if name in self.rs.recipes:
+                self.doc(profile.file).report(
+                    ("profile",),
+                    f"{name!r} is also a recipe; profiles and recipes need distinct names",
+                )
+
+    # ------------------------------------------------------------ references
+    def references(self) -> None:
+        recipes = list(self.rs.recipes)
+        steps = self.rs.steps()
+        for recipe in self.rs.recipes.values():
+            doc = self.doc(recipe.file)
+            for i, name in enumerate(recipe.requires):
+                if name == recipe.name:
+                    doc.report(("requires", i), "a recipe cannot require itself")
+                elif name not in self.rs.recipes:
+                    doc.report(
+                        ("requires", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
+                    )
+            for step in recipe.steps:
+                for i, name in enumerate(step.data.get("requires", ())):
+                    path: KeyPath = ("steps", step.index, "requires", i)
+                    if name == step.name:
+                        doc.report(path, "a step cannot require itself")
+                    elif name == recipe.name:
+                        doc.report(path, "a step cannot require its own recipe")
+                    elif name not in steps and name not in self.rs.recipes:
+                        hint = did_you_mean(name, [*steps, *recipes])
+                        doc.report(path, f"unknown step or recipe {name!r}{hint}")
+        for profile in self.rs.profiles.values():
+            doc = self.doc(profile.file)
+            for i, name in enumerate(profile.recipes):
+                if name not in self.rs.recipes:
+                    doc.report(
+                        ("recipes", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
+                    )
+
+    def recipe_cycles(self) -> bool:
+        edges = {name: list(r.requires) for name, r in self.rs.recipes.items()}
+        found = cycles(list(self.rs.recipes), edges)
+        for group in found:
+            first = self.rs.recipes[group[0]]
+            loop = " -> ".join([*group, group[0]])
+            self.doc(first.file).report(("requires",), f"requires cycle: {loop}")
+        return bool(found)
+
+    def step_cycles(self) -> None:
+        steps = self.rs.steps()
+        edges: dict[str, list[str]] = {}
+        for name, step in steps.items():
+            targets: list[str] = []
+            wanted = [*step.data.get("requires", ())]
+            wanted += self.rs.recipes[step.recipe].requires
+            for want in wanted:
+                if want in steps:
+                    targets.append(want)
+                elif want in self.rs.recipes and want != step.recipe:
+                    targets += [s.name for s in self.rs.recipes[want].steps]
+            edges[name] = targets
+        for group in cycles(list(steps), edges):
+            first = steps[group[0]]
+            loop = " -> ".join([*group, group[0]])
+            self.doc(first.file).report(
+                ("steps", first.index, "requires"), f"requires cycle: {loop}"
+            )
+
+    # ------------------------------------------------------------ values
+    def placeholders(self, doc: Checked, data: Any, prefix: KeyPath, known: set[str]) -> None:
+        for path, text in strings_in(data, prefix):
+            try:
+                names = names_in(text)
+            except PlaceholderError as exc:
+                doc.report(path, str(exc))
+                continue
+            for name in names:
+                if name not in known:
+                    hint = did_you_mean(name, sorted(known))
+                    doc.report(path, f"unknown placeholder {{{name}}}{hint}")
+
+    def urls(self, doc: Checked, step: StepDef) -> None:
+        download = step.data.get("download")
+        if not isinstance(download, dict):
+            return
+        base: KeyPath = ("steps", step.index, "download")
+        for key in URL_KEYS:
+            if key not in download:
+                continue
+            for arch in ARCHITECTURES:
+                url = self.rendered(download[key], arch)
+                if url is not None and not url.startswith("https://"):
+                    doc.report((*base, key), f"must be an https:// URL, got {url!r}")
+                    break
+        url = download.get("url")
+        raw_urls = list(url.values()) if isinstance(url, dict) else [url]
+        if "sha256" in download and any(
+            isinstance(u, str) and m in u for u in raw_urls for m in MOVING_URL_MARKERS
+        ):
+            doc.report(
+                (*base, "sha256"),
+                "a 'latest' URL changes under a pinned sha256; use sha256_url "
+                "(the publisher's checksum) or unverified_reason",
+            )
+
+    def rendered(self, value: Any, arch: str) -> str | None:
+        """`value` rendered for a stand-in Mac of `arch`; None if it cannot be rendered
+        (its placeholder problems are reported elsewhere)."""
+        values: dict[str, Any] = dict(fact_values(validation_facts(arch)))
+        for name, raw in self.rs.variables.items():
+            var = raw.get(arch, "") if isinstance(raw, dict) else raw
+            try:
+                values[name] = substitute(var, values) if isinstance(var, str) else var
+            except (PlaceholderError, KeyError):
+                values[name] = ""
+        text = value.get(arch) if isinstance(value, dict) else value
+        if not isinstance(text, str):
+            return None
+        try:
+            return substitute(text, values)
+        except KeyError:
+            return None
+
+
+def validate_recipe_set(recipe_set: RecipeSet, docs: Mapping[str, tuple[str, Checked]]) -> None:
+    """Add the cross-value problems to the per-file results in `docs`."""
+    _Validator(recipe_set, docs).run()
