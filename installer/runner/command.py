@@ -1,0 +1,96 @@
+"""`dtu-install run` as a plain function: typed values in, exit code out.
+
+Facts, recipes and plan come from the foundation (`detect_facts`, `load_recipe_set`,
+`build_plan`); telemetry from `installer.telemetry.open_sink`. This module wires them to
+`run_plan`, the display and the `--json` envelope, and makes sure every sink is closed
+(a bounded telemetry flush) whatever happens: success, failure, Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from installer.errors import ExitCode
+from installer.platform.facts import Facts
+from installer.recipes.model import Plan
+from installer.runner.context import DEFAULT_SUPPORT_URL, RunOptions, env_is_noninteractive
+from installer.runner.outcome import OutcomeSink
+from installer.runner.runlog import new_log_path
+
+SUPPORT_URL_VARIABLE = "support_url"  # a plan variable a maintainer may set
+
+
+def support_url(plan: Plan) -> str:
+    return plan.variables.get(SUPPORT_URL_VARIABLE) or DEFAULT_SUPPORT_URL
+
+
+def load_plan(targets: Sequence[str], recipe_paths: Sequence[Path], facts: Facts) -> Plan:
+    from installer.recipes.loader import load_recipe_set
+    from installer.recipes.plan import build_plan
+
+    return build_plan(load_recipe_set(list(recipe_paths) or None), list(targets), facts)
+
+
+def telemetry_sink(facts: Facts, *, interactive: bool, test_mode: bool) -> OutcomeSink:
+    from installer.telemetry import open_sink
+
+    return open_sink(facts, interactive=interactive, test_mode=test_mode)
+
+
+def _close_all(sinks: Sequence[OutcomeSink]) -> None:
+    for sink in sinks:
+        with contextlib.suppress(Exception):  # closing must never change the exit code
+            sink.close()
+
+
+def run(
+    targets: Sequence[str],
+    *,
+    recipe_paths: Sequence[Path] = (),
+    dry_run: bool = False,
+    assume_yes: bool = False,
+    as_json: bool = False,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    test_mode: bool = False,
+) -> int:
+    from installer.platform.facts import detect_facts
+    from installer.runner.display import LineDisplay, LiveDisplay, make_console, print_summary
+    from installer.runner.engine import run_plan
+    from installer.runner.safety import refuse_root
+
+    facts = detect_facts()
+    refuse_root(facts)
+    plan = load_plan(targets, recipe_paths, facts)
+    interactive = facts.interactive and not assume_yes and not env_is_noninteractive()
+    options = RunOptions(
+        dry_run=dry_run,
+        assume_yes=assume_yes,
+        interactive=interactive,
+        only=tuple(only),
+        skip=tuple(skip),
+        support_url=support_url(plan),
+        log_path=new_log_path(),
+    )
+    # With --json, stdout carries only the JSON; people read stderr.
+    console = make_console(sys.stderr if as_json else sys.stdout)
+    display = (LiveDisplay if interactive and not as_json else LineDisplay)(
+        console, len(plan.steps)
+    )
+    sinks: list[OutcomeSink] = [display]
+    if not dry_run:  # a dry run installs nothing, so it reports nothing
+        sinks.append(telemetry_sink(facts, interactive=interactive, test_mode=test_mode))
+    try:
+        result = run_plan(plan, facts, options, sinks, events=display)
+    finally:
+        _close_all(sinks)
+    print_summary(console, result)
+    if as_json:
+        sys.stdout.write(json.dumps(result.serialize(), indent=2) + "\n")
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
+    return result.exit_code

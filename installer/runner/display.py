@@ -1,0 +1,152 @@
+"""What the person at the terminal sees: live progress (only when interactive), one line per
+outcome otherwise, and the summary at the end. Everything shown is made from the
+`StepOutcome` values; this is the only runner module that imports rich."""
+
+from __future__ import annotations
+
+import threading
+from typing import IO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from installer.recipes.model import PlannedStep
+from installer.runner.context import RunEvents
+from installer.runner.failure import ADVICE
+from installer.runner.outcome import ErrorCategory, Status, StepOutcome
+from installer.runner.result import RunResult
+
+# How each status looks: (symbol, rich style, word).
+STATUS_LOOK: dict[Status, tuple[str, str, str]] = {
+    Status.SUCCESS: ("✓", "green", "done"),
+    Status.SKIPPED: ("↷", "cyan", "already done"),
+    Status.FAILED: ("✗", "red", "failed"),
+    Status.INTERRUPTED: ("■", "yellow", "interrupted"),
+    Status.NOT_RUN: ("·", "dim", "not run"),
+}
+
+
+def make_console(stream: IO[str] | None = None) -> Console:
+    return Console(file=stream, highlight=False, soft_wrap=True)
+
+
+class LineDisplay(RunEvents):
+    """Non-interactive: one plain line per decided outcome (CI logs read well)."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.console = console
+        self.total = total
+        self.done = 0
+
+    def notice(self, message: str) -> None:
+        self.console.print(escape(message))
+
+    def record(self, outcome: StepOutcome) -> None:
+        self.done += 1
+        symbol, style, word = STATUS_LOOK[outcome.status]
+        extra = f" [{outcome.category.value}]" if outcome.category else ""
+        self.console.print(
+            f"[{style}]{symbol}[/] [{self.done}/{self.total}] {escape(outcome.step)}: {word}"
+            f"{extra} ({outcome.duration:.1f} s)"
+        )
+
+    def close(self) -> None:
+        pass
+
+
+class LiveDisplay(LineDisplay):
+    """Interactive: a spinner for the current step and a bar per download."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        super().__init__(console, total)
+        self._lock = threading.Lock()
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._steps = self.progress.add_task("steps", total=total)
+        self._downloads: dict[str, TaskID] = {}
+        self.progress.start()
+
+    def step_started(self, step: PlannedStep) -> None:
+        self.progress.update(self._steps, description=f"{escape(step.description or step.name)}")
+
+    def download_progress(self, label: str, done: int, total: int | None) -> None:
+        with self._lock:
+            task = self._downloads.get(label)
+            if task is None:
+                task = self.progress.add_task(f"  ↓ {escape(label)}", total=total)
+                self._downloads[label] = task
+        self.progress.update(task, completed=done, total=total)
+
+    def record(self, outcome: StepOutcome) -> None:
+        with self._lock:
+            task = self._downloads.pop(outcome.step, None)
+        if task is not None:
+            self.progress.remove_task(task)
+        super().record(outcome)
+        self.progress.advance(self._steps)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def summary_table(result: RunResult) -> Table:
+    table = Table(title="Summary", show_edge=False, title_justify="left")
+    for column, justify in (
+        ("step", "left"),
+        ("outcome", "left"),
+        ("duration", "right"),
+        ("error category", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for o in result.outcomes:
+        symbol, style, word = STATUS_LOOK[o.status]
+        table.add_row(
+            escape(o.step),
+            f"[{style}]{symbol} {word}[/]",
+            f"{o.duration:.1f} s",
+            o.category.value if o.category else "",
+        )
+    return table
+
+
+def print_summary(console: Console, result: RunResult) -> None:
+    console.print(summary_table(result))
+    counts = result.counts()
+    console.print(
+        f"{counts['success']} done, {counts['skipped']} already done, {counts['failed']} failed, "
+        f"{counts['not_run']} not run in {result.duration:.1f} s"
+        + (" (dry run: no action was executed; checks did run)" if result.dry_run else "")
+    )
+    trouble = [o for o in result.outcomes if o.status in (Status.FAILED, Status.INTERRUPTED)]
+    for outcome in trouble:
+        category = outcome.category or ErrorCategory.UNKNOWN
+        console.print()
+        console.print(
+            f"[bold red]{escape(outcome.step)}[/] {STATUS_LOOK[outcome.status][2]} "
+            f"([bold]{category.value}[/]): {escape(outcome.reason)}"
+        )
+        console.print(ADVICE[category])
+    if trouble:
+        console.print()
+        if result.log_path is not None:
+            console.print(f"Full log: {escape(str(result.log_path))}")
+        console.print(f"Help: {escape(result.support_url)} (attach the log file)")
