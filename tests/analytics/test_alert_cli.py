@@ -1,0 +1,126 @@
+"""`analytics alerts check|backtest` as users run them: a subprocess, a real store file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import HOUR
+from tests.analytics.cli_run import dtu
+from tests.helpers.alert_events import T, mixed
+
+AT = "2026-11-23T12:00:00Z"  # == T
+
+
+def make_db(tmp_path: Path) -> Path:
+    db = tmp_path / "events.db"
+    with EventStore(db) as store:
+        store.insert(mixed(T - HOUR, ok=5, failed=25))  # success_rate_low + high_failure_volume
+    return db
+
+
+def test_check_json_contract(tmp_path: Path) -> None:
+    result = dtu(
+        "analytics", "alerts", "check", "--db", str(make_db(tmp_path)), "--at", AT, "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    firings = json.loads(result.stdout)
+    assert [(f["at"], f["rule"], f["key"], f["severity"]) for f in firings] == [
+        (AT, "success_rate_low", None, "critical"),
+        (AT, "high_failure_volume", None, "critical"),
+    ]
+    assert firings[0]["context"]["top_failing_components"][0]["component"] == "homebrew_install"
+    assert firings[0]["runbook"].endswith("docs/runbook.md#success_rate_low")
+
+
+def test_check_text_and_nothing_firing(tmp_path: Path) -> None:
+    db = str(make_db(tmp_path))
+    fired = dtu("analytics", "alerts", "check", "--db", db, "--at", AT)
+    assert "CRITICAL  success_rate_low" in fired.stdout and fired.returncode == 0
+    quiet = dtu("analytics", "alerts", "check", "--db", db, "--at", "2026-11-25T12:00:00Z")
+    assert quiet.stdout.strip() == "no alerts firing at 2026-11-25T12:00:00Z"
+
+
+def test_backtest_includes_both_ends(tmp_path: Path) -> None:
+    db = str(make_db(tmp_path))
+    # high_failure_volume fires for T in (T-1h+.., T-1h+1h] = (11:00, 12:00]: at 11:15..12:00.
+    result = dtu(
+        "analytics", "alerts", "backtest", "--db", db, "--json",
+        "--from", "2026-11-23T10:00:00Z", "--to", "2026-11-23T11:30:00Z", "--every", "15m",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    volume = [f["at"] for f in json.loads(result.stdout) if f["rule"] == "high_failure_volume"]
+    assert volume == ["2026-11-23T11:15:00Z", "2026-11-23T11:30:00Z"]
+
+
+def test_bad_moment_and_bad_step_are_usage_errors(tmp_path: Path) -> None:
+    db = str(make_db(tmp_path))
+    bad_at = dtu("analytics", "alerts", "check", "--db", db, "--at", "yesterday")
+    assert bad_at.returncode == 2 and "--at: 'yesterday'" in bad_at.stderr
+    bad_every = dtu(
+        "analytics", "alerts", "backtest", "--db", db,
+        "--from", AT, "--to", AT, "--every", "soon",
+    )  # fmt: skip
+    assert bad_every.returncode == 2 and "--every" in bad_every.stderr
+    backwards = dtu(
+        "analytics", "alerts", "backtest", "--db", db,
+        "--from", AT, "--to", "2026-11-22T00:00:00Z",
+    )  # fmt: skip
+    assert backwards.returncode == 2 and "--to" in backwards.stderr
+    assert "Traceback" not in bad_at.stderr + bad_every.stderr + backwards.stderr
+
+
+def test_bad_rules_file_gives_file_line_errors(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - id: success_rate_low\n"
+        "    window: soon\n"
+        "    success_rate_below: 175\n"
+        "  - id: made_up\n"
+        "  - id: arch_failure_gap\n"
+        "    severity: loud\n"
+        "    gap_more_then: 3\n",
+        encoding="utf-8",
+    )
+    result = dtu(
+        "analytics", "alerts", "check", "--db", str(make_db(tmp_path)), "--rules", str(rules)
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any(f"{rules}:3:13: rules[0].window: expected a duration" in line for line in lines)
+    assert any(f"{rules}:4:25: rules[0].success_rate_below: a rate is" in line for line in lines)
+    assert any(f"{rules}:5:9: rules[1].kind: unknown rule kind 'made_up'" in line for line in lines)
+    assert any(f"{rules}:7:15: rules[2].severity: expected one of" in line for line in lines)
+    assert any(f"{rules}:8:20: rules[2].gap_more_then: unknown key" in line for line in lines)
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text("rules: [\n  - id: x\n", encoding="utf-8")
+    result = dtu(
+        "analytics", "alerts", "check", "--db", str(make_db(tmp_path)), "--rules", str(rules)
+    )
+    assert (
+        result.returncode == 2
+        and f"{rules}:" in result.stderr
+        and "not valid YAML" in result.stderr
+    )
+
+
+def test_edited_threshold_changes_what_fires(tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        "rules:\n  - id: high_failure_volume\n    failures_more_than: 25\n"
+        "  - id: volume_strict\n    kind: high_failure_volume\n    severity: warning\n"
+        "    failures_more_than: 24\n",
+        encoding="utf-8",
+    )
+    result = dtu(
+        "analytics", "alerts", "check", "--db", str(make_db(tmp_path)),
+        "--rules", str(rules), "--at", AT, "--json",
+    )  # fmt: skip
+    assert [(f["rule"], f["severity"]) for f in json.loads(result.stdout)] == [
+        ("volume_strict", "warning")
+    ]

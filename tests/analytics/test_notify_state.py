@@ -1,0 +1,98 @@
+"""Alert state across runs, each run a new process: critical at once, not again within the
+repeat interval, again after it, one "resolved"; warnings in the next-business-day digest;
+a failed delivery retried on the next run and sent once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from installer.analytics.notify.state import digest_due
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import DAY, HOUR, format_moment, parse_moment
+from tests.analytics.cli_run import dtu
+from tests.analytics.notify_setup import WEBHOOK_ENV
+from tests.helpers.alert_events import T, mixed
+from tests.helpers.webhook_server import webhook_server
+
+RULES = """
+rules:
+  - id: success_rate_low
+    window: 6h
+  - id: arch_failure_gap
+notify:
+  channels:
+    - type: webhook
+      url_env: {env}
+"""
+
+
+def setup(tmp_path: Path, events: list) -> tuple[str, str]:  # type: ignore[type-arg]
+    db = tmp_path / "events.db"
+    with EventStore(db) as store:
+        store.insert(events)
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(RULES.format(env=WEBHOOK_ENV), encoding="utf-8")
+    return str(db), str(rules)
+
+
+def send_at(db: str, rules: str, at: int, url: str) -> tuple[int, str]:
+    result = dtu(
+        "analytics", "alerts", "check", "--db", db, "--rules", rules,
+        "--at", format_moment(at), "--send",
+        env={WEBHOOK_ENV: url},
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stderr
+
+
+def test_critical_repeat_interval_resolved_and_retry_across_restarts(tmp_path: Path) -> None:
+    db, rules = setup(tmp_path, mixed(T - 30 * 60, ok=2, failed=10))
+    with webhook_server() as hook:
+        hook.answer(500)  # the first delivery fails
+        code, err = send_at(db, rules, T, hook.url)
+        assert code == 1 and "FAILED webhook" in err and hook.received == []
+        assert hook.url not in err
+        code, err = send_at(db, rules, T + 15 * 60, hook.url)  # retried, not re-alerted
+        assert code == 0, err
+        assert [b["type"] for b in hook.received] == ["alert"]
+        send_at(db, rules, T + 4 * HOUR - 1, hook.url)  # still within the repeat interval
+        assert len(hook.received) == 1
+        send_at(db, rules, T + 4 * HOUR, hook.url)  # repeat interval over: again
+        send_at(db, rules, T + 6 * HOUR, hook.url)  # window moved past the events: resolved
+        send_at(db, rules, T + 6 * HOUR + 900, hook.url)  # nothing more
+        assert [b["type"] for b in hook.received] == ["alert", "alert", "resolved"]
+        assert {b["alerts"][0]["rule"] for b in hook.received} == {"success_rate_low"}
+        assert hook.attempts == 4
+
+
+def test_warnings_wait_for_the_next_business_day_digest(tmp_path: Path) -> None:
+    friday = parse_moment("2026-11-20T12:00:00Z")
+    monday_9 = parse_moment("2026-11-23T09:00:00Z")
+    events = mixed(friday - HOUR, 20, 0, arch="arm64") + mixed(friday - HOUR, 10, 10, arch="x86_64")
+    db, rules = setup(tmp_path, events)
+    with webhook_server() as hook:
+        send_at(db, rules, friday, hook.url)  # fires: into the digest
+        send_at(db, rules, friday + DAY, hook.url)  # Saturday: resolved, into the digest
+        send_at(db, rules, monday_9 - 1, hook.url)
+        assert hook.received == []
+        send_at(db, rules, monday_9, hook.url)
+        send_at(db, rules, monday_9 + 900, hook.url)
+        (digest,) = hook.received
+        assert digest["type"] == "digest"
+        assert [(a["rule"], a["key"], a["state"]) for a in digest["alerts"]] == [
+            ("arch_failure_gap", "x86_64", "firing"),
+            ("arch_failure_gap", "x86_64", "resolved"),
+        ]
+
+
+def test_digest_due_skips_the_weekend() -> None:
+    friday = parse_moment("2026-11-20T18:00:00Z")
+    assert format_moment(digest_due(friday, 9)) == "2026-11-23T09:00:00Z"
+    tuesday = parse_moment("2026-11-24T00:00:00Z")
+    assert format_moment(digest_due(tuesday, 9)) == "2026-11-25T09:00:00Z"
+
+
+def test_send_without_any_channel_configured_is_a_usage_error(tmp_path: Path) -> None:
+    db, rules = setup(tmp_path, mixed(T - 30 * 60, ok=2, failed=10))
+    result = dtu("analytics", "alerts", "check", "--db", db, "--rules", rules, "--send")
+    assert result.returncode == 2 and f"set ${WEBHOOK_ENV}" in result.stderr
