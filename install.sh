@@ -28,6 +28,10 @@ CACHE_DIR="${HOME}/Library/Caches/dtu-install"
 CLT_PLACEHOLDER="/tmp/.com.apple.dt.CommandLineTools.installondemand.in-progress"
 CLT_WAIT_SECONDS=1800 # how long to wait for the GUI installer of the Command Line Tools
 DOWNLOAD_ATTEMPTS=4
+# curl exit codes worth another attempt: resolve/connect failures, a transfer cut short,
+# a timeout, an empty reply, send/receive errors. Anything else (a refused protocol, a 404,
+# a bad certificate) fails the same way every time.
+TRANSIENT_CURL_EXITS=" 6 7 18 28 52 55 56 "
 
 # Look up tools through PATH first (so they can be replaced), then the system's own places.
 PATH="${PATH}:/usr/bin:/bin:/usr/sbin:/sbin"
@@ -148,18 +152,23 @@ sha256_of() {
   fi
 }
 
-# HTTPS only (also after redirects), TLS 1.2+, curl's own retries for transient errors,
-# and an outer loop for everything else (a dropped connection mid-file).
+# HTTPS only (also after redirects), TLS 1.2+, curl's own retries for HTTP 429/5xx and
+# timeouts, and an outer loop for what curl does not retry (a connection cut mid-file).
 fetch() {
   url=$1
   out=$2
   attempt=1
   while :; do
-    if curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
+    code=0
+    curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
       --tlsv1.2 --connect-timeout 15 --max-time 300 --retry 3 --retry-delay 2 \
-      --output "$out" "$url"; then
-      return 0
-    fi
+      --output "$out" "$url" || code=$?
+    [ "$code" -ne 0 ] || return 0
+    rm -f "$out"
+    case "$TRANSIENT_CURL_EXITS" in
+      *" $code "*) ;;
+      *) return 1 ;;
+    esac
     [ "$attempt" -lt "$DOWNLOAD_ATTEMPTS" ] || return 1
     warn "download of ${url} failed (attempt ${attempt} of ${DOWNLOAD_ATTEMPTS}); trying again"
     sleep $((attempt * 2))
