@@ -276,3 +276,39 @@ def first_seen_of(store: EventStore, sha: str, scope: Scope = ALL) -> int | None
     ]
     present = [int(v) for v in found if v is not None]
     return min(present) if present else None
+
+
+def categories_present(store: EventStore) -> list[str]:
+    """Every category in the store, by hopping along the (category, ts) index: one seek per
+    category instead of a scan of the events."""
+    sql = (
+        "WITH RECURSIVE c(name) AS (SELECT MIN(category) FROM events UNION ALL "
+        "SELECT (SELECT MIN(category) FROM events WHERE category > c.name) FROM c "
+        "WHERE c.name IS NOT NULL) SELECT name FROM c WHERE name IS NOT NULL"
+    )
+    return [str(row[0]) for row in store.conn.execute(sql)]
+
+
+def sha_extent(
+    store: EventStore, sha: str, until: int, scope: Scope = ALL
+) -> tuple[int, int] | None:
+    """(first, last) `ts` of a SHA's events before `until` over the whole store, in scope;
+    seeks on the (sha, category, ts) index per category, so it costs the same at any size."""
+    categories = scope.categories if scope.categories is not None else categories_present(store)
+    extra = Scope(None, scope.arch, scope.os)
+    where, args = extra.where()
+    firsts: list[int] = []
+    lasts: list[int] = []
+    for category in categories:
+        params = [sha, category, until, *args]
+        condition = f"sha = ? AND category = ? AND ts < ?{where}"
+        (low,) = store.conn.execute(
+            f"SELECT MIN(ts) FROM events WHERE {condition}", params
+        ).fetchone()
+        (high,) = store.conn.execute(
+            f"SELECT MAX(ts) FROM events WHERE {condition}", params
+        ).fetchone()
+        if low is not None:
+            firsts.append(int(low))
+            lasts.append(int(high))
+    return (min(firsts), max(lasts)) if firsts else None

@@ -1,0 +1,73 @@
+"""What every dashboard shares: its question (moment, window, scope) and small helpers.
+
+Dashboards are pure functions from the store's grouped counts (`installer.analytics.query`)
+to plain dataclasses; the numbers are exact, rounding happens only when they are shown or
+serialised (SPEC 6, "Definitions").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from installer.analytics.query import Counts, Scope
+from installer.analytics.settings import Categories
+from installer.analytics.timeutil import DAY, Window
+
+DEFAULT_DAYS = 30
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """The question a dashboard answers: the last `days` days at `at`, within `scope`."""
+
+    at: int
+    days: int = DEFAULT_DAYS
+    scope: Scope = field(default_factory=Scope)
+    categories: Categories = field(default_factory=Categories)  # production/CI names
+
+    @property
+    def window(self) -> Window:
+        return Window.last(self.at, self.days * DAY)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One row of a table: a label (an arch, an OS, a component, ...) and its counts."""
+
+    label: str | None  # None: the events did not carry this dimension
+    counts: Counts
+
+
+def days_of(window: Window) -> list[int]:
+    """UTC midnights of every day the window touches, in order (partial days included)."""
+    if window.end <= window.start:
+        return []
+    first = (window.start // DAY) * DAY
+    last = ((window.end - 1) // DAY) * DAY
+    return list(range(first, last + DAY, DAY))
+
+
+def add(a: Counts, b: Counts) -> Counts:
+    return Counts(a.events + b.events, a.successes + b.successes, a.installations + b.installations)
+
+
+def rollup(rows: Iterable[tuple[K, Counts]]) -> dict[K, Counts]:
+    """Sum counts per key (the groups of one SQL query folded to a coarser grouping)."""
+    out: dict[K, Counts] = {}
+    for key, value in rows:
+        out[key] = add(out[key], value) if key in out else value
+    return out
+
+
+def label_key(label: object) -> str:
+    """Sort key that puts a missing dimension (None) last among equals."""
+    return "\uffff" if label is None else str(label)
+
+
+def by_events(totals: Mapping[K, Counts]) -> list[Labelled]:
+    """Rows sorted by events (most first), then label: the order of every "per X" table."""
+    ordered = sorted(totals.items(), key=lambda kv: (-kv[1].events, label_key(kv[0])))
+    return [Labelled(None if k is None else str(k), v) for k, v in ordered]

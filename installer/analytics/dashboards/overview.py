@@ -1,0 +1,36 @@
+"""Dashboard 1, installation overview (SPEC 6): success rate over the window, daily event
+volume (line), success vs failure (pie, count and %), events by category (bar)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from installer.analytics.dashboards.common import DashboardQuery, Labelled, by_events, days_of
+from installer.analytics.dashboards.common import rollup as _rollup
+from installer.analytics.query import Counts, counts
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import Window
+
+
+@dataclass(frozen=True)
+class Overview:
+    query: DashboardQuery
+    total: Counts  # widget 1 (success rate) and widget 3 (success vs failure)
+    days: list[int]  # UTC midnights of the window's days
+    daily_events: list[int]  # widget 2, one number per day (0 is a real count here)
+    by_category: list[Labelled]  # widget 4, most events first
+
+    @property
+    def window(self) -> Window:
+        return self.query.window
+
+
+def overview(store: EventStore, query: DashboardQuery) -> Overview:
+    # One pass over the window: (day, category) groups are folded to each widget's grouping.
+    groups = counts(store, query.window, query.scope, by=["day", "category"])
+    per_day = _rollup((key[0], value) for key, value in groups.items())
+    per_category = _rollup((key[1], value) for key, value in groups.items())
+    total = _rollup(((), value) for value in groups.values()).get((), Counts())
+    days = days_of(query.window)
+    daily = [per_day[d].events if d in per_day else 0 for d in days]
+    return Overview(query, total, days, daily, by_events(per_category))

@@ -1,0 +1,207 @@
+"""Dashboards as JSON: exact counts, rates rounded to 2 decimals, `null` for "no data".
+
+The envelope is versioned (`"version": 1`); every widget of SPEC 6 has one key.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from installer.analytics.dashboards import (
+    Compatibility,
+    Components,
+    Dashboard,
+    DashboardQuery,
+    Development,
+    Overview,
+)
+from installer.analytics.query import Counts
+from installer.analytics.timeutil import Window, format_moment, rate, round_rate
+
+JSON_VERSION = 1
+
+
+def day_text(day: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(day))
+
+
+def counts_json(c: Counts) -> dict[str, Any]:
+    return {
+        "events": c.events,
+        "successes": c.successes,
+        "failures": c.failures,
+        "success_rate": round_rate(c.success_rate),
+        "failure_rate": round_rate(c.failure_rate),
+    }
+
+
+def window_json(window: Window) -> dict[str, str]:
+    return {"from": format_moment(window.start), "to": format_moment(window.end)}
+
+
+def envelope(name: str, query: DashboardQuery) -> dict[str, Any]:
+    scope = query.scope
+    return {
+        "version": JSON_VERSION,
+        "dashboard": name,
+        "at": format_moment(query.at),
+        "days": query.days,
+        "window": window_json(query.window),
+        "scope": {
+            "categories": None if scope.categories is None else list(scope.categories),
+            "arch": scope.arch,
+            "os": scope.os,
+        },
+    }
+
+
+def to_json(name: str, result: Dashboard) -> dict[str, Any]:
+    widgets: dict[str, Any]
+    if isinstance(result, Overview):
+        widgets = _overview(result)
+    elif isinstance(result, Compatibility):
+        widgets = _compatibility(result)
+    elif isinstance(result, Components):
+        widgets = _components(result)
+    else:
+        widgets = _development(result)
+    return {**envelope(name, result.query), "widgets": widgets}
+
+
+def _overview(o: Overview) -> dict[str, Any]:
+    total = o.total
+    return {
+        "success_rate": counts_json(total),
+        "daily_volume": [{"day": day_text(d), "events": n} for d, n in zip(o.days, o.daily_events)],
+        "success_vs_failure": {
+            "successes": total.successes,
+            "failures": total.failures,
+            "success_pct": round_rate(total.success_rate),
+            "failure_pct": round_rate(total.failure_rate),
+        },
+        "events_by_category": [
+            {"category": row.label, "events": row.counts.events} for row in o.by_category
+        ],
+    }
+
+
+def _compatibility(c: Compatibility) -> dict[str, Any]:
+    return {
+        "per_architecture": [
+            {
+                "arch": row.label,
+                "events": row.counts.events,
+                "success_rate": round_rate(row.counts.success_rate),
+                "failure_rate": round_rate(row.counts.failure_rate),
+            }
+            for row in c.by_arch
+        ],
+        "per_os_version": [
+            {
+                "os": row.label,
+                "events": row.counts.events,
+                "success_rate": round_rate(row.counts.success_rate),
+            }
+            for row in c.by_os
+        ],
+        "architecture_vs_success_rate": [
+            {
+                "arch": row.label,
+                "events": row.counts.events,
+                "success_rate": round_rate(row.counts.success_rate),
+            }
+            for row in c.by_arch
+        ],
+        "os_daily_events": {
+            "days": [day_text(d) for d in c.days],
+            "series": [{"os": os, "events": series} for os, series in c.os_daily_events.items()],
+        },
+    }
+
+
+def _components(c: Components) -> dict[str, Any]:
+    return {
+        "per_component": [
+            {
+                "component": row.label,
+                "events": row.counts.events,
+                "successes": row.counts.successes,
+                "failures": row.counts.failures,
+                "success_rate": round_rate(row.counts.success_rate),
+            }
+            for row in c.by_component
+        ],
+        "top_failing": [
+            {"component": row.label, "failures": row.counts.failures} for row in c.top_failing
+        ],
+        "daily_success_top5": {
+            "days": [day_text(d) for d in c.days],
+            "series": [
+                {
+                    "component": name,
+                    "success_rate": [round_rate(day.success_rate) for day in series],
+                    "events": [day.events for day in series],
+                }
+                for name, series in c.daily_success.items()
+            ],
+        },
+        "component_arch_heatmap": {
+            "arches": c.arches,
+            "rows": [
+                {
+                    "component": name,
+                    "success_rate": [round_rate(cell.success_rate) for cell in cells],
+                    "events": [cell.events for cell in cells],
+                }
+                for name, cells in c.heat.items()
+            ],
+        },
+    }
+
+
+def _development(d: Development) -> dict[str, Any]:
+    total_7d = sum(row.counts.events for row in d.by_category_7d)
+    return {
+        "per_sha": [
+            {
+                "sha": row.sha,
+                "events": row.counts.events,
+                "success_rate": round_rate(row.counts.success_rate),
+                "failure_rate": round_rate(row.counts.failure_rate),
+                "first_seen": None if row.first_seen is None else format_moment(row.first_seen),
+                "last_seen": None if row.last_seen is None else format_moment(row.last_seen),
+                "rollback": row.rollback,
+                "returned_on": [day_text(day) for day in row.returned_on],
+            }
+            for row in d.by_sha
+        ],
+        "sha_daily_events": {
+            "days": [day_text(day) for day in d.days],
+            "series": [
+                {"sha": sha, "events": series} for sha, series in d.sha_daily_events.items()
+            ],
+        },
+        "ci_vs_production": [
+            {
+                "component": row.component,
+                "production": {
+                    "events": row.production.events,
+                    "success_rate": round_rate(row.production.success_rate),
+                },
+                "ci": {"events": row.ci.events, "success_rate": round_rate(row.ci.success_rate)},
+            }
+            for row in d.ci_vs_production
+        ],
+        "events_by_category_7d": {
+            "window": window_json(d.category_window),
+            "categories": [
+                {
+                    "category": row.label,
+                    "events": row.counts.events,
+                    "pct": round_rate(rate(row.counts.events, total_7d)),
+                }
+                for row in d.by_category_7d
+            ],
+        },
+    }
