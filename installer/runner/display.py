@@ -55,7 +55,7 @@ class LineDisplay(RunEvents):
     def record(self, outcome: StepOutcome) -> None:
         self.done += 1
         symbol, style, word = STATUS_LOOK[outcome.status]
-        extra = f" [{outcome.category.value}]" if outcome.category else ""
+        extra = escape(f" [{outcome.category.value}]") if outcome.category else ""
         self.console.print(
             f"[{style}]{symbol}[/] [{self.done}/{self.total}] {escape(outcome.step)}: {word}"
             f"{extra} ({outcome.duration:.1f} s)"

@@ -1,0 +1,246 @@
+"""`dtu-install run` / `doctor` end to end: recipes written in tmp dirs, real subprocesses,
+a real local HTTPS server, real SIGINT."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from installer.cli.main import main
+from installer.runner import command
+from tests.helpers.download_server import DownloadServer
+from tests.runner.conftest import Recorder, sha
+
+DTU = [sys.executable, "-m", "installer"]
+PROFILE = """profile: p
+description: test profile
+recipes: [{recipes}]
+"""
+
+
+def write_recipes(root: Path, recipes: dict[str, str], profile: list[str] | None = None) -> Path:
+    (root / "profiles").mkdir(parents=True, exist_ok=True)
+    for name, text in recipes.items():
+        (root / f"{name}.yaml").write_text(text)
+    (root / "profiles" / "p.yaml").write_text(
+        PROFILE.format(recipes=", ".join(profile or list(recipes)))
+    )
+    return root
+
+
+DEMO = """recipe: demo
+description: demo steps
+steps:
+  - name: demo_write
+    description: Append to the ledger
+    check: {path_exists: "{home}/marker"}
+    command: [sh, -c, 'echo ran >> "$0/ledger"; touch "$0/marker"', "{home}"]
+  - name: demo_args
+    description: Dangerous values stay literal
+    check: {path_exists: "{home}/args.json"}
+    command: [python3, -c, "import json,sys; json.dump(sys.argv[1:], open(sys.argv[1], 'w'))",
+              "{home}/args.json", "; rm -rf ~", "$(touch {home}/pwned)"]
+verify:
+  - name: demo_marker
+    description: the marker exists
+    check: {path_exists: "{home}/marker"}
+  - name: demo_nothing
+    description: a file that is not there
+    check: {path_exists: "{home}/not-there"}
+"""
+
+
+def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_twice_second_run_skips_everything(tmp_path, isolated_home, capsys):
+    recipes = write_recipes(tmp_path / "r", {"demo": DEMO})
+    code, out, err = cli(["run", "--recipes", str(recipes), "p", "--json"], capsys)
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["schema"] == "dtu-install/run-result" and first["version"] == 1
+    assert [s["status"] for s in first["steps"]] == ["success", "success"]
+    args = json.loads((isolated_home / "args.json").read_text())
+    assert args[1:] == ["; rm -rf ~", f"$(touch {isolated_home}/pwned)"]
+    assert not (isolated_home / "pwned").exists()
+    code, out, _ = cli(["run", "--recipes", str(recipes), "p", "--json"], capsys)
+    assert code == 0
+    assert [s["status"] for s in json.loads(out)["steps"]] == ["skipped", "skipped"]
+    assert (isolated_home / "ledger").read_text() == "ran\n"
+    assert Path(first["log"]).is_file() and "demo_write" in Path(first["log"]).read_text()
+
+
+def test_failure_summary_names_step_category_advice_log_and_support(tmp_path, capsys):
+    recipes = write_recipes(
+        tmp_path / "r", {"demo": DEMO.replace("[sh, -c,", "[no-such-tool-x, -c,")}
+    )
+    (tmp_path / "r" / "settings.yaml").write_text(
+        "variables:\n  support_url: https://help.example/x\n"
+    )
+    code, out, err = cli(["run", "--recipes", str(recipes), "p"], capsys)
+    assert code == 1
+    assert "demo_write failed (missing_dependency)" in out
+    assert "command not found: no-such-tool-x" in out
+    assert "Full log:" in out and "https://help.example/x" in out
+    assert "demo_args" in out and "not run" in out
+
+
+def test_unknown_step_is_exit_2_with_suggestion(tmp_path, capsys):
+    recipes = write_recipes(tmp_path / "r", {"demo": DEMO})
+    code, _, err = cli(["run", "--recipes", str(recipes), "p", "--only", "demo_wrte"], capsys)
+    assert code == 2 and "did you mean 'demo_write'" in err
+
+
+def test_dry_run_executes_nothing(tmp_path, isolated_home, capsys):
+    recipes = write_recipes(tmp_path / "r", {"demo": DEMO})
+    code, out, _ = cli(["run", "--recipes", str(recipes), "p", "--dry-run"], capsys)
+    assert code == 0 and "dry run" in out
+    assert not (isolated_home / "ledger").exists()
+
+
+def test_telemetry_sink_gets_every_outcome_and_is_closed_with_test_mode(
+    tmp_path, capsys, monkeypatch
+):
+    sink = Recorder()
+    seen: dict[str, object] = {}
+
+    def fake_open(facts, *, interactive, test_mode):  # the seam: telemetry has its own tests
+        seen.update(interactive=interactive, test_mode=test_mode)
+        return sink
+
+    monkeypatch.setattr(command, "telemetry_sink", fake_open)
+    recipes = write_recipes(tmp_path / "r", {"demo": DEMO})
+    code, _, _ = cli(["run", "--recipes", str(recipes), "p", "--test", "--yes"], capsys)
+    assert code == 0
+    assert seen == {"interactive": False, "test_mode": True}
+    assert [o.step for o in sink.outcomes] == ["demo_write", "demo_args"] and sink.closed
+
+
+def test_doctor_pass_fail_json_and_html_without_personal_data(tmp_path, isolated_home, capsys):
+    recipes = write_recipes(tmp_path / "r", {"demo": DEMO})
+    (isolated_home / "marker").touch()
+    code, out, _ = cli(["doctor", "--recipes", str(recipes), "p"], capsys)
+    assert code == 1
+    assert "PASS  demo_marker" in out and "FAIL  demo_nothing" in out
+    report = tmp_path / "report.html"
+    code, out, _ = cli(
+        ["doctor", "--recipes", str(recipes), "p", "--json", "--html", str(report)], capsys
+    )
+    data = json.loads(out)
+    assert [c["result"] for c in data["checks"]] == ["PASS", "FAIL"]
+    page = report.read_text()
+    assert "FAIL" in page and "~/not-there" in page and "<script" not in page
+    assert str(isolated_home) not in page and str(isolated_home) not in out
+    assert os.uname().nodename not in page
+
+
+# ---------------------------------------------------------------- real Ctrl-C
+SLOW = """recipe: slow
+description: a slow command
+steps:
+  - name: slow_step
+    description: Sleep unless told not to
+    check: {path_exists: "{home}/slow-done"}
+    command: [sh, -c, 'if [ -e "$0/go-slow" ]; then echo $$ > "$0/pid"; sleep 60; fi; touch "$0/slow-done"', "{home}"]
+  - name: slow_after
+    description: runs after
+    command: [touch, "{home}/after"]
+"""
+
+
+def _spawn(
+    args: list[str], home: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "HOME": str(home), **(extra_env or {})}
+    return subprocess.Popen(
+        [*DTU, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def _wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+def test_ctrl_c_during_a_command(tmp_path, isolated_home):
+    recipes = write_recipes(tmp_path / "r", {"slow": SLOW})
+    (isolated_home / "go-slow").touch()
+    proc = _spawn(["run", "--recipes", str(recipes), "p", "--json"], isolated_home)
+    _wait_for(
+        lambda: (isolated_home / "pid").exists() and (isolated_home / "pid").read_text().strip()
+    )
+    child = int((isolated_home / "pid").read_text())
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130, err
+    steps = json.loads(out)["steps"]
+    assert [(s["status"], s["error_category"]) for s in steps] == [
+        ("interrupted", "interrupted"),
+        ("not_run", None),
+    ]
+    _wait_for(
+        lambda: (
+            not Path(f"/proc/{child}").exists() or " Z " in Path(f"/proc/{child}/stat").read_text()
+        ),
+        5,
+    )
+    assert not (isolated_home / "after").exists()
+    (isolated_home / "go-slow").unlink()
+    again = _spawn(["run", "--recipes", str(recipes), "p"], isolated_home)
+    assert again.wait(timeout=30) == 0
+    assert (isolated_home / "slow-done").exists() and (isolated_home / "after").exists()
+
+
+def test_ctrl_c_during_a_download_then_resume(tmp_path, isolated_home):
+    data = os.urandom(4 * 1024 * 1024)
+    with DownloadServer() as server:
+        url = server.add("/big.bin", data, rate=1024 * 1024)  # 4 s to send it all
+        dest = isolated_home / "big.bin"
+        recipe = f"""recipe: dl
+description: a download
+steps:
+  - name: dl_fetch
+    description: Fetch a big file
+    check: {{path_exists: "{{home}}/big.bin"}}
+    download:
+      url: {url}
+      sha256: "{sha(data)}"
+      dest: "{{home}}/big.bin"
+"""
+        recipes = write_recipes(tmp_path / "r", {"dl": recipe})
+        env = {"REQUESTS_CA_BUNDLE": server.ca_path}
+        proc = _spawn(["run", "--recipes", str(recipes), "p", "--json"], isolated_home, env)
+        part = Path(str(dest) + ".part")
+        _wait_for(lambda: part.exists() and part.stat().st_size > 512 * 1024)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 130, err
+        assert json.loads(out)["steps"][0]["status"] == "interrupted"
+        assert not dest.exists()  # never a partial file in place
+        kept = part.stat().st_size
+        assert 0 < kept < len(data)
+        served_before = server.bytes_served["/big.bin"]
+        server.files["/big.bin"].rate = None
+        again = _spawn(["run", "--recipes", str(recipes), "p"], isolated_home, env)
+        _, err = again.communicate(timeout=30)
+        assert again.returncode == 0, err
+        assert dest.read_bytes() == data and not part.exists()
+        assert server.requests["/big.bin"][-1]["Range"] == f"bytes={kept}-"
+        assert server.bytes_served["/big.bin"] - served_before == len(data) - kept
