@@ -222,9 +222,9 @@ class Schema:
         return schema
 
 
-def _wrong_scalar(node: YNode, want: str) -> str:
+def _wrong_scalar(node: YNode, want: str, text_ok: bool = False) -> str:
     hint = ""
-    if want == "a string" and node.value is not None and node.raw:
+    if (want == "a string" or text_ok) and node.kind == "scalar" and node.value is not None:
         hint = f' (quote it: "{node.raw}")'
     return f"expected {want}, got {node.type_name()}{hint}"
 
@@ -555,7 +555,8 @@ class Either(Schema):
             if option.accepts(node):
                 return option.check(node, path, ctx)
         ctx.marks[path] = (node.line, node.column)
-        ctx.problem(node, path, f"expected {self.describe()}, got {node.type_name()}")
+        text_ok = any(isinstance(o, Str) for o in self.options)
+        ctx.problem(node, path, _wrong_scalar(node, self.describe(), text_ok))
         return INVALID
 
     def json_schema(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ problems to the same per-file `Checked` results so that everything is reported a
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -179,7 +180,8 @@ class _Validator:
                     targets.append(want)
                 elif want in self.rs.recipes and want != step.recipe:
                     targets += [s.name for s in self.rs.recipes[want].steps]
-            edges[name] = targets
+            # Requiring itself or its own recipe is reported by `references`.
+            edges[name] = [t for t in targets if t != name]
         for group in cycles(list(steps), edges):
             first = steps[group[0]]
             loop = " -> ".join([*group, group[0]])
@@ -197,7 +199,8 @@ class _Validator:
                 continue
             for name in names:
                 if name not in known:
-                    hint = did_you_mean(name, sorted(known))
+                    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+                    hint = f" (did you mean {{{close[0]}}}?)" if close else ""
                     doc.report(path, f"unknown placeholder {{{name}}}{hint}")
 
     def urls(self, doc: Checked, step: StepDef) -> None:
