@@ -104,9 +104,7 @@ def client_process(
 ) -> None:
     results: list[tuple[int, int, int]] = []
     threads = [
-        threading.Thread(
-            target=_connection, args=(kind, url, first_worker + i, seconds, results)
-        )
+        threading.Thread(target=_connection, args=(kind, url, first_worker + i, seconds, results))
         for i in range(connections)
     ]
     for thread in threads:
@@ -180,8 +178,10 @@ def main() -> int:
     rows = {}
     for kind in ("single", "bulk"):
         rows[kind] = run(kind, args.seconds, args.processes, args.connections)
-    print(f"{'load':<8} {'requests/s':>11} {'hits/s':>9} {'target':>9} {'errors':>7} "
-          f"{'acked':>8} {'stored':>8}")
+    print(
+        f"{'load':<8} {'requests/s':>11} {'hits/s':>9} {'target':>9} {'errors':>7} "
+        f"{'acked':>8} {'stored':>8}"
+    )
     for kind, row in rows.items():
         measured = row["requests_per_s"] if kind == "single" else row["hits_per_s"]
         ok = "ok" if measured >= TARGETS[kind] else "MISSED"

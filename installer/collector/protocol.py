@@ -24,6 +24,8 @@ ENDPOINTS = frozenset({"/ppms.php", "/matomo.php", "/piwik.php"})
 METHODS = ("GET", "POST")
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
+# A POST body starting with one of these is JSON (a bulk); anything else is a form body.
+_JSON_STARTS = (b"{", b"[")
 
 Submit = Callable[[Sequence[Event]], int]
 
@@ -60,7 +62,7 @@ def handle(method: str, target: str, body: bytes, *, received_at: int, submit: S
             Allow=", ".join(METHODS),
         )
     try:
-        if method == "POST" and body.lstrip().startswith(b"{"):
+        if method == "POST" and body.lstrip()[:1] in _JSON_STARTS:
             return _bulk(body, received_at, submit)
         return _single(query, body if method == "POST" else b"", received_at, submit)
     except StoreUnavailable as exc:

@@ -51,6 +51,10 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         code = _PARSER_STATUS_TO_CLIENT_ERROR.get(HTTPStatus(code), code)
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":
+            # http.server assumes HTTP/0.9 (no status line) until it has parsed a version;
+            # a garbled request line deserves a status line and a reason all the same.
+            self.request_version = "HTTP/1.0"
         self._send(text(code, message or HTTPStatus(code).phrase))
 
     def do_GET(self) -> None:
@@ -192,8 +196,6 @@ def run_collector(
         raise DtuInstallError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    announce(f"collector listening on http://{shown}:{bound_port}/ (events in {db})")
-
     terminated: list[int] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -203,6 +205,8 @@ def run_collector(
     previous = signal.signal(signal.SIGTERM, stop)
     code = ExitCode.OK
     try:
+        # Announced only now: whoever waits for this line may send SIGTERM right after it.
+        announce(f"collector listening on http://{shown}:{bound_port}/ (events in {db})")
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         # SIGTERM is how a service manager stops a service: a normal end, not an interruption.

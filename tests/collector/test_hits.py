@@ -68,7 +68,7 @@ def test_matomo_objects_become_url_text() -> None:
     [
         (b"{", "not valid JSON"),
         (b"[]", "must be a JSON object"),
-        (b'{"requests": 1}', "needs a \"requests\" list"),
+        (b'{"requests": 1}', 'needs a "requests" list'),
         (b'{"requests": []}', "empty"),
         (b'{"requests": [' + b",".join([b'"a=1"'] * 1001) + b"]}", "at most 1000"),
         (b'{"requests": ["\xff"]}', "UTF-8"),
