@@ -1,0 +1,75 @@
+"""`analytics report NAME`: build, print (text or JSON), write HTML, and with --send queue it
+for the notification channels of the rules file (through the outbox, so never lost)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from installer.analytics.query import Scope
+from installer.analytics.reports.compatibility import DEFAULT_DEPRECATION_BELOW, compatibility
+from installer.analytics.reports.component_health import component_health
+from installer.analytics.reports.render import Report, to_html, to_text
+from installer.analytics.reports.weekly import weekly
+from installer.analytics.store import EventStore, resolve_db_path
+from installer.errors import ExitCode, UsageError
+
+
+def build(
+    store: EventStore,
+    name: str,
+    at: int,
+    scope: Scope,
+    deprecation_below: float = DEFAULT_DEPRECATION_BELOW,
+) -> Report:
+    if name == "weekly":
+        return weekly(store, at, scope)
+    if name == "component-health":
+        return component_health(store, at, scope)
+    if name == "compatibility":
+        return compatibility(store, at, scope, deprecation_below)
+    raise UsageError(f"unknown report {name!r}")
+
+
+def run_report(
+    name: str,
+    db: str | None,
+    at: int,
+    *,
+    arch: str | None,
+    os_version: str | None,
+    as_json: bool,
+    html_file: Path | None,
+    send: bool,
+    rules_file: Path | None,
+    deprecation_below: float = DEFAULT_DEPRECATION_BELOW,
+) -> int:
+    config = None
+    if send:  # load (and validate) the channels before doing any work
+        from installer.analytics.alerts.load import load_config
+
+        config = load_config(rules_file)
+    with EventStore(resolve_db_path(db), readonly=True) as store:
+        report = build(store, name, at, Scope.production(arch, os_version), deprecation_below)
+        page = to_html(report)
+        if html_file is not None:
+            try:
+                html_file.write_text(page, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"--html: cannot write {html_file}: {exc.strerror}") from None
+        text = to_text(report)
+        print(
+            json.dumps(report.serialize(), indent=2) if as_json else text,
+            end="\n" if as_json else "",
+        )
+        if config is None:
+            return ExitCode.OK
+        from installer.analytics.notify.dispatch import dispatch_message
+        from installer.analytics.notify.message import report_message
+
+        message = report_message(report.name, report.title, text, page, report.serialize())
+        outcome = dispatch_message(store, config.notify, message, at)
+    for line in outcome.lines():
+        print(line, file=sys.stderr)
+    return ExitCode.OK if outcome.ok else ExitCode.FAILED

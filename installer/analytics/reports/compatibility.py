@@ -1,0 +1,184 @@
+"""`report compatibility`: the last 30 days against the 30 before, for the product team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from installer.analytics.query import Counts, Scope, counts, total
+from installer.analytics.reports.common import Table, fmt, label, pp, share, window_json
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
+
+PERIOD = 30 * DAY
+NEW_OS_LOOKBACK = 90 * DAY  # "new": not seen in the 90 days before the window
+DEFAULT_DEPRECATION_BELOW = 2.0  # % of installations
+
+
+@dataclass(frozen=True)
+class CompatibilityReport:
+    at: int
+    scope: Scope
+    deprecation_below: float
+    new_os_versions: list[str]
+    architectures: list[dict[str, Any]]
+    os_versions: list[dict[str, Any]]
+    os_arch: list[dict[str, Any]]
+
+    name = "compatibility"
+
+    @property
+    def title(self) -> str:
+        return f"dtu-install compatibility, 30 days to {format_moment(self.at)}"
+
+    @property
+    def deprecation_candidates(self) -> list[dict[str, Any]]:
+        return [
+            {k: row[k] for k in ("os", "installations", "share", "success_rate")}
+            for row in self.os_versions
+            if row["_share"] is not None and row["_share"] < self.deprecation_below
+        ]
+
+    def serialize(self) -> dict[str, Any]:
+        return {
+            "report": self.name,
+            "at": format_moment(self.at),
+            "window": window_json(Window.last(self.at, PERIOD)),
+            "previous_window": window_json(Window(self.at - 2 * PERIOD, self.at - PERIOD)),
+            "scope": {
+                "categories": list(self.scope.categories or ()),
+                "arch": self.scope.arch,
+                "os": self.scope.os,
+            },
+            "new_os_versions": self.new_os_versions,
+            "architectures": self.architectures,
+            "os_versions": [
+                {k: v for k, v in r.items() if k != "_share"} for r in self.os_versions
+            ],
+            "os_arch": self.os_arch,
+            "deprecation_below": self.deprecation_below,
+            "deprecation_candidates": self.deprecation_candidates,
+        }
+
+    def tables(self) -> list[Table]:
+        data = self.serialize()
+        return [
+            Table(
+                "New macOS versions",
+                ["os"],
+                [[v] for v in self.new_os_versions],
+                "none" if not self.new_os_versions else "",
+            ),
+            Table(
+                "Installations by architecture",
+                ["arch", "installations", "share %", "previous share %", "change pp"],
+                [
+                    [
+                        r["arch"],
+                        r["installations"],
+                        fmt(r["share"]),
+                        fmt(r["previous_share"]),
+                        fmt(r["change_pp"]),
+                    ]
+                    for r in data["architectures"]
+                ],
+            ),
+            Table(
+                "Success rate by OS version",
+                ["os", "events", "installations", "share %", "success %"],
+                [
+                    [
+                        r["os"],
+                        r["events"],
+                        r["installations"],
+                        fmt(r["share"]),
+                        fmt(r["success_rate"]),
+                    ]
+                    for r in data["os_versions"]
+                ],
+            ),
+            Table(
+                "Success rate by OS x architecture",
+                ["os", "arch", "events", "success %"],
+                [
+                    [r["os"], r["arch"], r["events"], fmt(r["success_rate"])]
+                    for r in data["os_arch"]
+                ],
+            ),
+            Table(
+                f"Deprecation candidates (under {self.deprecation_below:g}% of installations)",
+                ["os", "installations", "share %", "success %"],
+                [
+                    [r["os"], r["installations"], fmt(r["share"]), fmt(r["success_rate"])]
+                    for r in data["deprecation_candidates"]
+                ],
+                "none" if not data["deprecation_candidates"] else "",
+            ),
+        ]
+
+
+def compatibility(
+    store: EventStore,
+    at: int,
+    scope: Scope,
+    deprecation_below: float = DEFAULT_DEPRECATION_BELOW,
+) -> CompatibilityReport:
+    window = Window.last(at, PERIOD)
+    previous = Window(at - 2 * PERIOD, window.start)
+    now = total(store, window, scope, installations=True)
+    before = total(store, previous, scope, installations=True)
+
+    by_os = counts(store, window, scope, by=["os"], installations=True)
+    seen_before = {
+        label(k[0])
+        for k in counts(
+            store, Window(window.start - NEW_OS_LOOKBACK, window.start), scope, by=["os"]
+        )
+    }
+    new_os = sorted({label(k[0]) for k in by_os} - seen_before - {"unknown"})
+
+    arch_now = counts(store, window, scope, by=["arch"], installations=True)
+    arch_before = counts(store, previous, scope, by=["arch"], installations=True)
+    architectures = []
+    for key in sorted(set(arch_now) | set(arch_before), key=lambda k: label(k[0])):
+        n_now = arch_now.get(key, Counts()).installations
+        s_now = share(n_now, now.installations)
+        s_before = share(arch_before.get(key, Counts()).installations, before.installations)
+        architectures.append(
+            {
+                "arch": label(key[0]),
+                "installations": n_now,
+                "share": round_rate(s_now),
+                "previous_share": round_rate(s_before),
+                "change_pp": round_rate(pp(s_now, s_before)),
+            }
+        )
+
+    os_versions = []
+    for (os_name,), c in sorted(by_os.items(), key=lambda kc: (-kc[1].events, label(kc[0][0]))):
+        os_share = share(c.installations, now.installations)
+        os_versions.append(
+            {
+                "os": label(os_name),
+                "events": c.events,
+                "installations": c.installations,
+                "share": round_rate(os_share),
+                "success_rate": round_rate(c.success_rate),
+                "_share": os_share,  # exact, for the threshold; not serialized
+            }
+        )
+    by_os_arch = counts(store, window, scope, by=["os", "arch"])
+    os_arch = [
+        {
+            "os": label(o),
+            "arch": label(a),
+            "events": c.events,
+            "success_rate": round_rate(c.success_rate),
+        }
+        for (o, a), c in sorted(
+            by_os_arch.items(), key=lambda kc: (label(kc[0][0]), label(kc[0][1]))
+        )
+    ]
+    return CompatibilityReport(
+        at, scope, deprecation_below, new_os, architectures, os_versions, os_arch
+    )

@@ -1,0 +1,68 @@
+"""Any report as plain text (terminal, email, Slack) or one self-contained HTML page."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from installer.analytics.reports.common import Table
+
+
+class Report(Protocol):
+    name: str
+
+    @property
+    def title(self) -> str: ...
+
+    def serialize(self) -> dict[str, Any]: ...
+
+    def tables(self) -> list[Table]: ...
+
+
+def to_text(report: Report) -> str:
+    out = [report.title, "=" * len(report.title)]
+    for table in report.tables():
+        out += ["", table.title, "-" * len(table.title)]
+        if table.rows:
+            out += _grid(table.columns, table.rows)
+        if table.note:
+            out.append(table.note)
+    return "\n".join(out) + "\n"
+
+
+def _grid(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}"
+    "table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
+    "th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}"
+    "th{background:#f3f3f3}"
+)
+
+
+def to_html(report: Report) -> str:
+    """One page, no external resources (works offline)."""
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(report.title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{html.escape(report.title)}</h1>",
+    ]
+    for table in report.tables():
+        parts.append(f"<h2>{html.escape(table.title)}</h2>")
+        if table.rows:
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                for row in table.rows
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        if table.note:
+            parts.append(f"<p>{html.escape(table.note)}</p>")
+    parts.append("</body></html>")
+    return "".join(parts)
