@@ -87,7 +87,7 @@ def test_failure_summary_names_step_category_advice_log_and_support(tmp_path, ca
     (tmp_path / "r" / "settings.yaml").write_text(
         "variables:\n  support_url: https://help.example/x\n"
     )
-    code, out, err = cli(["run", "--recipes", str(recipes), "p"], capsys)
+    code, out, _ = cli(["run", "--recipes", str(recipes), "p"], capsys)
     assert code == 1
     assert "demo_write failed (missing_dependency)" in out
     assert "command not found: no-such-tool-x" in out
@@ -151,7 +151,11 @@ steps:
   - name: slow_step
     description: Sleep unless told not to
     check: {path_exists: "{home}/slow-done"}
-    command: [sh, -c, 'if [ -e "$0/go-slow" ]; then echo $$ > "$0/pid"; sleep 60; fi; touch "$0/slow-done"', "{home}"]
+    command:
+      - sh
+      - -c
+      - 'if [ -e "$0/go-slow" ]; then echo $$ > "$0/pid"; sleep 60; fi; touch "$0/slow-done"'
+      - "{home}"
   - name: slow_after
     description: runs after
     command: [touch, "{home}/after"]

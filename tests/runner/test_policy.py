@@ -1,0 +1,197 @@
+"""Retry policy, categories, concurrency of downloads ahead, and sudo in non-interactive mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from installer.recipes.model import RetryPolicy, ShellAction
+from installer.runner import failure, retry
+from installer.runner.failure import StepError
+from installer.runner.outcome import ErrorCategory, Status
+from tests.helpers.download_server import DownloadServer
+from tests.runner.conftest import download, plan, run, sha, step
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_backoff_doubles_caps_and_jitters(monkeypatch):
+    policy = RetryPolicy(attempts=9, backoff=1.0, max_backoff=5.0)
+    monkeypatch.setattr(retry, "uniform", lambda low, high: high)
+    assert [retry.backoff_delay(policy, n, None) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+    monkeypatch.setattr(retry, "uniform", lambda low, high: low)
+    assert retry.backoff_delay(policy, 2, None) == 1.0  # jitter scales down to half
+    assert retry.backoff_delay(policy, 1, 30.0) == 30.0  # Retry-After wins when longer
+
+
+def test_with_retries_stops_on_permanent_errors(sleeps):
+    errors = [
+        StepError(ErrorCategory.NETWORK, "503", True),
+        StepError(ErrorCategory.NETWORK, "404"),
+    ]
+    calls = []
+
+    def attempt() -> None:
+        calls.append(1)
+        raise errors[len(calls) - 1]
+
+    counter = retry.Attempted(0)
+    with pytest.raises(StepError, match="404"):
+        retry.with_retries(RetryPolicy(attempts=5, backoff=1.0), attempt, counter=counter)
+    assert counter.attempts == 2 and sleeps == [1.0]
+
+
+def test_retry_after_beyond_the_cap_fails_clearly(sleeps):
+    def attempt() -> None:
+        raise StepError(ErrorCategory.NETWORK, "HTTP 429", True, retry_after=3600)
+
+    with pytest.raises(StepError, match="asked to wait 3600 s"):
+        retry.with_retries(RetryPolicy(attempts=3), attempt)
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("code", "output", "category"),
+    [
+        (127, "", ErrorCategory.MISSING_DEPENDENCY),
+        (126, "", ErrorCategory.PERMISSION),
+        (1, "sudo: a password is required", ErrorCategory.PERMISSION),
+        (1, "write error: No space left on device", ErrorCategory.DISK),
+        (1, "curl: (6) Could not resolve host: github.com", ErrorCategory.NETWORK),
+        (2, "something odd", ErrorCategory.UNKNOWN),
+        # What happened wins over what was printed:
+        (127, "Permission denied", ErrorCategory.MISSING_DEPENDENCY),
+    ],
+)
+def test_exit_code_first_output_pattern_as_fallback(code, output, category):
+    assert failure.category_for_exit(code, output) is category
+
+
+def test_every_category_has_advice():
+    assert set(failure.ADVICE) == set(ErrorCategory)
+
+
+def test_downloads_of_later_steps_run_while_earlier_steps_run(facts, tmp_path, sleeps):
+    data = os.urandom(1024 * 1024)
+    with DownloadServer() as server:
+        url = server.add("/f.bin", data, rate=1024 * 1024)  # 1 s each
+        steps = [step("a_wait", ShellAction("sleep 1.5"))]
+        steps += [download(f"d{i}_fetch", url, tmp_path / f"{i}.bin", sha(data)) for i in range(3)]
+        started = time.monotonic()
+        result = run(plan(*steps), facts, tmp_path, server)
+        elapsed = time.monotonic() - started
+    assert [o.status for o in result.outcomes] == [Status.SUCCESS] * 4
+    # Sequential would be 1.5 + 3 x 1 s; the three downloads overlap the sleep.
+    assert elapsed < 3.5, elapsed
+    log = (tmp_path / "run.log").read_text()
+    assert log.index("d2_fetch: fetching ahead") < log.index("-> a_wait: success")
+
+
+def test_prefetch_skips_a_step_that_is_already_done(facts, tmp_path, sleeps, server):
+    from installer.recipes.model import PathExistsCheck
+
+    url = server.add("/f.bin", b"abc")
+    (tmp_path / "done").touch()
+    the_step = download(
+        "d_fetch",
+        url,
+        tmp_path / "f.bin",
+        sha(b"abc"),
+        checks=(PathExistsCheck(str(tmp_path / "done")),),
+    )
+    result = run(plan(the_step), facts, tmp_path, server)
+    assert result.outcomes[0].status is Status.SKIPPED
+    assert server.hits("/f.bin") == 0
+
+
+DRIVER = textwrap.dedent(
+    """
+    import json, os, sys
+    from installer.platform.facts import Facts
+    from installer.recipes.model import CommandAction, Plan, PlannedStep
+    from installer.runner.context import RunEvents, RunOptions
+    from installer.runner.engine import run_plan
+
+    class Notices(RunEvents):
+        said = []
+        def notice(self, message):
+            self.said.append(message)
+
+    facts = Facts("Linux", "6", "x86_64", False, "bash", os.environ["HOME"], 1, True, False,
+                  False, False)
+    step = PlannedStep("admin_write", "admin", "write a system file", CommandAction(("true",)),
+                       sudo="it writes to /etc")
+    events = Notices()
+    result = run_plan(Plan(("t",), (step,)), facts, RunOptions(assume_yes=True), [], events)
+    print(json.dumps({"said": events.said, "steps": result.serialize()["steps"]}))
+    """
+)
+
+
+def test_sudo_step_without_a_tty_fails_fast_with_a_clear_permission_error(tmp_path):
+    """A real non-root user, real sudo: `sudo -n` must fail at once, not wait for a password."""
+    if os.geteuid() != 0 or not shutil.which("sudo") or not shutil.which("runuser"):
+        pytest.skip("needs root (to become another user), sudo and runuser")
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    python = "/usr/bin/python3"
+    probe = subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "nobody",
+            "--",
+            "env",
+            f"PYTHONPATH={REPO}:{site}",
+            python,
+            "-c",
+            "import installer, requests",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip("no Python that the `nobody` user can run with this checkout's packages")
+    home = Path("/tmp") / f"dtu-sudo-{os.getpid()}"
+    home.mkdir(mode=0o777, exist_ok=True)
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "nobody",
+                "--",
+                "env",
+                f"HOME={home}",
+                f"PYTHONPATH={REPO}:{site}",
+                python,
+                "-c",
+                DRIVER,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["said"] == ["admin_write needs administrator rights: it writes to /etc"]
+    [outcome] = data["steps"]
+    assert (outcome["status"], outcome["error_category"], outcome["attempts"]) == (
+        "failed",
+        "permission_error",
+        1,
+    )
+    assert "administrator rights" in outcome["reason"] and "--yes" in outcome["reason"]
+    assert elapsed < 20
