@@ -129,6 +129,8 @@ _row: Callable[[Event], tuple[object, ...]] = operator.attrgetter(
     "run",
 )
 
+event_row = _row  # public: the importer's worker processes send rows, not Event objects
+
 # While a file is imported: more page cache, and no fsync per transaction. A crash of the
 # machine mid-import can lose the last transactions but not corrupt the database (WAL), and
 # importing again is idempotent, so nothing is lost for good.
@@ -195,6 +197,19 @@ class EventStore:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             self.conn.executemany(_INSERT, map(_row, events))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return self.conn.total_changes - before
+
+    def insert_rows(self, rows: Iterable[tuple[object, ...]]) -> int:
+        """Rows made by `event_row` (in another process, for a parallel import) in one
+        transaction; returns how many were new."""
+        before = self.conn.total_changes
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(_INSERT, rows)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
