@@ -1,0 +1,402 @@
+"""All four dashboards on one self-contained HTML page (html_page), with plotly charts:
+lines, pie, bars and a heat map. Figures are plain dicts; plotly.js draws them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from installer.analytics.dashboards import (
+    DASHBOARDS,
+    Compatibility,
+    Components,
+    Dashboard,
+    Development,
+    Overview,
+)
+from installer.analytics.dashboards.serialize import day_text
+from installer.analytics.html_page import Chart, Note, Section, Table, Widget, render_page
+from installer.analytics.timeutil import display_rate, format_moment, rate, round_rate
+
+SUCCESS_COLOUR, FAILURE_COLOUR, ROLLBACK_COLOUR = "#2e9e5b", "#d64545", "#d64545"
+HEAT_SCALE = "RdYlGn"
+HEAT_FLOOR = 50.0  # the heat map's colour scale starts here unless a rate is lower
+
+
+def _label(value: str | None) -> str:
+    return "(none)" if value is None else value
+
+
+def _rate(value: float | None) -> str | None:
+    return None if value is None else display_rate(value)  # None -> "no data" cell
+
+
+def _fig(data: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:
+    return {"data": data, "layout": layout}
+
+
+def _overview(o: Overview) -> list[Widget]:
+    t = o.total
+    days = [day_text(d) for d in o.days]
+    headline = Widget(
+        f"Success rate (last {o.query.days} days)",
+        [
+            Note(display_rate(t.success_rate), emphasis=True),
+            Note(f"{t.events} events: {t.successes} successes, {t.failures} failures"),
+        ],
+    )
+    volume = Widget(
+        "Daily event volume",
+        [
+            Chart(
+                _fig(
+                    [
+                        {
+                            "type": "scatter",
+                            "mode": "lines+markers",
+                            "x": days,
+                            "y": o.daily_events,
+                            "name": "events",
+                        }
+                    ],
+                    yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
+                )
+            )
+        ],
+    )
+    if t.events:
+        pie: list[Any] = [
+            Chart(
+                _fig(
+                    [
+                        {
+                            "type": "pie",
+                            "labels": ["success", "failure"],
+                            "values": [t.successes, t.failures],
+                            "textinfo": "label+value+percent",
+                            "marker": {"colors": [SUCCESS_COLOUR, FAILURE_COLOUR]},
+                            "sort": False,
+                        }
+                    ]
+                )
+            )
+        ]
+    else:
+        pie = [Note("no data")]
+    cats = Widget(
+        "Events by category",
+        [
+            Chart(
+                _fig(
+                    [
+                        {
+                            "type": "bar",
+                            "x": [_label(r.label) for r in o.by_category],
+                            "y": [r.counts.events for r in o.by_category],
+                            "name": "events",
+                        }
+                    ],
+                    yaxis={"title": {"text": "events"}},
+                )
+            )
+        ],
+    )
+    return [headline, volume, Widget("Success vs failure", pie), cats]
+
+
+def _compatibility(c: Compatibility) -> list[Widget]:
+    arch_rows = [
+        [
+            _label(r.label),
+            r.counts.events,
+            _rate(r.counts.success_rate),
+            _rate(r.counts.failure_rate),
+        ]
+        for r in c.by_arch
+    ]
+    os_rows = [[_label(r.label), r.counts.events, _rate(r.counts.success_rate)] for r in c.by_os]
+    arches = [_label(r.label) for r in c.by_arch]
+    combo = _fig(
+        [
+            {
+                "type": "bar",
+                "x": arches,
+                "y": [r.counts.events for r in c.by_arch],
+                "name": "events",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": arches,
+                "yaxis": "y2",
+                "y": [round_rate(r.counts.success_rate) for r in c.by_arch],
+                "name": "success %",
+            },
+        ],
+        yaxis={"title": {"text": "events"}},
+        yaxis2={
+            "title": {"text": "success %"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 100.5],
+        },
+    )
+    days = [day_text(d) for d in c.days]
+    lines = _fig(
+        [
+            {"type": "scatter", "mode": "lines", "x": days, "y": series, "name": _label(os)}
+            for os, series in c.os_daily_events.items()
+        ],
+        yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
+    )
+    return [
+        Widget(
+            "Per architecture", [Table(["arch", "events", "success %", "failure %"], arch_rows)]
+        ),
+        Widget(
+            "Per OS version (most events first)", [Table(["OS", "events", "success %"], os_rows)]
+        ),
+        Widget("Architecture vs success rate", [Chart(combo)]),
+        Widget("Events per OS version per day", [Chart(lines)]),
+    ]
+
+
+def _components(c: Components) -> list[Widget]:
+    rows = [
+        [_label(r.label), r.counts.successes, r.counts.failures, _rate(r.counts.success_rate)]
+        for r in c.by_component
+    ]
+    top = list(reversed(c.top_failing))  # horizontal bars: the largest on top
+    top_chart: Any = (
+        Chart(
+            _fig(
+                [
+                    {
+                        "type": "bar",
+                        "orientation": "h",
+                        "x": [r.counts.failures for r in top],
+                        "y": [_label(r.label) for r in top],
+                        "name": "failures",
+                        "marker": {"color": FAILURE_COLOUR},
+                    }
+                ],
+                margin={"l": 150, "r": 16, "t": 16, "b": 48},
+                xaxis={"title": {"text": "failures"}},
+            )
+        )
+        if top
+        else Note("no failures in this window")
+    )
+    days = [day_text(d) for d in c.days]
+    daily = _fig(
+        [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": days,
+                "connectgaps": False,
+                "y": [round_rate(day.success_rate) for day in series],
+                "name": _label(name),
+            }
+            for name, series in c.daily_success.items()
+        ],
+        yaxis={"title": {"text": "success %"}},
+    )
+    z = [[round_rate(cell.success_rate) for cell in cells] for cells in c.heat.values()]
+    present = [v for row in z for v in row if v is not None]
+    text = [
+        [
+            f"{display_rate(cell.success_rate)} of {cell.events}" if cell.events else "no data"
+            for cell in cells
+        ]
+        for cells in c.heat.values()
+    ]
+    heat = _fig(
+        [
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": [_label(a) for a in c.arches],
+                "y": [_label(n) for n in c.heat],
+                "text": text,
+                "texttemplate": "%{text}",
+                "hovertemplate": "%{y} on %{x}: %{text}<extra></extra>",
+                "colorscale": HEAT_SCALE,
+                "zmin": min([HEAT_FLOOR, *present]),
+                "zmax": 100,
+                "colorbar": {"title": {"text": "%"}},
+            }
+        ],
+        margin={"l": 150, "r": 16, "t": 16, "b": 48},
+    )
+    return [
+        Widget(
+            "Per component (most failures first)",
+            [Table(["component", "successes", "failures", "success %"], rows)],
+        ),
+        Widget("Top 10 components by failures", [top_chart]),
+        Widget("Daily success % of the 5 most used components", [Chart(daily)]),
+        Widget("Success % by component x architecture", [Chart(heat, height=420)]),
+    ]
+
+
+def _development(d: Development) -> list[Widget]:
+    rows = [
+        [
+            _label(r.sha) + (" (rollback)" if r.rollback else ""),
+            r.counts.events,
+            _rate(r.counts.success_rate),
+            _rate(r.counts.failure_rate),
+            None if r.first_seen is None else format_moment(r.first_seen),
+            None if r.last_seen is None else format_moment(r.last_seen),
+            ", ".join(day_text(x) for x in r.returned_on),
+        ]
+        for r in d.by_sha
+    ]
+    days = [day_text(x) for x in d.days]
+    traces: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines", "x": days, "y": series, "name": _label(sha)}
+        for sha, series in d.sha_daily_events.items()
+    ]
+    returns = [(r.sha, day) for r in d.by_sha for day in r.returned_on]
+    if returns:
+        index = {day: i for i, day in enumerate(d.days)}
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": "rollback",
+                "x": [day_text(day) for _, day in returns],
+                "y": [d.sha_daily_events[sha][index[day]] for sha, day in returns],
+                "text": [f"rollback to {sha}" for sha, _ in returns],
+                "textposition": "top center",
+                "marker": {"symbol": "x", "size": 12, "color": ROLLBACK_COLOUR},
+            }
+        )
+    ci_rows = [
+        [
+            r.component,
+            r.production.events,
+            _rate(r.production.success_rate),
+            r.ci.events,
+            _rate(r.ci.success_rate),
+        ]
+        for r in d.ci_vs_production
+    ]
+    names = [r.component for r in d.ci_vs_production]
+    ci_chart = _fig(
+        [
+            {
+                "type": "bar",
+                "x": names,
+                "name": "production success %",
+                "y": [round_rate(r.production.success_rate) for r in d.ci_vs_production],
+            },
+            {
+                "type": "bar",
+                "x": names,
+                "name": "CI success %",
+                "y": [round_rate(r.ci.success_rate) for r in d.ci_vs_production],
+            },
+        ],
+        barmode="group",
+        yaxis={"title": {"text": "success %"}},
+    )
+    total = sum(r.counts.events for r in d.by_category_7d)
+    pie: Any = (
+        Chart(
+            _fig(
+                [
+                    {
+                        "type": "pie",
+                        "labels": [_label(r.label) for r in d.by_category_7d],
+                        "values": [r.counts.events for r in d.by_category_7d],
+                        "textinfo": "label+value+percent",
+                    }
+                ]
+            )
+        )
+        if total
+        else Note("no data")
+    )
+    return [
+        Widget(
+            "Per commit SHA (newest first)",
+            [
+                Table(
+                    [
+                        "SHA",
+                        "events",
+                        "success %",
+                        "failure %",
+                        "first seen",
+                        "last seen",
+                        "came back on",
+                    ],
+                    rows,
+                )
+            ],
+            wide=True,
+        ),
+        Widget(
+            "Events per SHA per day (deployments and rollbacks)",
+            [Chart(_fig(traces, yaxis={"title": {"text": "events"}, "rangemode": "tozero"}))],
+        ),
+        Widget(
+            "CI vs production per component",
+            [
+                Chart(ci_chart),
+                Table(
+                    ["component", "prod events", "prod success %", "CI events", "CI success %"],
+                    ci_rows,
+                ),
+            ],
+        ),
+        Widget(
+            f"Events by category, last 7 days ({format_moment(d.category_window.start)}"
+            f" .. {format_moment(d.category_window.end)})",
+            [pie, Note(f"{total} events, {_share_text(d)}")],
+        ),
+    ]
+
+
+def _share_text(d: Development) -> str:
+    total = sum(r.counts.events for r in d.by_category_7d)
+    return (
+        "; ".join(
+            f"{_label(r.label)} {display_rate(rate(r.counts.events, total))}"
+            for r in d.by_category_7d
+        )
+        or "no data"
+    )
+
+
+def dashboards_page(results: Sequence[tuple[str, Dashboard]]) -> str:
+    sections = []
+    for name, result in results:
+        if isinstance(result, Overview):
+            widgets = _overview(result)
+        elif isinstance(result, Compatibility):
+            widgets = _compatibility(result)
+        elif isinstance(result, Components):
+            widgets = _components(result)
+        else:
+            widgets = _development(result)
+        sections.append(Section(DASHBOARDS[name][0], widgets, anchor=name))
+    first = results[0][1].query
+    scope = first.scope
+    filters = ", ".join(
+        f"{k} {v}"
+        for k, v in (
+            ("category", ",".join(scope.categories) if scope.categories else None),
+            ("arch", scope.arch),
+            ("OS", scope.os),
+        )
+        if v
+    )
+    subtitle = (
+        f"Last {first.days} days at {format_moment(first.at)} "
+        f"({format_moment(first.window.start)} .. {format_moment(first.window.end)}); "
+        + (filters or "all categories")
+    )
+    return render_page("dtu-install dashboards", sections, subtitle=subtitle)
