@@ -112,6 +112,7 @@ def detect_facts(
     system: str | None = None,
     machine: str | None = None,
     tty: bool | None = None,
+    euid: int | None = None,
 ) -> Facts:
     """Facts about the real machine; every argument is a seam for tests."""
     environ = os.environ if env is None else env
@@ -125,7 +126,9 @@ def detect_facts(
         version = platform.release()
         translated = False
     groups = (run(["id", "-Gn"]) or "").split()
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if euid is None:
+        euid = os.geteuid() if hasattr(os, "geteuid") else -1
+    is_root = euid == 0
     ci = is_ci(environ)
     if tty is None:
         tty = sys.stdin.isatty() and sys.stdout.isatty()
