@@ -1,0 +1,246 @@
+"""`dtu-install analytics import FILE...`: tracking hits from files into the event store.
+
+Formats, told apart by the file's first line:
+- one tracking query string per line (the tracker's own format: `?idsite=..&e_c=..`, with
+  or without the `?`, or a full tracker URL); blank lines and `#` comments are skipped;
+- JSON lines: each line a bulk object `{"requests": [...]}` or one Matomo-style hit object;
+- one JSON document `{"requests": [...]}` (Piwik PRO / Matomo bulk JSON), pretty-printed or not.
+
+Each hit is normalised exactly as the collector does it, except that a hit without `cdt` is
+bad (its time is unknown). Identity excludes cache busters, so importing a file twice adds
+nothing. A bad line or entry is reported with its place and skipped; the rest is imported.
+
+Large line files are parsed by worker processes in chunks while this process inserts, in
+big transactions with the store tuned for bulk loading (`EventStore.bulk_loading`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from installer.analytics.event import InvalidHit, normalise_hit
+from installer.analytics.store import EventStore, event_row
+from installer.collector.hits import bulk_from_document, params_from_entry, parse_query
+from installer.errors import Problem, UsageError
+
+CHUNK_LINES = 20_000  # lines per worker task and per transaction
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are parsed in-process (no pool start-up)
+MAX_WORKERS = 4
+MAX_REPORTED_PROBLEMS = 200  # per import; the count of bad lines is always exact
+_BOM = b"\xef\xbb\xbf"
+_REQUESTS_LIST = re.compile(r'"requests"\s*:\s*\[')
+
+Row = tuple[object, ...]
+Progress = Callable[[int], None]  # bytes of the current file done so far
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    hits: int = 0  # valid hits read
+    added: int = 0  # new events stored
+    bad: int = 0  # lines or entries skipped
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        return self.hits - self.added
+
+    def note(self, problem: Problem) -> None:
+        self.bad += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(problem)
+
+
+@dataclass
+class _Chunk:
+    rows: list[Row]
+    bad: list[tuple[int, str]]  # (line number, reason)
+
+
+def _hit_rows(entry: object) -> list[Row]:
+    """One line's JSON value: a bulk object (several hits) or one Matomo-style hit."""
+    if isinstance(entry, dict) and "requests" in entry:
+        bulk = bulk_from_document(entry, max_hits=None)
+        return [_row(params_from_entry(e)) for e in bulk.entries]
+    return [_row(params_from_entry(entry))]
+
+
+def _row(params: dict[str, str]) -> Row:
+    return event_row(normalise_hit(params, received_at=None))
+
+
+def parse_lines(first_line: int, lines: Sequence[bytes]) -> _Chunk:
+    """Lines -> rows; runs in a worker process for large files (module level: picklable)."""
+    chunk = _Chunk([], [])
+    for offset, raw in enumerate(lines):
+        stripped = raw.strip()
+        if stripped.startswith(_BOM):  # a file saved by an editor that writes one
+            stripped = stripped[len(_BOM) :].strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        try:
+            try:
+                text = stripped.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidHit("not valid UTF-8") from None
+            if text[0] in "{[":
+                try:
+                    value = json.loads(text)
+                except (ValueError, RecursionError) as exc:
+                    raise InvalidHit(f"not valid JSON: {exc}") from None
+                chunk.rows.extend(_hit_rows(value))
+            else:
+                chunk.rows.append(_row(parse_query(text)))
+        except InvalidHit as exc:
+            chunk.bad.append((first_line + offset, str(exc)))
+    return chunk
+
+
+def _chunks(path: Path, progress: Progress | None) -> Iterator[tuple[int, list[bytes]]]:
+    with path.open("rb") as f:
+        line_number = 1
+        done = 0
+        while True:
+            lines = f.readlines(CHUNK_LINES * 400)  # about CHUNK_LINES typical hits
+            if not lines:
+                return
+            yield line_number, lines
+            line_number += len(lines)
+            done += sum(map(len, lines))
+            if progress:
+                progress(done)
+
+
+def _store_chunk(store: EventStore, path: Path, chunk: _Chunk, report: ImportReport) -> None:
+    report.hits += len(chunk.rows)
+    if chunk.rows:
+        report.added += store.insert_rows(chunk.rows)
+    for line, reason in chunk.bad:
+        report.note(Problem(str(path), line, 1, "", reason))
+
+
+def _import_lines(
+    store: EventStore, path: Path, report: ImportReport, progress: Progress | None, workers: int
+) -> None:
+    if workers <= 1 or path.stat().st_size < PARALLEL_MIN_BYTES:
+        for first, lines in _chunks(path, progress):
+            _store_chunk(store, path, parse_lines(first, lines), report)
+        return
+    # Workers parse while this process inserts; at most 2 chunks per worker in flight, so a
+    # file of any size needs only a bounded amount of memory.
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: list[Future[_Chunk]] = []
+        for first, lines in _chunks(path, progress):
+            pending.append(pool.submit(parse_lines, first, lines))
+            if len(pending) >= 2 * workers:
+                _store_chunk(store, path, pending.pop(0).result(), report)
+        for future in pending:
+            _store_chunk(store, path, future.result(), report)
+
+
+def _entry_lines(text: str, count: int) -> list[int] | None:
+    """Line number of each entry of the top-level `requests` list, for bad-entry reports;
+    None when the layout is unusual (then entries are reported by index only)."""
+    match = _REQUESTS_LIST.search(text)
+    if not match:
+        return None
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    position, line, counted = match.end(), 1, 0
+    try:
+        for _ in range(count):
+            while text[position] in " \t\r\n,":
+                position += 1
+            line += text.count("\n", counted, position)
+            counted = position
+            lines.append(line)
+            _, position = decoder.raw_decode(text, position)
+    except (ValueError, IndexError):
+        return None
+    return lines
+
+
+def _import_document(store: EventStore, path: Path, report: ImportReport) -> None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+        document = json.loads(text)
+        entries = bulk_from_document(document, max_hits=None).entries
+    except UnicodeDecodeError as exc:
+        report.note(Problem(str(path), 1, 1, "", f"not valid UTF-8 (byte {exc.start})"))
+        return
+    except json.JSONDecodeError as exc:
+        report.note(Problem(str(path), exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}"))
+        return
+    except (InvalidHit, RecursionError) as exc:
+        report.note(Problem(str(path), 1, 1, "", str(exc) or "nested too deeply"))
+        return
+    lines = _entry_lines(text, len(entries))
+    rows: list[Row] = []
+    for index, entry in enumerate(entries):
+        try:
+            rows.append(_row(params_from_entry(entry)))
+        except InvalidHit as exc:
+            line = lines[index] if lines else 1
+            report.note(Problem(str(path), line, 1, f"requests[{index}]", str(exc)))
+    report.hits += len(rows)
+    report.added += store.insert_rows(rows)
+
+
+def _first_line(path: Path) -> bytes:
+    with path.open("rb") as f:
+        for line in f:
+            if line.strip():
+                return line.strip()
+    return b""
+
+
+def is_document(path: Path) -> bool:
+    """One JSON document over several lines, rather than a hit (or bulk) per line: the
+    first line starts JSON but is not complete JSON by itself."""
+    first = _first_line(path).removeprefix(_BOM)
+    if first[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        return True
+    return False  # a complete JSON value per line (a one-line bulk file is one such line)
+
+
+def check_readable(paths: Sequence[Path]) -> None:
+    """All files are checked before anything is imported: a typo imports nothing."""
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"{path}: not readable")
+
+
+def import_files(
+    store: EventStore,
+    paths: Sequence[Path],
+    *,
+    on_file: Callable[[Path, int], Progress | None] | None = None,
+    workers: int | None = None,
+) -> ImportReport:
+    """Imports every file; `on_file(path, size)` may return a progress callback."""
+    check_readable(paths)
+    count = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
+    report = ImportReport()
+    with store.bulk_loading():
+        for path in paths:
+            progress = on_file(path, path.stat().st_size) if on_file else None
+            if is_document(path):
+                _import_document(store, path, report)
+            else:
+                _import_lines(store, path, report, progress, count)
+            report.files += 1
+    return report
