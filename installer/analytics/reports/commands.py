@@ -10,7 +10,7 @@ from pathlib import Path
 from installer.analytics.query import Scope
 from installer.analytics.reports.compatibility import DEFAULT_DEPRECATION_BELOW, compatibility
 from installer.analytics.reports.component_health import component_health
-from installer.analytics.reports.render import Report, to_html, to_text
+from installer.analytics.reports.render import Report, to_html, to_page, to_text
 from installer.analytics.reports.weekly import weekly
 from installer.analytics.store import EventStore, resolve_db_path
 from installer.errors import ExitCode, UsageError
@@ -52,12 +52,10 @@ def run_report(
         config = load_config(rules_file)
     with EventStore(resolve_db_path(db), readonly=True) as store:
         report = build(store, name, at, Scope.production(arch, os_version), deprecation_below)
-        page = to_html(report)
         if html_file is not None:
-            try:
-                html_file.write_text(page, encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"--html: cannot write {html_file}: {exc.strerror}") from None
+            from installer.analytics.html_page import write_page
+
+            write_page(html_file, to_page(report))
         text = to_text(report)
         print(
             json.dumps(report.serialize(), indent=2) if as_json else text,
@@ -68,6 +66,7 @@ def run_report(
         from installer.analytics.notify.dispatch import dispatch_message
         from installer.analytics.notify.message import report_message
 
+        page = to_html(report)
         message = report_message(report.name, report.title, text, page, report.serialize())
         outcome = dispatch_message(store, config.notify, message, at)
     for line in outcome.lines():
