@@ -1,0 +1,144 @@
+"""Download speed: our streamed download with sha256 on the way vs `curl -o`, same file,
+same local HTTPS server, same run; and our peak memory.
+
+    .venv/bin/python bench/bench_download.py [--mb 200] [--rounds 3]
+
+The server (tests/helpers/download_server.py) runs in its own process. Our side runs in a
+fresh subprocess per round (`--child`), which measures the download (fetch + verify +
+rename, after imports) and its own peak RSS with resource.getrusage. curl's time is its
+process's wall time. Rounds alternate ours/curl; medians are compared.
+
+Targets (issue 3): ours <= 1.15x curl; peak RSS < 80 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+MAX_RATIO = 1.15
+MAX_RSS_MB = 80.0
+
+
+def child(url: str, dest: str, digest: str, ca: str) -> None:
+    from installer.recipes.model import DownloadAction, RetryPolicy
+    from installer.runner.download import Network, fetch, install
+    from installer.runner.retry import Attempted
+    from installer.runner.runlog import RunLog
+
+    action = DownloadAction(url=url, dest=dest, sha256=digest)
+    net = Network(RunLog(None), verify=ca)
+    started = time.perf_counter()
+    install(fetch(action, net, "bench", RetryPolicy(), Attempted(0)), action)
+    seconds = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    if sys.platform == "darwin":
+        rss_mb /= 1024  # bytes on macOS
+    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb}))
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen[str], int, str]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.helpers.download_server",
+            "--file",
+            str(path),
+            "--path",
+            "/big.bin",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    port, ca = server.stdout.readline().split()
+    return server, int(port), ca
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", nargs=4, metavar=("URL", "DEST", "SHA", "CA"))
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    if not shutil.which("curl"):
+        sys.exit("curl is needed for the comparison")
+    with tempfile.TemporaryDirectory(prefix="bench-dl-") as tmp:
+        src = Path(tmp) / "big.bin"
+        hasher = hashlib.sha256()
+        with src.open("wb") as f:
+            for _ in range(args.mb):
+                block = os.urandom(1 << 20)
+                hasher.update(block)
+                f.write(block)
+        digest = hasher.hexdigest()
+        server, port, ca = start_server(src)
+        url = f"https://127.0.0.1:{port}/big.bin"
+        ours: list[float] = []
+        rss: list[float] = []
+        curl: list[float] = []
+        try:
+            for _ in range(args.rounds):
+                dest = Path(tmp) / "ours.bin"
+                done = subprocess.run(
+                    [sys.executable, __file__, "--child", url, str(dest), digest, ca],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                measured = json.loads(done.stdout)
+                ours.append(measured["seconds"])
+                rss.append(measured["rss_mb"])
+                dest.unlink()
+                out = Path(tmp) / "curl.bin"
+                started = time.perf_counter()
+                subprocess.run(["curl", "-sS", "--cacert", ca, "-o", str(out), url], check=True)
+                curl.append(time.perf_counter() - started)
+                out.unlink()
+        finally:
+            server.terminate()
+            server.wait()
+    ratio = statistics.median(ours) / statistics.median(curl)
+    result = {
+        "size_mb": args.mb,
+        "rounds": args.rounds,
+        "ours_seconds": [round(s, 3) for s in ours],
+        "curl_seconds": [round(s, 3) for s in curl],
+        "ratio_median": round(ratio, 3),
+        "peak_rss_mb": round(max(rss), 1),
+        "targets": {"max_ratio": MAX_RATIO, "max_rss_mb": MAX_RSS_MB},
+        "ok": ratio <= MAX_RATIO and max(rss) < MAX_RSS_MB,
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+    }
+    print(f"{'':24}{'median s':>10}")
+    print(f"{'ours (sha256, rename)':24}{statistics.median(ours):>10.3f}")
+    print(f"{'curl -o':24}{statistics.median(curl):>10.3f}")
+    print(
+        f"ratio ours/curl: {ratio:.3f} (target <= {MAX_RATIO});"
+        f" peak RSS {max(rss):.1f} MB (target < {MAX_RSS_MB:.0f})"
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_download.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
