@@ -1,0 +1,217 @@
+"""Telemetry's cost to an install: 100 no-op steps through the real runner.
+
+Each variant runs `installer.runner.command.run` (what `dtu-install run --yes` calls, display
+and all) in a fresh child process with its own HOME, and times that call: planning, the
+telemetry sink's start-up, the 100 steps (each a real `true` subprocess), and the sink's
+close (bounded flush). Variants, side by side in one run:
+
+  off                  telemetry off (DO_NOT_TRACK=1)
+  ours / slow 500 ms   our sink; a tracking server that answers every request after 500 ms
+  ours / black hole    our sink; a server that accepts connections and never answers
+  original / slow      the original design: one blocking GET per step (curl --max-time 10)
+  original / black hole  same, each step waits the full 10 s: measured on a few steps and
+                       scaled to 100 (marked "scaled"), since 100 x 10 s is 17 minutes
+
+    .venv/bin/python bench/bench_telemetry.py [--steps 100] [--repeat 3]
+
+Target (issue 5): ours <= 1.05 x off + the flush bound (2 s), for both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+SLOW_SECONDS = 0.5
+ORIGINAL_MAX_TIME = 10.0  # the original utility: curl --max-time 10 --connect-timeout 5
+ORIGINAL_BLACKHOLE_STEPS = 3
+
+
+def write_recipes(root: Path, steps: int) -> Path:
+    (root / "profiles").mkdir(parents=True)
+    lines = ["recipe: noop", "description: no-op steps for the telemetry benchmark", "steps:"]
+    for i in range(steps):
+        lines += [
+            f"  - name: noop_run_{i:03d}",
+            "    description: does nothing",
+            '    check: {path_exists: "{home}/never-there"}',
+            '    command: ["true"]',
+        ]
+    (root / "noop.yaml").write_text("\n".join(lines) + "\n")
+    (root / "profiles" / "bench.yaml").write_text(
+        "profile: bench\ndescription: bench\nrecipes: [noop]\n"
+    )
+    return root
+
+
+class OriginalDesignSink:
+    """One blocking GET per step on the install's path, as the original bash utility did."""
+
+    def __init__(self, url: str, max_time: float) -> None:
+        self.url = url
+        self.max_time = max_time
+
+    def record(self, outcome: object) -> None:
+        import urllib.request
+        from urllib.parse import urlencode
+
+        step = getattr(outcome, "step", "?")
+        query = urlencode(
+            {"idsite": "bench", "rec": "1", "e_c": "Installer", "e_a": "Event", "e_n": step,
+             "e_v": "1", "dimension1": "Darwin14.5", "dimension2": "arm64"}
+        )  # fmt: skip
+        with contextlib.suppress(Exception):  # curl ... 2>/dev/null: failures are ignored
+            urllib.request.urlopen(f"{self.url}?{query}", timeout=self.max_time).read()
+
+    def close(self) -> None:
+        pass
+
+
+def child(variant: str, recipes: str, url: str) -> None:
+    """Runs in a fresh process: one install, timed; prints a JSON line."""
+    from installer.runner import command
+    from installer.telemetry.spool import SPOOL_NAME
+
+    if variant == "original":
+        command.telemetry_sink = lambda facts, **kw: OriginalDesignSink(url, ORIGINAL_MAX_TIME)  # type: ignore[assignment]
+    out = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        code = command.run(["bench"], recipe_paths=[Path(recipes)], assume_yes=True)
+    seconds = time.perf_counter() - started
+    from installer import paths
+
+    spool = paths.data_dir() / SPOOL_NAME
+    spooled = len(spool.read_text().splitlines()) if spool.exists() else 0
+    print(json.dumps({"seconds": seconds, "exit": code, "spooled": spooled}))
+
+
+def run_variant(
+    variant: str, recipes: Path, url: str, extra_env: dict[str, str]
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "DTU_", "CI"))}
+        env.pop("DO_NOT_TRACK", None)
+        env.update(
+            HOME=home,
+            DTU_INSTALL_ALLOW_ROOT="1",
+            DTU_INSTALL_TELEMETRY_URL=url,
+            DTU_INSTALL_TELEMETRY_POLICY="on",
+            **extra_env,
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", variant, str(recipes), url],
+            capture_output=True, text=True, env=env, check=False, timeout=3600,
+        )  # fmt: skip
+        if out.returncode != 0:
+            raise SystemExit(f"variant {variant} failed:\n{out.stdout}\n{out.stderr}")
+        return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from installer.telemetry.config import DEFAULT_FLUSH_SECONDS
+    from tests.helpers.hit_recorder import HitRecorder
+
+    rows: dict[str, dict[str, float | str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        full = write_recipes(Path(tmp) / "full", args.steps)
+        few = write_recipes(Path(tmp) / "few", ORIGINAL_BLACKHOLE_STEPS)
+        with (
+            HitRecorder(mode=f"slow:{SLOW_SECONDS}") as slow,
+            HitRecorder(mode="blackhole") as hole,
+        ):
+
+            def measure(name: str, variant: str, url: str, env: dict[str, str],
+                        repeat: int, recipes: Path = full, scale: float = 1.0,
+                        server: HitRecorder | None = None) -> None:  # fmt: skip
+                times, spooled, received = [], 0, 0
+                for _ in range(repeat):
+                    before = len(server.received) if server else 0
+                    result = run_variant(variant, recipes, url, env)
+                    times.append(result["seconds"] * scale)
+                    spooled = int(result["spooled"])
+                    received = (len(server.received) - before) if server else 0
+                rows[name] = {
+                    "seconds": statistics.median(times),
+                    "runs": repeat,
+                    "spooled": spooled,
+                    "received": received,
+                    "note": "scaled" if scale != 1.0 else "",
+                }
+                print(f"  {name}: {rows[name]['seconds']:.2f} s", file=sys.stderr)
+
+            measure("off", "ours", slow.url, {"DO_NOT_TRACK": "1"}, args.repeat)
+            measure("ours / slow 500 ms", "ours", slow.url, {}, args.repeat, server=slow)
+            measure("ours / black hole", "ours", hole.url, {}, args.repeat, server=hole)
+            measure("original / slow 500 ms", "original", slow.url, {}, 1, server=slow)
+            measure(
+                "original / black hole",
+                "original",
+                hole.url,
+                {},
+                1,
+                recipes=few,
+                scale=args.steps / ORIGINAL_BLACKHOLE_STEPS,
+            )
+
+    off = float(rows["off"]["seconds"])
+    bound = 1.05 * off + DEFAULT_FLUSH_SECONDS
+    print(f"\n{args.steps} no-op steps through the real runner (median of {args.repeat})")
+    print(f"{'variant':<26}{'seconds':>9}{'vs off':>10}  target <= {bound:.2f} s")
+    verdicts = {}
+    for name, row in rows.items():
+        seconds = float(row["seconds"])
+        extra = f"+{seconds - off:.2f} s"
+        ok = ""
+        if name.startswith("ours"):
+            verdicts[name] = seconds <= bound
+            ok = "  ok" if verdicts[name] else "  OVER"
+        note = f"  ({row['note']})" if row["note"] else ""
+        print(f"{name:<26}{seconds:>9.2f}{extra:>10}{ok}{note}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_telemetry.json").write_text(
+        json.dumps(
+            {
+                "bench": "telemetry",
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "settings": {
+                    "steps": args.steps,
+                    "repeat": args.repeat,
+                    "slow_seconds": SLOW_SECONDS,
+                    "flush_bound": DEFAULT_FLUSH_SECONDS,
+                    "original_max_time": ORIGINAL_MAX_TIME,
+                },
+                "target_seconds": bound,
+                "results": rows,
+                "meets_target": verdicts,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    return 0 if all(verdicts.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
