@@ -21,6 +21,8 @@ from installer.analytics.timeutil import display_rate, format_moment, rate, roun
 SUCCESS_COLOUR, FAILURE_COLOUR, ROLLBACK_COLOUR = "#2e9e5b", "#d64545", "#d64545"
 HEAT_SCALE = "RdYlGn"
 HEAT_FLOOR = 50.0  # the heat map's colour scale starts here unless a rate is lower
+MAX_DAY_TICKS = 12
+RATE_AXIS = {"range": [0, 105], "dtick": 20}
 
 
 def _label(value: str | None) -> str:
@@ -33,6 +35,12 @@ def _rate(value: float | None) -> str | None:
 
 def _fig(data: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:
     return {"data": data, "layout": layout}
+
+
+def _days_axis(days: Sequence[int]) -> dict[str, Any]:
+    """One tick per day (or every few days on long windows), labelled as dates."""
+    step = max(1, len(days) // MAX_DAY_TICKS)
+    return {"type": "date", "tickformat": "%b %d", "dtick": step * 86_400_000}
 
 
 def _overview(o: Overview) -> list[Widget]:
@@ -59,6 +67,7 @@ def _overview(o: Overview) -> list[Widget]:
                             "name": "events",
                         }
                     ],
+                    xaxis=_days_axis(o.days),
                     yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
                 )
             )
@@ -138,7 +147,7 @@ def _compatibility(c: Compatibility) -> list[Widget]:
             "title": {"text": "success %"},
             "overlaying": "y",
             "side": "right",
-            "range": [0, 100.5],
+            **RATE_AXIS,
         },
     )
     days = [day_text(d) for d in c.days]
@@ -147,6 +156,7 @@ def _compatibility(c: Compatibility) -> list[Widget]:
             {"type": "scatter", "mode": "lines", "x": days, "y": series, "name": _label(os)}
             for os, series in c.os_daily_events.items()
         ],
+        xaxis=_days_axis(c.days),
         yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
     )
     return [
@@ -200,7 +210,8 @@ def _components(c: Components) -> list[Widget]:
             }
             for name, series in c.daily_success.items()
         ],
-        yaxis={"title": {"text": "success %"}},
+        xaxis=_days_axis(c.days),
+        yaxis={"title": {"text": "success %"}, **RATE_AXIS},
     )
     z = [[round_rate(cell.success_rate) for cell in cells] for cells in c.heat.values()]
     present = [v for row in z for v in row if v is not None]
@@ -228,6 +239,7 @@ def _components(c: Components) -> list[Widget]:
             }
         ],
         margin={"l": 150, "r": 16, "t": 16, "b": 48},
+        yaxis={"autorange": "reversed"},  # the most used component on top
     )
     return [
         Widget(
@@ -300,7 +312,7 @@ def _development(d: Development) -> list[Widget]:
             },
         ],
         barmode="group",
-        yaxis={"title": {"text": "success %"}},
+        yaxis={"title": {"text": "success %"}, **RATE_AXIS},
     )
     total = sum(r.counts.events for r in d.by_category_7d)
     pie: Any = (
@@ -340,7 +352,15 @@ def _development(d: Development) -> list[Widget]:
         ),
         Widget(
             "Events per SHA per day (deployments and rollbacks)",
-            [Chart(_fig(traces, yaxis={"title": {"text": "events"}, "rangemode": "tozero"}))],
+            [
+                Chart(
+                    _fig(
+                        traces,
+                        xaxis=_days_axis(d.days),
+                        yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
+                    )
+                )
+            ],
         ),
         Widget(
             "CI vs production per component",
