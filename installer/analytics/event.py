@@ -140,10 +140,9 @@ def normalise_hit(
     """
     _check_sizes(params)
     category, action, name = params.get("e_c"), params.get("e_a"), params.get("e_n")
-    missing = [k for k, v in (("e_c", category), ("e_a", action), ("e_n", name)) if not v]
-    if missing:
+    if not (category and action and name):
+        missing = [k for k, v in (("e_c", category), ("e_a", action), ("e_n", name)) if not v]
         raise InvalidHit(f"not an installer event: missing {', '.join(missing)}")
-    assert category and action and name  # narrowed above
     cdt = params.get("cdt")
     ident_params = params
     if cdt:
@@ -157,10 +156,9 @@ def normalise_hit(
     else:
         raise InvalidHit("no cdt: an imported hit must carry its time")
 
-    def dim(field_name: str) -> str | None:
-        return params.get(f"dimension{dimensions[field_name]}") or None
-
-    event_value = _float_or_none(params.get("e_v"), "e_v")
+    keys = _DEFAULT_KEYS if dimensions is DEFAULT_DIMENSIONS else _dimension_keys(dimensions)
+    get = params.get
+    event_value = _float_or_none(get("e_v"), "e_v")
     component, suffix = split_component(name)
     return Event(
         ident=hit_identity(ident_params),
@@ -171,10 +169,18 @@ def normalise_hit(
         component=component,
         value=event_value,
         success=event_value is not None and event_value > 0 and suffix is None,
-        os=dim("os"),
-        arch=dim("arch"),
-        sha=dim("sha"),
-        duration=_float_or_none(dim("duration"), f"dimension{dimensions['duration']}"),
-        error=dim("error") or suffix,
-        run=dim("run"),
+        os=get(keys["os"]) or None,
+        arch=get(keys["arch"]) or None,
+        sha=get(keys["sha"]) or None,
+        duration=_float_or_none(get(keys["duration"]) or None, keys["duration"]),
+        error=get(keys["error"]) or suffix,
+        run=get(keys["run"]) or None,
     )
+
+
+def _dimension_keys(dimensions: Mapping[str, int]) -> dict[str, str]:
+    """Event field -> its parameter name (`os` -> `dimension1`)."""
+    return {field_name: f"dimension{slot}" for field_name, slot in dimensions.items()}
+
+
+_DEFAULT_KEYS = _dimension_keys(DEFAULT_DIMENSIONS)  # computed once: normalising is hot
