@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,18 @@ class Verdict:
     DELIVERED = "delivered"
     RETRY_LATER = "retry_later"  # keep the hits for the spool
     REJECTED = "rejected"  # drop them: the server will never take them
+
+
+def _opener() -> Any:
+    """urllib without redirects: a redirected POST would become a GET that drops the hits
+    and still looks delivered. A redirect is answered as the 3xx it is (rejected, logged)."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect())
 
 
 def post_bulk(endpoint: str, hits: list[str], timeout: float) -> str:
@@ -42,7 +55,7 @@ def post_bulk(endpoint: str, hits: list[str], timeout: float) -> str:
         headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _opener().open(request, timeout=timeout) as response:
             # Any 2xx means accepted; the body (a GIF, JSON, or nothing) does not matter.
             response.read(64 * 1024)
             return Verdict.DELIVERED

@@ -82,6 +82,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer)))
         if status == 429:
             self.send_header("Retry-After", "60")
+        if 300 <= status < 400:
+            self.send_header("Location", f"{rec.path}?redirected=1")
         self.end_headers()
         self.wfile.write(answer)
 

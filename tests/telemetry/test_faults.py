@@ -35,6 +35,7 @@ SERVER_FAULTS = {
     "status:429": True,
     "garbage_http": True,
     "status:400": False,  # rejected for good: resending would never succeed
+    "status:302": False,  # a redirect is not followed (a POST would turn into a bodiless GET)
 }
 
 
@@ -64,6 +65,7 @@ def test_server_faults(
     assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
     assert telemetry_on.request_count() >= 1  # the server did see the attempt
     assert len(spooled(data_dir)) == (len(OUTCOMES) if SERVER_FAULTS[mode] else 0)
+    assert all(r["method"] == "POST" for r in telemetry_on.requests)  # no redirect followed
 
 
 def test_garbage_body_with_200_counts_as_delivered(
