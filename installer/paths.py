@@ -7,8 +7,12 @@ a temporary directory (the test suite refuses to touch the real home).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 APP = "dtu-install"
@@ -56,4 +60,43 @@ def project_recipes_dir() -> Path:
     bundled = here / "data" / "recipes"  # inside a wheel or zipapp
     if bundled.is_dir():
         return bundled
+    archive = _enclosing_zip(here)
+    if archive is not None:  # the zipapp: files inside it are no directory to walk
+        return _unpacked(archive, here.relative_to(archive).as_posix() + "/data/recipes/")
     return here.parent / "recipes"
+
+
+def cache_dir() -> Path:
+    """Re-creatable files (downloads, the recipes unpacked from the zipapp)."""
+    if sys.platform == "darwin":
+        return _home() / "Library" / "Caches" / APP
+    return _xdg("XDG_CACHE_HOME", ".cache") / APP
+
+
+def _enclosing_zip(path: Path) -> Path | None:
+    for parent in path.parents:
+        if parent.is_file():
+            return parent if zipfile.is_zipfile(parent) else None
+    return None
+
+
+def _unpacked(archive: Path, prefix: str) -> Path:
+    """The recipes inside the zipapp, unpacked once per build (keyed by its sha256) into the
+    cache dir: the loader reads plain files and reports `FILE:LINE:COL` against them."""
+    data = archive.read_bytes()
+    target = cache_dir() / f"recipes-{hashlib.sha256(data).hexdigest()[:16]}"
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".recipes-", dir=target.parent))
+    with zipfile.ZipFile(archive) as zf:
+        for name in zf.namelist():
+            if name.startswith(prefix) and not name.endswith("/"):
+                out = staging / name[len(prefix) :]
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(zf.read(name))
+    try:
+        staging.rename(target)
+    except OSError:  # another run unpacked the same build first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

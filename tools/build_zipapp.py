@@ -201,6 +201,9 @@ def ensure_commit_file() -> None:
 def collect(wheels: dict[str, Path], source: Path, commit: str | None) -> dict[str, bytes]:
     """Every file of the zipapp: arcname -> content. `source` holds `installer/` and
     `recipes/`; `commit`, when given, replaces the baked commit file."""
+    for needed in (source / "installer" / "__init__.py", source / "recipes"):
+        if not needed.exists():
+            raise BuildError(f"{needed} does not exist: --source must hold installer/ and recipes/")
     files: dict[str, bytes] = {}
 
     def add(arcname: str, data: bytes, origin: str) -> None:

@@ -7,6 +7,8 @@ program inside the command functions, so that `--help` and start-up stay fast.
 from __future__ import annotations
 
 import importlib
+import sys
+import typing
 
 import typer
 
@@ -66,4 +68,38 @@ def build_app() -> typer.Typer:
             module.register(app)
         else:
             app.add_typer(module.app, name=group)
+    if sys.version_info < (3, 10):
+        _resolve_annotations(app)
     return app
+
+
+def _resolve_annotations(app: typer.Typer) -> None:
+    """Python 3.9 (macOS's /usr/bin/python3, which runs the zipapp): typer reads parameters
+    with `inspect.signature()` without `eval_str`, so in a module with `from __future__ import
+    annotations` every `Annotated[..., typer.Option("--json")]` arrives as a string and its
+    option names, help and Argument-ness are silently lost (`--json` becomes `--as-json`).
+    Evaluate the annotations once here, for every command of every group."""
+    callbacks = [info.callback for info in app.registered_commands]
+    if app.registered_callback is not None:
+        callbacks.append(app.registered_callback.callback)
+    for callback in callbacks:
+        if callback is None:
+            continue
+        try:
+            hints = typing.get_type_hints(callback, include_extras=True)
+        except (NameError, TypeError):  # a name only the module's author can resolve
+            continue
+        callback.__annotations__ = {name: _unwrap(hint) for name, hint in hints.items()}
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _resolve_annotations(group.typer_instance)
+
+
+def _unwrap(hint: object) -> object:
+    """3.9's `get_type_hints` wraps the hint of a `= None` parameter in `Optional[...]`
+    outside `Annotated`, which hides typer's metadata again; take the `Annotated` back out."""
+    if typing.get_origin(hint) is typing.Union:
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1 and typing.get_origin(args[0]) is typing.Annotated:
+            return args[0]
+    return hint

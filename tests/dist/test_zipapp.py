@@ -125,3 +125,48 @@ def test_offline_build_without_wheels_says_what_to_do(tmp_path: Path) -> None:
     assert "--fetch-only" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.pyz").exists()
+
+
+# Every command's parameters (names, kind, help) as click sees them, as JSON on stdout.
+DESCRIBE_CLI = r"""
+import json, click, typer.main
+from installer.cli.app import build_app
+
+def walk(cmd, path, out):
+    out[" ".join(path)] = [
+        [p.name, type(p).__name__, sorted(p.opts), p.help if isinstance(p, click.Option) else 0]
+        for p in cmd.params
+    ]
+    if isinstance(cmd, click.Group):
+        for name, sub in sorted(cmd.commands.items()):
+            walk(sub, path + [name], out)
+
+out = {}
+walk(typer.main.get_command(build_app()), ["dtu-install"], out)
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+def _describe_cli(python: str, *path: str) -> dict[str, object]:
+    result = subprocess.run(
+        [python, "-I", "-S", "-c", f"import sys; sys.path[:0] = {list(path)!r}\n{DESCRIBE_CLI}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+@pytest.mark.skipif(PYTHON39 is None, reason="no Python 3.9 on this machine")
+def test_every_command_has_the_same_options_on_python39(zipapp: Path) -> None:
+    """Typer on 3.9 reads annotations differently (no `eval_str`): an option can silently
+    lose its name or help there. Compare the whole CLI with the development Python's."""
+    assert PYTHON39 is not None
+    site = [p for p in sys.path if p.endswith("site-packages")]
+    expected = _describe_cli(sys.executable, str(ROOT), *site)
+    actual = _describe_cli(PYTHON39, str(zipapp))
+    assert "dtu-install plan" in expected and "dtu-install run" in expected
+    assert actual == expected
