@@ -1,0 +1,331 @@
+"""`dtu-install analytics pull`: raw events from the Piwik PRO Analytics API into the store.
+
+Incremental and idempotent:
+- Days are "settled" once Piwik PRO can no longer add events to them (it accepts hits
+  backdated by about 24 h and processes them with some delay): up to `today - settle_days`.
+  Settled days are pulled once, page by page; the position (the last settled day done, and
+  the range and offset of a pull in progress) lives in the store's meta table, so an
+  interrupted pull resumes at the page where it stopped.
+- The days after that are pulled again from the start on every run.
+- Rows become hits (`e_c`, `e_a`, `e_n`, `e_v`, `cdt`, `dimensionN`, `idsite`) and go through
+  the same `normalise_hit` as the collector and the importer: the same event pulled twice
+  has the same identity and is stored once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from installer.analytics.event import InvalidHit, normalise_hit
+from installer.analytics.piwik_api import PiwikClient
+from installer.analytics.settings import PiwikSettings
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import parse_moment
+from installer.errors import UsageError
+
+DEFAULT_FIRST_DAYS = 30  # the first pull without --since reaches back this far
+MAX_PAGES = 100_000  # a runaway guard: meta.count bounds the loop already
+META_PREFIX = "piwik.pull."
+BASE_COLUMNS = (
+    "timestamp",
+    "custom_event_category",
+    "custom_event_action",
+    "custom_event_name",
+    "custom_event_value",
+)
+# Our event fields -> the hit parameter they come from (dimensions: by configured slot).
+HIT_FIELDS = {
+    "custom_event_category": "e_c",
+    "custom_event_action": "e_a",
+    "custom_event_name": "e_n",
+    "custom_event_value": "e_v",
+}
+MAX_INVALID_SAMPLES = 5
+
+
+@dataclass
+class PullResult:
+    requests: int = 0
+    rows: int = 0
+    added: int = 0
+    not_installer: int = 0  # page views and other non-event rows
+    invalid: int = 0
+    invalid_samples: list[str] = field(default_factory=list)
+    date_from: str = ""
+    date_to: str = ""
+    settled_through: str | None = None
+    resumed_at: int | None = None  # offset a pull in progress was resumed from
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "rows": self.rows,
+            "added": self.added,
+            "not_installer_events": self.not_installer,
+            "invalid": self.invalid,
+            "invalid_samples": self.invalid_samples,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "settled_through": self.settled_through,
+            "resumed_at_offset": self.resumed_at,
+        }
+
+
+def columns_for(dimensions: Mapping[str, int]) -> list[str]:
+    slots = sorted(set(dimensions.values()))
+    return [*BASE_COLUMNS, *(f"event_custom_dimension_{slot}" for slot in slots)]
+
+
+def _day(d: datetime.date) -> str:
+    return d.isoformat()
+
+
+def parse_day(text: str, option: str = "--since") -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _value_text(value: Any) -> str:
+    """`e_v` as the tracker would have sent it: 1 not 1.0, so identities stay stable."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _timestamp(value: Any) -> int:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return parse_moment(value.replace("+00:00", "Z"), option="timestamp")
+        except UsageError:
+            pass
+    raise InvalidHit(f"timestamp {str(value)[:40]!r} is not a UTC time")
+
+
+def row_to_params(
+    row: Sequence[Any], columns: Sequence[str], website_id: str, dimensions: Mapping[str, int]
+) -> dict[str, str] | None:
+    """A raw events row as tracking parameters; None for a row that is no custom event."""
+    cells = dict(zip(columns, row))
+    if not cells.get("custom_event_category") or not cells.get("custom_event_name"):
+        return None
+    params = {"idsite": website_id, "cdt": str(_timestamp(cells.get("timestamp")))}
+    for column, key in HIT_FIELDS.items():
+        value = cells.get(column)
+        text = (
+            _value_text(value)
+            if column == "custom_event_value"
+            else ("" if value is None else str(value))
+        )
+        if text:
+            params[key] = text
+    for slot in sorted(set(dimensions.values())):
+        value = cells.get(f"event_custom_dimension_{slot}")
+        if value not in (None, ""):
+            params[f"dimension{slot}"] = str(value)
+    return params
+
+
+class _Position:
+    """Where the pull of one website got to, in the store's meta table."""
+
+    def __init__(self, store: EventStore, website_id: str) -> None:
+        self.store, self.key = store, META_PREFIX + website_id
+        raw = store.get_meta(self.key)
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = {}  # a damaged position only costs a re-pull (identities dedupe)
+        self.settled_through: str | None = data.get("settled_through")
+        self.pending: dict[str, Any] | None = data.get("pending")
+
+    def save(self) -> None:
+        value = {"settled_through": self.settled_through, "pending": self.pending}
+        self.store.set_meta(self.key, json.dumps(value, sort_keys=True))
+
+
+def pull(
+    store: EventStore,
+    client: PiwikClient,
+    settings: PiwikSettings,
+    dimensions: Mapping[str, int],
+    *,
+    now: int,
+    since: datetime.date | None = None,
+    progress: Callable[[str], None] = lambda _message: None,
+) -> PullResult:
+    """Pull from `since` (default: where the last pull stopped) up to today (UTC at `now`)."""
+    assert settings.website_id is not None
+    website_id = settings.website_id
+    today = _utc_day(now)
+    settled_end = today - datetime.timedelta(days=settings.settle_days)
+    position = _Position(store, website_id)
+    result = PullResult()
+    if since is not None:
+        start = since
+    elif position.settled_through:
+        start = datetime.date.fromisoformat(position.settled_through) + datetime.timedelta(1)
+    else:
+        start = today - datetime.timedelta(days=DEFAULT_FIRST_DAYS)
+    if start > today:
+        raise UsageError(f"--since {_day(start)} is after today ({_day(today)} UTC)")
+    result.date_from, result.date_to = _day(start), _day(today)
+    columns = columns_for(dimensions)
+
+    if start <= settled_end:
+        date_from, date_to, offset = _day(start), _day(settled_end), 0
+        pending = position.pending
+        if pending and pending.get("date_from") == date_from and since is None:
+            # Resume the range in progress where it stopped (its end may have been earlier).
+            date_to, offset = str(pending["date_to"]), int(pending["offset"])
+            result.resumed_at = offset
+        position.pending = {"date_from": date_from, "date_to": date_to, "offset": offset}
+        position.save()
+
+        def remember(next_offset: int) -> None:
+            position.pending = {"date_from": date_from, "date_to": date_to, "offset": next_offset}
+            position.save()
+
+        _pages(
+            store,
+            client,
+            settings,
+            dimensions,
+            columns,
+            date_from,
+            date_to,
+            offset,
+            result,
+            remember,
+            progress,
+        )
+        done = datetime.date.fromisoformat(date_to)
+        previous = position.settled_through
+        if previous is None or done > datetime.date.fromisoformat(previous):
+            position.settled_through = _day(done)
+        position.pending = None
+        position.save()
+        tail_start = done + datetime.timedelta(1)
+    else:
+        tail_start = start
+    if tail_start <= today:
+        _pages(
+            store,
+            client,
+            settings,
+            dimensions,
+            columns,
+            _day(tail_start),
+            _day(today),
+            0,
+            result,
+            lambda _offset: None,
+            progress,
+        )
+    result.settled_through = position.settled_through
+    return result
+
+
+def _utc_day(moment: int) -> datetime.date:
+    return datetime.datetime.fromtimestamp(moment, tz=datetime.timezone.utc).date()
+
+
+def _pages(
+    store: EventStore,
+    client: PiwikClient,
+    settings: PiwikSettings,
+    dimensions: Mapping[str, int],
+    columns: Sequence[str],
+    date_from: str,
+    date_to: str,
+    offset: int,
+    result: PullResult,
+    remember: Callable[[int], None],
+    progress: Callable[[str], None],
+) -> None:
+    """Fetch `[date_from, date_to]` from `offset` until meta.count rows have been read."""
+    assert settings.website_id is not None
+    for _ in range(MAX_PAGES):
+        page = client.events(
+            settings.website_id, date_from, date_to, columns, offset, settings.page_size
+        )
+        result.requests += 1
+        events = []
+        for index, row in enumerate(page.rows, start=offset):
+            result.rows += 1
+            try:
+                params = row_to_params(row, page.columns, settings.website_id, dimensions)
+                if params is None:
+                    result.not_installer += 1
+                    continue
+                events.append(normalise_hit(params, received_at=None, dimensions=dimensions))
+            except InvalidHit as exc:
+                result.invalid += 1
+                if len(result.invalid_samples) < MAX_INVALID_SAMPLES:
+                    result.invalid_samples.append(f"{date_from}..{date_to} row {index}: {exc}")
+        result.added += store.insert(events)
+        offset += len(page.rows)
+        remember(offset)  # after the page is committed: a resume never skips a row
+        progress(f"{date_from}..{date_to}: {offset} of {page.count} rows")
+        if not page.rows or offset >= page.count:
+            return
+
+
+def run_pull(
+    *,
+    db: str | None,
+    now: int,
+    since: str | None = None,
+    config: str | None = None,
+    as_json: bool = False,
+) -> int:
+    """The command: settings from the file and the environment, pull, print a summary."""
+    import sys
+
+    from installer.analytics.settings import load_settings
+    from installer.analytics.store import resolve_db_path
+    from installer.errors import ExitCode
+
+    settings = load_settings(config)
+    missing = settings.piwik.missing()
+    if missing:
+        raise UsageError(f"analytics pull needs: {', '.join(missing)}")
+    piwik = settings.piwik
+    assert piwik.url and piwik.client_id and piwik.client_secret
+    client = PiwikClient(piwik.url, piwik.client_id, piwik.client_secret)
+    start = parse_day(since) if since else None
+    quiet = as_json or not sys.stderr.isatty()
+    with EventStore(resolve_db_path(db)) as store:
+        result = pull(
+            store,
+            client,
+            piwik,
+            settings.dimensions,
+            now=now,
+            since=start,
+            progress=(lambda _m: None) if quiet else (lambda m: print(m, file=sys.stderr)),
+        )
+    if as_json:
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        print(
+            f"pulled {result.rows} rows ({result.date_from} .. {result.date_to}) in "
+            f"{result.requests} requests: {result.added} new events, "
+            f"{result.not_installer} not installer events, {result.invalid} invalid; "
+            f"settled through {result.settled_through or 'nothing yet'}"
+        )
+        for sample in result.invalid_samples:
+            print(f"  invalid: {sample}")
+    return ExitCode.OK
