@@ -193,7 +193,12 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "bench": "collector",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            # other work on the machine slows every figure; the load says how much there was
+            "load_average_1m_5m_15m": os.getloadavg(),
+        },
         "settings": vars(args) | {"bulk_size": BULK_SIZE},
         "targets": TARGETS,
         "results": rows,

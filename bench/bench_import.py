@@ -129,7 +129,12 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "bench": "import",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            # other work on the machine slows every figure; the load says how much there was
+            "load_average_1m_5m_15m": os.getloadavg(),
+        },
         "target_seconds_per_million": TARGET_SECONDS_PER_MILLION,
         "results": rows,
     }

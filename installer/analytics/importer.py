@@ -10,12 +10,13 @@ Each hit is normalised exactly as the collector does it, except that a hit witho
 bad (its time is unknown). Identity excludes cache busters, so importing a file twice adds
 nothing. A bad line or entry is reported with its place and skipped; the rest is imported.
 
-Large line files are parsed by worker processes in chunks while this process inserts, in
-big transactions with the store tuned for bulk loading (`EventStore.bulk_loading`).
+Large line files are split into chunks that worker processes parse and insert, each chunk
+in one transaction, with the store tuned for bulk loading (`EventStore.bulk_loading`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -118,11 +119,42 @@ def _chunks(path: Path, progress: Progress | None) -> Iterator[tuple[int, list[b
                 progress(done)
 
 
-def _store_chunk(store: EventStore, path: Path, chunk: _Chunk, report: ImportReport) -> None:
-    report.hits += len(chunk.rows)
-    if chunk.rows:
-        report.added += store.insert_rows(chunk.rows)
-    for line, reason in chunk.bad:
+@dataclass(frozen=True)
+class _Loaded:
+    """What became of one chunk of lines (small: it crosses from a worker process)."""
+
+    hits: int
+    added: int
+    bad: list[tuple[int, str]]
+
+
+def _load_chunk(store: EventStore, first: int, lines: Sequence[bytes]) -> _Loaded:
+    chunk = parse_lines(first, lines)
+    added = store.insert_rows(chunk.rows) if chunk.rows else 0
+    return _Loaded(len(chunk.rows), added, chunk.bad)
+
+
+# In a worker process: its own connection, tuned for bulk loading. Workers insert their
+# chunks themselves (SQLite takes one writer at a time; the others parse meanwhile), so rows
+# never cross between processes: parsing and inserting both run on every core.
+_worker: dict[str, EventStore] = {}
+_worker_settings = contextlib.ExitStack()
+
+
+def _open_worker_store(db: str) -> None:
+    store = _worker_settings.enter_context(EventStore(db))
+    _worker_settings.enter_context(store.bulk_loading())
+    _worker["store"] = store
+
+
+def _load_chunk_in_worker(first: int, lines: Sequence[bytes]) -> _Loaded:
+    return _load_chunk(_worker["store"], first, lines)
+
+
+def _record(path: Path, loaded: _Loaded, report: ImportReport) -> None:
+    report.hits += loaded.hits
+    report.added += loaded.added
+    for line, reason in loaded.bad:
         report.note(Problem(str(path), line, 1, "", reason))
 
 
@@ -131,18 +163,19 @@ def _import_lines(
 ) -> None:
     if workers <= 1 or path.stat().st_size < PARALLEL_MIN_BYTES:
         for first, lines in _chunks(path, progress):
-            _store_chunk(store, path, parse_lines(first, lines), report)
+            _record(path, _load_chunk(store, first, lines), report)
         return
-    # Workers parse while this process inserts; at most 2 chunks per worker in flight, so a
-    # file of any size needs only a bounded amount of memory.
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: list[Future[_Chunk]] = []
+    # At most 2 chunks per worker in flight: a file of any size needs bounded memory.
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_open_worker_store, initargs=(str(store.path),)
+    ) as pool:
+        pending: list[Future[_Loaded]] = []
         for first, lines in _chunks(path, progress):
-            pending.append(pool.submit(parse_lines, first, lines))
+            pending.append(pool.submit(_load_chunk_in_worker, first, lines))
             if len(pending) >= 2 * workers:
-                _store_chunk(store, path, pending.pop(0).result(), report)
+                _record(path, pending.pop(0).result(), report)
         for future in pending:
-            _store_chunk(store, path, future.result(), report)
+            _record(path, future.result(), report)
 
 
 def _entry_lines(text: str, count: int) -> list[int] | None:
