@@ -173,8 +173,11 @@ def pull(
     settled_end = today - datetime.timedelta(days=settings.settle_days)
     position = _Position(store, website_id)
     result = PullResult()
+    pending = position.pending
     if since is not None:
         start = since
+    elif pending and pending.get("date_from"):
+        start = datetime.date.fromisoformat(str(pending["date_from"]))  # a pull in progress
     elif position.settled_through:
         start = datetime.date.fromisoformat(position.settled_through) + datetime.timedelta(1)
     else:
@@ -186,8 +189,7 @@ def pull(
 
     if start <= settled_end:
         date_from, date_to, offset = _day(start), _day(settled_end), 0
-        pending = position.pending
-        if pending and pending.get("date_from") == date_from and since is None:
+        if pending and pending.get("date_from") == date_from:
             # Resume the range in progress where it stopped (its end may have been earlier).
             date_to, offset = str(pending["date_to"]), int(pending["offset"])
             result.resumed_at = offset
