@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from installer.analytics.alerts.load import SHIPPED
+from installer.analytics.alerts.load import shipped_text
 
 SLACK_ENV = "TEST_SLACK_WEBHOOK_URL"
 WEBHOOK_ENV = "TEST_ALERT_WEBHOOK_URL"
@@ -20,7 +20,7 @@ def rules_file(
     email: tuple[str, int, Path] | None = None,
 ) -> Path:
     """The shipped rules with a `notify:` section of our own."""
-    text = SHIPPED.read_text(encoding="utf-8").split("\nnotify:")[0]
+    text = shipped_text().split("\nnotify:")[0]
     channels = []
     if slack:
         channels.append(f"    - type: slack\n      webhook_url_env: {SLACK_ENV}\n")

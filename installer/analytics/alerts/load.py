@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -34,11 +35,12 @@ from installer.analytics.alerts.rules import (
     Rule,
     RuleSet,
 )
-from installer.analytics.alerts.yamlnodes import Reader, compose
+from installer.analytics.alerts.yamlnodes import Reader, compose, compose_text
 from installer.analytics.notify.settings import NotifySettings, parse_notify
 from installer.analytics.query import PRODUCTION
+from installer.errors import UsageError
 
-SHIPPED = Path(__file__).resolve().parent.parent / "data" / "alerts.yaml"
+SHIPPED_NAME = "alerts.yaml (shipped defaults)"
 TOP_KEYS = ("scope", "runbook_url", "repeat_interval", "rules", "notify")
 RULE_KEYS = ("id", "kind", "severity", "enabled", "repeat_interval")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -50,19 +52,25 @@ class AlertsConfig:
     notify: NotifySettings = field(default_factory=NotifySettings)
 
 
+def shipped_text() -> str:
+    """The shipped `alerts.yaml` (read as a package resource: works from the zipapp too)."""
+    resource = resources.files("installer.analytics") / "data" / "alerts.yaml"
+    return resource.read_text(encoding="utf-8")
+
+
 def load_config(path: Path | None = None) -> AlertsConfig:
     """`path`, else the shipped defaults (SPEC's five rules)."""
-    source = path or SHIPPED
-    if path is not None and not path.is_file():
-        from installer.errors import UsageError
-
+    if path is None:
+        reader, root = compose_text(shipped_text(), SHIPPED_NAME)
+    elif not path.is_file():
         raise UsageError(f"--rules: no such file: {path}")
-    reader, root = compose(source)
+    else:
+        reader, root = compose(path)
     if root is None:
         reader.problem(None, "", "the file is empty; expected a mapping with `rules:`")
         reader.raise_if_any()
     assert root is not None
-    config = _parse(reader, root, str(source))
+    config = _parse(reader, root, reader.file)
     reader.raise_if_any()
     return config
 

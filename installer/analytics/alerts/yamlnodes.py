@@ -116,22 +116,26 @@ def _join(path: str, key: str) -> str:
 
 def compose(path: Path) -> tuple[Reader, yaml.Node | None]:
     """Parse `path` into a node tree; syntax errors become located problems."""
-    reader = Reader(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
+        reader = Reader(str(path))
         reader.problems.append(Problem(str(path), 1, 1, "", f"cannot read: {exc}"))
         reader.raise_if_any()
         raise AssertionError("unreachable") from None
+    return compose_text(text, str(path))
+
+
+def compose_text(text: str, name: str) -> tuple[Reader, yaml.Node | None]:
+    reader = Reader(name)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reader.problems.append(
-            Problem(str(path), line, column, "", f"not valid YAML: {exc.problem}")
-        )
+        reader.problems.append(Problem(name, line, column, "", f"not valid YAML: {exc.problem}"))
         reader.raise_if_any()
+        raise AssertionError("unreachable") from None
     return reader, node
 
 

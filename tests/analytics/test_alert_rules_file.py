@@ -1,0 +1,79 @@
+"""The rules file: shipped defaults equal SPEC's table; edits and mistakes (in-process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from installer.analytics.alerts.load import load_config
+from installer.analytics.alerts.rules import default_rules
+from installer.analytics.timeutil import HOUR
+from installer.errors import InputFileError, UsageError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "alerts.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_file_is_specs_five_rules() -> None:
+    config = load_config()
+    assert config.rules.rules == default_rules().rules
+    assert [r.id for r in config.rules.rules] == [
+        "success_rate_low",
+        "new_failure_pattern",
+        "high_failure_volume",
+        "arch_failure_gap",
+        "commit_regression",
+    ]
+    assert config.rules.categories == ("Installer",)
+    assert {c.type for c in config.notify.channels} == {"slack", "webhook", "email"}
+
+
+def test_defaults_fill_what_a_rule_leaves_out(tmp_path: Path) -> None:
+    config = load_config(
+        write(tmp_path, "repeat_interval: 1h\nrules:\n  - id: success_rate_low\n    window: 90m\n")
+    )
+    (rule,) = config.rules.rules
+    assert rule.seconds("window") == 90 * 60
+    assert (rule["events_more_than"], rule["success_rate_below"]) == (10, 75)
+    assert (rule.severity, rule.repeat_interval) == ("critical", HOUR)
+
+
+def test_disabled_rule_is_not_evaluated(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "rules:\n  - id: arch_failure_gap\n    enabled: false\n"))
+    assert config.rules.enabled == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "the file is empty"),
+        ("rules: {}\n", "1:8: rules: expected a list"),
+        ("rules:\n  - kind: success_rate_low\n", "2:5: rules[0].id: missing"),
+        ("rules:\n  - id: a\n    kind: arch_failure_gap\n  - id: a\n    kind: arch_failure_gap\n",
+         "4:5: rules[1].id: duplicate rule id 'a'"),
+        ("rules:\n  - id: high_failure_volume\n    failures_more_than: 2.5\n",
+         "3:25: rules[0].failures_more_than: expected a whole number"),
+        ("rules:\n  - id: high_failure_volume\n    window: -1h\n", "expected a duration"),
+        ("rules: []\nnotify:\n  channels:\n    - type: pager\n",
+         "4:13: notify.channels[0].type: expected one of slack, webhook, email"),
+        ("rules: []\nnotify:\n  channels:\n    - type: email\n      to: [a@b.c]\n",
+         "notify.channels[0].host: missing"),
+        ("rules: []\nnotify:\n  digest_hour: 24\n", "notify.digest_hour: an hour is 0..23"),
+        ("rules: []\nscope:\n  categories: []\n", "scope.categories: list at least one"),
+    ],
+)  # fmt: skip
+def test_mistakes_are_located(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(InputFileError) as info:
+        load_config(path)
+    assert expected in str(info.value)
+    assert str(info.value).startswith(str(path))
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="--rules: no such file"):
+        load_config(tmp_path / "nope.yaml")
