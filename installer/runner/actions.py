@@ -62,24 +62,35 @@ def _run_argv(
     full = [*prefix, *argv]
 
     def attempt() -> None:
-        result = run_process(
-            full,
-            log=ctx.log,
-            label=step.name,
-            env=env,
-            cwd=cwd,
-            timeout=step.timeout,
-            own_group=not keeps_terminal,
-            on_line=lambda line: ctx.events.output_line(step, line),
-        )
+        if keeps_terminal:
+            ctx.events.pause()  # sudo's password prompt must not fight the live display
+        try:
+            result = run_process(
+                full,
+                log=ctx.log,
+                label=step.name,
+                env=env,
+                cwd=cwd,
+                timeout=step.timeout,
+                own_group=not keeps_terminal,
+                on_line=lambda line: ctx.events.output_line(step, line),
+            )
+        finally:
+            if keeps_terminal:
+                ctx.events.resume()
         if result.returncode != 0:
             category = category_for_exit(result.returncode, result.tail)
             last = result.tail.strip().splitlines()[-1:] or [""]
             reason = f"{argv[0]} exited with code {result.returncode}"
-            if prefix and category is ErrorCategory.PERMISSION:
+            if "-n" in prefix and category is ErrorCategory.PERMISSION:
                 reason = (
                     "this step needs administrator rights and no password can be asked "
                     "for in non-interactive mode; run it in a terminal without --yes"
+                )
+            elif prefix and category is ErrorCategory.PERMISSION:
+                reason = (
+                    "administrator rights were not granted (a wrong password, or this "
+                    "account is not an administrator)"
                 )
             elif last[0]:
                 reason += f": {last[0][:200]}"

@@ -65,6 +65,12 @@ class RunEvents:
     def notice(self, message: str) -> None:
         pass
 
+    def pause(self) -> None:
+        """A command is about to use the terminal itself (sudo asking for a password)."""
+
+    def resume(self) -> None:
+        pass
+
 
 @dataclass
 class RunContext:

@@ -11,13 +11,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TransferSpeedColumn,
 )
 from rich.table import Table
 
@@ -26,6 +24,8 @@ from installer.runner.context import RunEvents
 from installer.runner.failure import ADVICE
 from installer.runner.outcome import ErrorCategory, Status, StepOutcome
 from installer.runner.result import RunResult
+
+MB = 1_000_000
 
 # How each status looks: (symbol, rich style, word).
 STATUS_LOOK: dict[Status, tuple[str, str, str]] = {
@@ -75,13 +75,12 @@ class LiveDisplay(LineDisplay):
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
+            TextColumn("{task.fields[info]}"),
             TimeElapsedColumn(),
             console=console,
             transient=True,
         )
-        self._steps = self.progress.add_task("steps", total=total)
+        self._steps = self.progress.add_task("steps", total=total, info=f"0/{total} steps")
         self._downloads: dict[str, TaskID] = {}
         self.progress.start()
 
@@ -92,9 +91,10 @@ class LiveDisplay(LineDisplay):
         with self._lock:
             task = self._downloads.get(label)
             if task is None:
-                task = self.progress.add_task(f"  ↓ {escape(label)}", total=total)
+                task = self.progress.add_task(f"  ↓ {escape(label)}", total=total, info="")
                 self._downloads[label] = task
-        self.progress.update(task, completed=done, total=total)
+        size = f"{done / MB:.1f}" + (f"/{total / MB:.1f} MB" if total else " MB")
+        self.progress.update(task, completed=done, total=total, info=size)
 
     def record(self, outcome: StepOutcome) -> None:
         with self._lock:
@@ -102,7 +102,14 @@ class LiveDisplay(LineDisplay):
         if task is not None:
             self.progress.remove_task(task)
         super().record(outcome)
-        self.progress.advance(self._steps)
+        info = f"{self.done}/{self.total} steps"
+        self.progress.update(self._steps, completed=self.done, info=info)
+
+    def pause(self) -> None:
+        self.progress.stop()
+
+    def resume(self) -> None:
+        self.progress.start()
 
     def close(self) -> None:
         self.progress.stop()

@@ -252,3 +252,35 @@ def test_root_refused_outside_container(facts, tmp_path, monkeypatch):
         ).exit_code
         == 0
     )
+
+
+def test_live_display_renders_steps_and_downloads(facts, tmp_path, server, sleeps):
+    """The interactive display (rich) on a terminal-like console: bars, then the summary."""
+    import io
+
+    from rich.console import Console
+
+    from installer.runner.context import RunOptions
+    from installer.runner.display import LiveDisplay, print_summary
+    from installer.runner.engine import run_plan
+    from tests.runner.conftest import download, sha
+
+    data = b"x" * 300_000
+    url = server.add("/f.bin", data)
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system=None, width=100)
+    steps = (
+        cmd("a_one", "true"),
+        download("b_fetch", url, tmp_path / "f", sha(data)),
+        cmd("c_fail", "false", retries=RetryPolicy(1)),
+    )
+    display = LiveDisplay(console, len(steps))
+    options = RunOptions(log_path=tmp_path / "run.log", verify=server.ca_path, interactive=True)
+    try:
+        result = run_plan(plan(*steps), facts, options, [display], events=display)
+    finally:
+        display.close()
+    print_summary(console, result)
+    text = buffer.getvalue()
+    assert "a_one" in text and "b_fetch" in text and "Summary" in text
+    assert "c_fail failed" in text and "unknown_error" in text and "Help:" in text
