@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from installer.analytics.alerts.commands import check
 from installer.analytics.notify.state import digest_due
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, format_moment, parse_moment
@@ -36,6 +39,7 @@ def setup(tmp_path: Path, events: list) -> tuple[str, str]:  # type: ignore[type
 
 
 def send_at(db: str, rules: str, at: int, url: str) -> tuple[int, str]:
+    """A run as a new process: nothing carries over but the store file."""
     result = dtu(
         "analytics", "alerts", "check", "--db", db, "--rules", rules,
         "--at", format_moment(at), "--send",
@@ -45,7 +49,15 @@ def send_at(db: str, rules: str, at: int, url: str) -> tuple[int, str]:
     return result.returncode, result.stderr
 
 
-def test_critical_repeat_interval_resolved_and_retry_across_restarts(tmp_path: Path) -> None:
+def send_in_process(db: str, rules: str, at: int, url: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A run in this process; `check` opens a new store connection every time."""
+    monkeypatch.setenv(WEBHOOK_ENV, url)
+    return check(db, at, as_json=True, send=True, rules_file=Path(rules))
+
+
+def test_critical_repeat_interval_resolved_and_retry_across_restarts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db, rules = setup(tmp_path, mixed(T - 30 * 60, ok=2, failed=10))
     with webhook_server() as hook:
         hook.answer(500)  # the first delivery fails
@@ -57,26 +69,35 @@ def test_critical_repeat_interval_resolved_and_retry_across_restarts(tmp_path: P
         assert [b["type"] for b in hook.received] == ["alert"]
         send_at(db, rules, T + 4 * HOUR - 1, hook.url)  # still within the repeat interval
         assert len(hook.received) == 1
-        send_at(db, rules, T + 4 * HOUR, hook.url)  # repeat interval over: again
-        send_at(db, rules, T + 6 * HOUR, hook.url)  # window moved past the events: resolved
-        send_at(db, rules, T + 6 * HOUR + 900, hook.url)  # nothing more
+        sent = [
+            send_in_process(db, rules, at, hook.url, monkeypatch)
+            for at in (
+                T + 4 * HOUR,  # repeat interval over: again
+                T + 4 * HOUR + 900,  # not again
+                T + 6 * HOUR,  # the window moved past the events: resolved
+                T + 6 * HOUR + 900,  # nothing more
+            )
+        ]
+        assert sent == [0, 0, 0, 0]
         assert [b["type"] for b in hook.received] == ["alert", "alert", "resolved"]
         assert {b["alerts"][0]["rule"] for b in hook.received} == {"success_rate_low"}
         assert hook.attempts == 4
 
 
-def test_warnings_wait_for_the_next_business_day_digest(tmp_path: Path) -> None:
+def test_warnings_wait_for_the_next_business_day_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     friday = parse_moment("2026-11-20T12:00:00Z")
     monday_9 = parse_moment("2026-11-23T09:00:00Z")
     events = mixed(friday - HOUR, 20, 0, arch="arm64") + mixed(friday - HOUR, 10, 10, arch="x86_64")
     db, rules = setup(tmp_path, events)
     with webhook_server() as hook:
-        send_at(db, rules, friday, hook.url)  # fires: into the digest
-        send_at(db, rules, friday + DAY, hook.url)  # Saturday: resolved, into the digest
-        send_at(db, rules, monday_9 - 1, hook.url)
+        send_in_process(db, rules, friday, hook.url, monkeypatch)  # fires: into the digest
+        send_in_process(db, rules, friday + DAY, hook.url, monkeypatch)  # Saturday: resolved
+        send_in_process(db, rules, monday_9 - 1, hook.url, monkeypatch)
         assert hook.received == []
-        send_at(db, rules, monday_9, hook.url)
-        send_at(db, rules, monday_9 + 900, hook.url)
+        send_in_process(db, rules, monday_9, hook.url, monkeypatch)
+        send_in_process(db, rules, monday_9 + 900, hook.url, monkeypatch)
         (digest,) = hook.received
         assert digest["type"] == "digest"
         assert [(a["rule"], a["key"], a["state"]) for a in digest["alerts"]] == [
