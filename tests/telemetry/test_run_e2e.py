@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -111,10 +112,37 @@ def dtu_run(
     return result, time.monotonic() - started
 
 
-def normalised(text: str) -> str:
+def normalised(text: str, home: Path) -> str:
+    text = text.replace(str(home), "HOME")
     for pattern, replacement in VOLATILE:
         text = pattern.sub(replacement, text)
     return text
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The same install with telemetry off: what the user must see in every fault case."""
+
+    recipes: Path
+    home: Path
+    result: subprocess.CompletedProcess[str]
+    seconds: float
+
+    def assert_same(self, result: subprocess.CompletedProcess[str], home: Path) -> None:
+        assert result.returncode == self.result.returncode == 1
+        assert normalised(result.stdout, home) == normalised(self.result.stdout, self.home)
+        assert normalised(result.stderr, home) == normalised(self.result.stderr, self.home)
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
+    base = tmp_path_factory.mktemp("reference")
+    home = base / "home"
+    home.mkdir()
+    recipe_dir = recipes(base)
+    result, seconds = dtu_run(recipe_dir, run_env(home, refused_url(), CI="true", DO_NOT_TRACK="1"))
+    return Reference(recipe_dir, home, result, seconds)
 
 
 @pytest.mark.slow
@@ -258,35 +286,22 @@ FAULTS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_network_faults_change_nothing_for_the_user(
-    tmp_path: Path, isolated_home: Path, recorder: HitRecorder, fault: str
+    reference: Reference, isolated_home: Path, recorder: HitRecorder, fault: str
 ) -> None:
-    recipe_dir = recipes(tmp_path)
-    # Reference: the same install with telemetry off.
-    reference, off_time = dtu_run(
-        recipe_dir, run_env(isolated_home, recorder.url, CI="true", DO_NOT_TRACK="1")
-    )
-    (isolated_home / ".local" / "share").mkdir(parents=True, exist_ok=True)
     url, mode = FAULTS[fault](recorder)
     if mode:
         recorder.mode = mode
-    result, took = dtu_run(recipe_dir, run_env(isolated_home, url, CI="true"))
-    assert result.returncode == reference.returncode == 1
-    assert normalised(result.stdout) == normalised(reference.stdout)
-    assert normalised(result.stderr) == normalised(reference.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
+    result, took = dtu_run(reference.recipes, run_env(isolated_home, url, CI="true"))
+    reference.assert_same(result, isolated_home)
     # The bound is the documented guarantee; the margin covers start-up noise on 2 cores.
-    assert took <= off_time + DEFAULT_FLUSH_SECONDS + 1.5
+    assert took <= reference.seconds + DEFAULT_FLUSH_SECONDS + 1.5
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", ["corrupt_spool", "read_only_data_dir"])
 def test_spool_faults_change_nothing_for_the_user(
-    tmp_path: Path, isolated_home: Path, recorder: HitRecorder, damage: str
+    reference: Reference, tmp_path: Path, isolated_home: Path, recorder: HitRecorder, damage: str
 ) -> None:
-    recipe_dir = recipes(tmp_path)
-    reference, _ = dtu_run(
-        recipe_dir, run_env(isolated_home, recorder.url, CI="true", DO_NOT_TRACK="1")
-    )
     extra: dict[str, str] = {}
     if damage == "corrupt_spool":
         data = isolated_home / ".local" / "share" / "dtu-install"
@@ -297,7 +312,5 @@ def test_spool_faults_change_nothing_for_the_user(
 
         extra["XDG_DATA_HOME"] = str(read_only_dir(tmp_path))
     recorder.mode = "status:503"
-    result, _ = dtu_run(recipe_dir, run_env(isolated_home, recorder.url, CI="true", **extra))
-    assert result.returncode == reference.returncode
-    assert normalised(result.stdout) == normalised(reference.stdout)
-    assert normalised(result.stderr) == normalised(reference.stderr)
+    result, _ = dtu_run(reference.recipes, run_env(isolated_home, recorder.url, CI="true", **extra))
+    reference.assert_same(result, isolated_home)
