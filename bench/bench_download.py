@@ -128,6 +128,8 @@ def main() -> None:
         "targets": {"max_ratio": MAX_RATIO, "max_rss_mb": MAX_RSS_MB},
         "ok": ratio <= MAX_RATIO and max(rss) < MAX_RSS_MB,
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        # Other work on the machine skews timings; the 1-minute load average says how much.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(f"{'':24}{'median s':>10}")
     print(f"{'ours (sha256, rename)':24}{statistics.median(ours):>10.3f}")

@@ -168,6 +168,8 @@ def main() -> None:
         "ok": first["overhead_ms_per_step"] <= MAX_OVERHEAD_MS
         and all(o["ratio"] <= MAX_OVERLAP_RATIO for o in second.values()),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        # Other work on the machine skews timings; the 1-minute load average says how much.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(
         f"overhead: {first['steps']} steps: run_plan {first['ours_s']:.3f} s, plain loop "

@@ -248,3 +248,29 @@ steps:
         assert dest.read_bytes() == data and not part.exists()
         assert server.requests["/big.bin"][-1]["Range"] == f"bytes={kept}-"
         assert server.bytes_served["/big.bin"] - served_before == len(data) - kept
+
+
+def test_ctrl_c_closes_every_sink_and_exits_130(tmp_path, capsys, monkeypatch):
+    """A real SIGINT to this process while a step runs: the telemetry sink is still closed
+    (its bounded flush), the outcome is `interrupted`, and the exit code is 130."""
+    sink = Recorder()
+    monkeypatch.setattr(command, "telemetry_sink", lambda facts, **kw: sink)
+    recipe = f"""recipe: intr
+description: interrupts itself
+steps:
+  - name: intr_self
+    description: Send Ctrl-C to the installer
+    command: [sh, -c, "kill -INT {os.getpid()}; sleep 5"]
+  - name: intr_after
+    description: never reached
+    command: ["true"]
+"""
+    recipes = write_recipes(tmp_path / "r", {"intr": recipe})
+    code, out, _ = cli(["run", "--recipes", str(recipes), "p", "--json"], capsys)
+    assert code == 130
+    assert [(o.step, o.status.value) for o in sink.outcomes] == [
+        ("intr_self", "interrupted"),
+        ("intr_after", "not_run"),
+    ]
+    assert sink.closed
+    assert json.loads(out)["interrupted"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_second_run_executes_no_action_and_skips_every_step(facts, tmp_path):
     assert second.exit_code == 0
 
 
-def test_command_not_found_is_missing_dependency_not_retried(facts, tmp_path, sleeps):
+def test_command_not_found_is_missing_dependency_not_retried(facts, tmp_path, sleeps, monkeypatch):
     out = run(plan(cmd("x_run", "no-such-command-dtu")), facts, tmp_path).outcomes[0]
     assert (out.status, out.category, out.attempts) == (
         Status.FAILED,
@@ -78,6 +79,15 @@ def test_command_not_found_is_missing_dependency_not_retried(facts, tmp_path, sl
         1,
     )
     assert sleeps == []
+    # Once the command exists (installed by the student, say), the re-run completes.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "no-such-command-dtu"
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    again = run(plan(cmd("x_run", "no-such-command-dtu")), facts, tmp_path).outcomes[0]
+    assert again.status is Status.SUCCESS
 
 
 def test_exit_127_from_shell_is_missing_dependency(facts, tmp_path, sleeps):
@@ -94,6 +104,8 @@ def test_non_zero_exit_is_retried_then_reported_with_last_line(facts, tmp_path, 
     assert counter.read_text().count("tried") == 3
     log = (tmp_path / "run.log").read_text()
     assert "it broke" in log and "exit 3" in log
+    fixed = f"echo tried >> {counter}; exit 0"
+    assert run(plan(step("x_run", ShellAction(fixed))), facts, tmp_path).exit_code == 0
 
 
 def test_output_pattern_is_only_a_fallback(facts, tmp_path, sleeps):
