@@ -81,3 +81,27 @@ def test_show_prints_exactly_the_last_runs_hits(telemetry_on: HitRecorder) -> No
     assert [r["hit"] for r in as_json["hits"]] == sent
     assert {r["status"] for r in as_json["hits"]} == {"delivered"}
     assert as_json["hits"][1]["params"]["e_n"] == "conda_init_disk_error"
+
+
+def test_show_planned_prints_one_hit_per_planned_step(tmp_path: Path) -> None:
+    root = tmp_path / "recipes"
+    (root / "profiles").mkdir(parents=True)
+    (root / "demo.yaml").write_text(
+        "recipe: demo\ndescription: d\nsteps:\n"
+        + "".join(
+            f"  - name: demo_step_{i}\n    description: s\n"
+            f'    check: {{path_exists: "{{home}}/x"}}\n    command: ["true"]\n'
+            for i in range(3)
+        )
+    )
+    (root / "profiles" / "p.yaml").write_text("profile: p\ndescription: t\nrecipes: [demo]\n")
+    result = cli("show", "--planned", "--recipes", str(root), "p", "--test")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split("&e_n=")[1].split("&")[0] for line in lines] == [
+        "demo_step_0",
+        "demo_step_1",
+        "demo_step_2",
+    ]
+    assert all(line.startswith("?idsite=") and "e_c=Installer_TEST" in line for line in lines)
+    assert "NOT sent" in result.stderr  # the suite's DTU_INSTALL_NO_TELEMETRY=1
