@@ -1,0 +1,186 @@
+"""The real recipes' checks and commands, run for real (subprocesses, files in a temporary
+home) with stub `code`, `conda` and `brew` programs where macOS software cannot exist.
+
+A check that never passes makes every run redo the step (and the macOS CI's "second run
+skips everything" fail); one that passes too early skips an install. So each check is run
+before and after the thing it checks for."""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from installer.recipes.loader import load_recipe_set
+from installer.recipes.model import (
+    CommandAction,
+    CommandCheck,
+    JsonSettingsAction,
+    Plan,
+    PlannedStep,
+    ProfileBlockAction,
+)
+from installer.recipes.plan import build_plan
+from installer.runner import files
+from tests.helpers.recipes import mac
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plan(home: Path, arch: str = "arm64") -> Plan:
+    return build_plan(
+        load_recipe_set([ROOT / "recipes"]), ["with-homebrew"], mac(arch, "15.1", str(home))
+    )
+
+
+def _step(plan: Plan, name: str) -> PlannedStep:
+    return next(s for s in plan.steps if s.name == name)
+
+
+def _passes(check: object, env: dict[str, str] | None = None, argv0: str | None = None) -> bool:
+    assert isinstance(check, CommandCheck)
+    argv = list(check.argv)
+    if argv0 is not None:
+        argv[0] = argv0
+    done = subprocess.run(argv, capture_output=True, check=False, env=env, timeout=30)
+    return done.returncode == 0
+
+
+def _all_pass(step: PlannedStep) -> bool:
+    return all(_passes(c) for c in step.checks)
+
+
+def _stub(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("step_name", "line"),
+    [
+        ("homebrew_shellenv", 'eval "$(/opt/homebrew/bin/brew shellenv)"'),
+        (
+            "vscode_shell_path",
+            'export PATH="$PATH:/Applications/Visual Studio Code.app/Contents/Resources/app/bin"',
+        ),
+    ],
+)
+def test_profile_block_checks_pass_once_the_block_is_written(
+    tmp_path: Path, step_name: str, line: str
+) -> None:
+    step = _step(_plan(tmp_path), step_name)
+    assert not _all_pass(step)  # no profile files yet
+    action = step.action
+    assert isinstance(action, ProfileBlockAction) and action.content == line
+    (tmp_path / ".zprofile").write_text("# the student's own line\n")
+    files.apply_profile_block(action.files, action.marker, action.content)
+    assert _all_pass(step)
+    (tmp_path / ".bash_profile").unlink()  # one file lost: the step must run again
+    assert not _all_pass(step)
+
+
+def test_conda_init_check_needs_both_shells(tmp_path: Path) -> None:
+    step = _step(_plan(tmp_path), "miniforge_init")
+    block = "# >>> conda initialize >>>\n...\n# <<< conda initialize <<<\n"
+    (tmp_path / ".zshrc").write_text(block)
+    assert not _all_pass(step)
+    (tmp_path / ".bash_profile").write_text(block)
+    assert _all_pass(step)
+
+
+def test_conda_config_checks(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    usage = _step(plan, "miniforge_config_usage").checks[0]
+    channels = _step(plan, "miniforge_config_channels").checks[0]
+    conda = tmp_path / "miniforge3" / "bin" / "conda"
+    assert not _passes(usage)  # conda not installed yet: not done
+    # Miniforge's conda does not know the setting (Anaconda's plugin is absent): done.
+    _stub(conda, "echo \"CondaKeyError: 'anaconda_anon_usage': unknown parameter\" >&2; exit 1\n")
+    assert _passes(usage)
+    _stub(conda, 'echo "anaconda_anon_usage: True"\n')
+    assert not _passes(usage)
+    _stub(conda, 'echo "anaconda_anon_usage: False"\n')
+    assert _passes(usage)
+    assert not _passes(channels)
+    (tmp_path / ".condarc").write_text("channels:\n  - conda-forge\nchannel_priority: flexible\n")
+    assert _passes(channels)
+
+
+def test_vscode_extensions_check_and_install(tmp_path: Path) -> None:
+    """`code` stands in for VS Code's CLI (`--list-extensions`, `--install-extension`)."""
+    step = _step(_plan(tmp_path), "vscode_install_extensions")
+    installed = tmp_path / "extensions.txt"
+    installed.write_text("ms-python.python\n")
+    code = _stub(
+        tmp_path / "bin" / "code",
+        f"""case "$1" in
+  --list-extensions) cat '{installed}' ;;
+  --install-extension) grep -qx "$2" '{installed}' || echo "$2" >> '{installed}' ;;
+esac
+""",
+    )
+    check, action = step.checks[0], step.action
+    assert isinstance(check, CommandCheck) and isinstance(action, CommandAction)
+    # argv: /bin/sh -c SCRIPT <code> <extension>...; the variable became one arg each.
+    assert list(check.argv[-2:]) == ["ms-python.python", "ms-toolsai.jupyter"]
+    rewired = [*check.argv[:3], str(code), *check.argv[4:]]
+    assert subprocess.run(rewired, check=False).returncode == 1  # jupyter missing
+    install = [*action.argv[:3], str(code), *action.argv[4:]]
+    assert subprocess.run(install, check=False).returncode == 0
+    assert subprocess.run(rewired, check=False).returncode == 0
+    assert sorted(installed.read_text().split()) == ["ms-python.python", "ms-toolsai.jupyter"]
+
+
+def test_homebrew_check_finds_brew_on_path(tmp_path: Path) -> None:
+    check = _step(_plan(tmp_path), "homebrew_install").checks[0]
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    assert not _passes(check, env=bare)
+    _stub(tmp_path / "bin" / "brew", "exit 0\n")
+    assert _passes(check, env={**bare, "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"})
+
+
+def test_vscode_settings_written_then_skipped(tmp_path: Path) -> None:
+    step = _step(_plan(tmp_path), "vscode_settings_python")
+    assert not _all_pass(step)
+    action = step.action
+    assert isinstance(action, JsonSettingsAction)
+    files.apply_json_settings(action.path, action.settings)
+    assert _all_pass(step)
+    assert action.settings == {"python.defaultInterpreterPath": f"{tmp_path}/miniforge3/bin/python"}
+
+
+def _interpreters() -> list[str]:
+    found = {sys.executable}
+    for version in ("3.9", "3.12"):  # macOS's, and the one the recipes install
+        found.update(glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python"))
+    return sorted(p for p in found if os.access(p, os.X_OK))
+
+
+def test_python_version_check_is_exact(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    version_check = _step(plan, "python_install").checks[0]
+    wanted = plan.variables["python_version"]
+    for python in _interpreters():
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert _passes(version_check, argv0=python) == (out == wanted), python
+
+
+def test_python_imports_check(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    imports = _step(plan, "python_install").checks[1]
+    assert isinstance(imports, CommandCheck)
+    assert list(imports.argv[3:]) == plan.variables["python_imports"].split()
+    argv = [sys.executable, *imports.argv[1:3]]
+    assert subprocess.run([*argv, "json", "csv"], check=False).returncode == 0
+    assert subprocess.run([*argv, "json", "no_such_module_x"], check=False).returncode != 0
