@@ -60,7 +60,7 @@ def run(
 ) -> int:
     from installer.platform.facts import detect_facts
     from installer.runner.display import LineDisplay, LiveDisplay, make_console, print_summary
-    from installer.runner.engine import run_plan
+    from installer.runner.engine import deselected, run_plan
     from installer.runner.safety import refuse_root
 
     facts = detect_facts()
@@ -76,6 +76,7 @@ def run(
         support_url=support_url(plan),
         log_path=new_log_path(),
     )
+    deselected(plan, options)  # unknown --only/--skip names: exit 2 before anything starts
     # With --json, stdout carries only the JSON; people read stderr.
     console = make_console(sys.stderr if as_json else sys.stdout)
     display = (LiveDisplay if interactive and not as_json else LineDisplay)(

@@ -26,6 +26,7 @@ from installer.runner.outcome import ErrorCategory, Status, StepOutcome
 from installer.runner.result import RunResult
 
 MB = 1_000_000
+OUTPUT_WIDTH = 60  # characters of a command's latest output line shown live
 
 # How each status looks: (symbol, rich style, word).
 STATUS_LOOK: dict[Status, tuple[str, str, str]] = {
@@ -86,6 +87,11 @@ class LiveDisplay(LineDisplay):
 
     def step_started(self, step: PlannedStep) -> None:
         self.progress.update(self._steps, description=f"{escape(step.description or step.name)}")
+
+    def output_line(self, step: PlannedStep, line: str) -> None:
+        # The command's latest line beside the spinner: a long step visibly does something.
+        text = f"{step.description or step.name}: {line.strip()[:OUTPUT_WIDTH]}"
+        self.progress.update(self._steps, description=escape(text))
 
     def download_progress(self, label: str, done: int, total: int | None) -> None:
         with self._lock:
