@@ -130,3 +130,29 @@ def test_unreachable_webhook_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert not outcome.ok
         assert "secret-path" not in " ".join(outcome.lines())
         assert outbox(store)[0][2] is None
+
+
+def test_two_runs_at_once_send_a_message_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from installer.analytics.notify.outbox import enqueue, flush
+
+    with webhook_server() as hook:
+        hook.delay = 0.5  # both runs are inside flush() at the same time
+        monkeypatch.setenv(WEBHOOK_ENV, hook.url)
+        config = load_config(rules_file(tmp_path, webhook=True))
+        with EventStore(tmp_path / "e.db") as store:
+            enqueue(store, list(config.notify.channels), alert_message(FIRING), T)
+
+        def run() -> None:
+            with EventStore(tmp_path / "e.db") as store:
+                flush(store, config.notify)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert hook.attempts == 1 and len(hook.received) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class Recorder:
     attempts: int = 0
     paths: list[str] = field(default_factory=list)
     url: str = ""
+    delay: float = 0.0  # seconds before answering (a slow endpoint)
 
     def answer(self, *statuses: int, retry_after: str | None = None) -> None:
         self.script.extend((s, retry_after) for s in statuses)
@@ -34,6 +36,7 @@ def webhook_server(path: str = "/hook/T000/B000/secret") -> Iterator[Recorder]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            time.sleep(recorder.delay)
             with lock:
                 recorder.attempts += 1
                 recorder.paths.append(self.path)

@@ -16,6 +16,9 @@ from installer.analytics.notify.settings import ChannelSettings, NotifySettings
 from installer.analytics.store import EventStore
 
 KEEP_SENT = 30 * 86400  # sent messages are kept a month, for "what did we send?"
+# A run claims a message before delivering it, so that two runs at once (cron overlapping a
+# manual check) never both send it. Longer than any delivery attempt can take.
+LEASE_SECONDS = 300
 
 
 def enqueue(store: EventStore, channels: list[ChannelSettings], message: Message, at: int) -> None:
@@ -49,6 +52,13 @@ def flush(store: EventStore, settings: NotifySettings, now: int | None = None) -
         (clock,),
     ).fetchall()
     for row_id, channel_name, body in rows:
+        claimed = store.conn.execute(
+            "UPDATE alert_outbox SET next_attempt_at = ? "
+            "WHERE id = ? AND sent_at IS NULL AND next_attempt_at <= ?",
+            (clock + LEASE_SECONDS, row_id, clock),
+        ).rowcount
+        if claimed != 1:
+            continue  # another run has it
         message = Message.from_json(body)
         channel = by_name.get(channel_name)
         try:
