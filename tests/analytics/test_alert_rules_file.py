@@ -64,6 +64,8 @@ def test_disabled_rule_is_not_evaluated(tmp_path: Path) -> None:
          "notify.channels[0].host: missing"),
         ("rules: []\nnotify:\n  digest_hour: 24\n", "notify.digest_hour: an hour is 0..23"),
         ("rules: []\nscope:\n  categories: []\n", "scope.categories: list at least one"),
+        ("rules:\n  - id: new_failure_pattern\n    recent: 30h\n",
+         "3:13: rules[0].baseline_from: must be longer than recent"),
     ],
 )  # fmt: skip
 def test_mistakes_are_located(tmp_path: Path, text: str, expected: str) -> None:

@@ -43,6 +43,8 @@ from installer.errors import UsageError
 SHIPPED_NAME = "alerts.yaml (shipped defaults)"
 TOP_KEYS = ("scope", "runbook_url", "repeat_interval", "rules", "notify")
 RULE_KEYS = ("id", "kind", "severity", "enabled", "repeat_interval")
+# (longer, shorter): the baseline window [T - longer, T - shorter) must not be empty.
+WINDOW_ORDER = {"new_failure_pattern": (("baseline_from", "recent"),)}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -162,6 +164,12 @@ def _rule(reader: Reader, node: yaml.Node, path: str, repeat: int) -> Rule | Non
             value = _setting(reader, fields[name], f"{path}.{name}", spec.unit)
         if value is not None:
             settings[name] = value
+    for later, earlier in WINDOW_ORDER.get(kind, ()):
+        if later in settings and earlier in settings and settings[later] <= settings[earlier]:
+            where = fields.get(later, fields.get(earlier, node))
+            reader.problem(
+                where, f"{path}.{later}", f"must be longer than {earlier} (the windows follow)"
+            )
     return Rule(rule_id, kind, severity, settings, repeat, enabled)
 
 
