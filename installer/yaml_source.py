@@ -404,9 +404,12 @@ class Seq(Schema):
 
 
 def _plural(description: str) -> str:
+    """ "a step" -> "steps", "a string (or per arch)" -> "strings (or per arch)"."""
     for article in ("a ", "an "):
         if description.startswith(article):
-            return description[len(article) :] + "s"
+            rest = description[len(article) :]
+            head, paren, tail = rest.partition(" (")
+            return f"{head}s{paren}{tail}"
     return description
 
 
@@ -546,6 +549,7 @@ class Either(Schema):
 
     options: Sequence[Schema]
     doc: str = ""
+    name: str = ""  # how messages and docs call it; default: the options joined by "or"
 
     def __post_init__(self) -> None:
         self.kinds = tuple(k for option in self.options for k in option.kinds)
@@ -563,4 +567,4 @@ class Either(Schema):
         return self._with_doc({"anyOf": [o.json_schema() for o in self.options]})
 
     def describe(self) -> str:
-        return " or ".join(o.describe() for o in self.options)
+        return self.name or " or ".join(o.describe() for o in self.options)

@@ -106,7 +106,12 @@ class _Collector:
         )
         verify = tuple(
             VerifyDef(
-                v["name"], name, v["description"], v["check"], doc.file, doc.mark(("verify", i))[0]
+                v["name"],
+                name,
+                v.get("description", ""),
+                v["check"],
+                doc.file,
+                doc.mark(("verify", i))[0],
             )
             for i, v in enumerate(value.get("verify", ()))
             if isinstance(v, dict) and "name" in v and "check" in v

@@ -93,7 +93,7 @@ def per_arch(inner: Schema) -> Either:
         {arch: Field(inner, required=True) for arch in ARCHITECTURES},
         name="a mapping by arch (" + ", ".join(ARCHITECTURES) + ")",
     )
-    return Either([inner, by_arch])
+    return Either([inner, by_arch], name=f"{inner.describe()} (or per arch)")
 
 
 def text(doc: str = "") -> Either:
@@ -102,7 +102,11 @@ def text(doc: str = "") -> Either:
 
 ARGV = Seq(text(), min_items=1, doc="a program and its arguments; no shell")
 NAME_LIST_STEP = Seq(
-    Str(pattern=rf"{STEP_NAME}|{RECIPE_NAME}", pattern_help="a step or recipe name")
+    Str(
+        pattern=rf"{STEP_NAME}|{RECIPE_NAME}",
+        pattern_help="a step or recipe name",
+        name="a step or recipe name",
+    )
 )
 
 
@@ -130,17 +134,21 @@ WHEN = Map(
 # ---------------------------------------------------------------- checks
 CHECK_FIELDS: Mapping[str, Field] = {
     "command": Field(ARGV, doc="passes when the command exits 0"),
-    "path_exists": Field(text(), doc="passes when the path exists"),
+    "path_exists": Field(text(), doc="passes when the path exists (`~` is expanded)"),
     "version_at_least": Field(
         Map(
             {
                 "command": Field(ARGV, required=True),
                 "minimum": Field(Str(validator=_version_problem), required=True),
-                "pattern": Field(Str(validator=_regex_problem), doc="regex; group 1 = version"),
+                "pattern": Field(
+                    Str(validator=_regex_problem),
+                    doc=r"regex whose group 1 is the version (default `(\d+(?:\.\d+)+)`)",
+                ),
             },
             name="{command, minimum, pattern}",
         ),
-        doc="passes when the first version in the command's output is at least `minimum`",
+        doc="passes when the first version in the command's output is at least `minimum` "
+        "(PEP 440 comparison)",
     ),
 }
 assert set(CHECK_FIELDS) == set(CHECK_KINDS), "schema and model.CHECK_KINDS disagree"
@@ -155,17 +163,30 @@ CHECK = Map(
 # ---------------------------------------------------------------- actions
 DOWNLOAD = Map(
     {
-        "url": Field(text(), required=True, doc="https:// only"),
-        "dest": Field(text(), required=True, doc="where the file goes"),
+        "url": Field(text(), required=True, doc="what to fetch; `https://` only"),
+        "dest": Field(text(), required=True, doc="where the file goes (e.g. under `{cache_dir}`)"),
         "sha256": Field(
-            per_arch(Str(pattern=SHA256, pattern_help="64 lower-case hex digits")),
-            doc="pinned digest",
+            per_arch(Str(pattern=SHA256, pattern_help="64 lower-case hex digits", name="a sha256")),
+            doc="the pinned digest, when the URL names one fixed build",
         ),
-        "sha256_url": Field(text(), doc="the publisher's checksum, fetched over HTTPS"),
-        "sha256_json_key": Field(Str(), doc="when sha256_url answers JSON: the digest's key"),
-        "unverified_reason": Field(Str(), doc="why no checksum can be checked"),
-        "min_size": Field(Int(minimum=1), doc="bytes; a floor for unverified downloads"),
-        "mode": Field(Str(pattern=r"0?[0-7]{3}", pattern_help="an octal mode such as '0755'")),
+        "sha256_url": Field(
+            text(),
+            doc="for `latest` URLs: the publisher's checksum file, fetched over HTTPS; the "
+            "first word of the answer is the digest",
+        ),
+        "sha256_json_key": Field(
+            Str(),
+            doc="when `sha256_url` answers JSON, the key of the digest (VS Code's update API: "
+            "`sha256hash`)",
+        ),
+        "unverified_reason": Field(
+            Str(), doc="why nothing can be verified (nothing is published); set `min_size` too"
+        ),
+        "min_size": Field(Int(minimum=1), doc="bytes; catches truncated unverified downloads"),
+        "mode": Field(
+            Str(pattern=r"0?[0-7]{3}", pattern_help="an octal mode such as '0755'"),
+            doc='octal file mode, e.g. `"0755"` for a script that must be executable',
+        ),
     },
     exactly_one_of=[
         (
@@ -192,7 +213,8 @@ ACTION_FIELDS: Mapping[str, Field] = {
                 ),
             ]
         ),
-        doc="run a program directly, never through a shell",
+        doc="run a program directly, never through a shell; a list item that is exactly a "
+        'list variable (`"{conda_packages}"`) becomes one argument per element',
     ),
     "shell": Field(
         Either(
@@ -207,9 +229,13 @@ ACTION_FIELDS: Mapping[str, Field] = {
                 ),
             ]
         ),
-        doc="run a script through a shell (only when written on purpose)",
+        doc="run a script with `/bin/bash` (or `shell`); only when a shell is really needed",
     ),
-    "download": Field(DOWNLOAD, doc="fetch over HTTPS, verified against a sha256"),
+    "download": Field(
+        DOWNLOAD,
+        doc="fetch over HTTPS to `dest` (a `.part` file hashed while streaming, renamed when "
+        "the sha256 matches)",
+    ),
     "extract": Field(
         Map(
             {"archive": Field(text(), required=True), "dest": Field(text(), required=True)},
@@ -229,7 +255,8 @@ ACTION_FIELDS: Mapping[str, Field] = {
             },
             name="{files, marker, content}",
         ),
-        doc="add or update one marked block in shell profile files",
+        doc="add or update one marked block (`# >>> dtu-install MARKER >>>` ... "
+        "`# <<< dtu-install MARKER <<<`) in each file, once; the file is backed up first",
     ),
     "json_settings": Field(
         Map(
@@ -239,7 +266,7 @@ ACTION_FIELDS: Mapping[str, Field] = {
             },
             name="{path, settings}",
         ),
-        doc="merge keys into a JSON settings file",
+        doc="merge `settings` into a JSON file (e.g. VS Code's `settings.json`)",
     ),
 }
 assert set(ACTION_FIELDS) == set(ACTION_KINDS), "schema and model.ACTION_KINDS disagree"
@@ -266,20 +293,43 @@ STEP_FIELDS: dict[str, Field] = {
         required=True,
         doc="`<component>_<action>[_<detail>]`; also the telemetry event name",
     ),
-    "description": Field(Str(), default="", doc="shown in progress and in `plan`"),
+    "description": Field(
+        Str(), default="", doc="shown in progress and in `plan`; may use placeholders"
+    ),
     **ACTION_FIELDS,
-    "check": Field(one_or_list(CHECK), doc="when all pass the step is skipped (already done)"),
+    "check": Field(
+        one_or_list(CHECK),
+        doc="when all pass, the step is skipped (already done); without a check the step "
+        "always runs, so its action must be safe to repeat",
+    ),
     "requires": Field(
-        NAME_LIST_STEP, default=[], doc="steps or whole recipes that must succeed first"
+        NAME_LIST_STEP,
+        default=[],
+        doc="steps, or whole recipes (all their steps), that must succeed or be skipped first",
     ),
-    "when": Field(WHEN, doc="leave the step out on other Macs"),
-    "retries": Field(RETRIES, default=1, doc="attempts for transient failures, with backoff"),
+    "when": Field(WHEN, doc="leave the step out on other Macs (listed as excluded by `plan`)"),
+    "retries": Field(
+        RETRIES,
+        default=1,
+        doc="total attempts for transient failures (network, HTTP 5xx/429, timeouts); `backoff` "
+        "seconds before the second (doubling, with jitter, up to `max_backoff`)",
+    ),
     "timeout": Field(
-        Either([Number(minimum=0, exclusive_minimum=True), Str(validator=_timeout_problem)]),
-        doc="per attempt: seconds, or '90s', '10m', '1h'",
+        Either(
+            [Number(minimum=0, exclusive_minimum=True), Str(validator=_timeout_problem)],
+            name="seconds or a duration",
+        ),
+        doc='per attempt: seconds, or `"90s"`, `"10m"`, `"1h"`',
     ),
-    "sudo": Field(Str(pattern=r"(?s).*\S.*", pattern_help="a reason"), doc="why admin rights"),
-    "on_failure": Field(Str(enum=ON_FAILURE), default="abort", doc="stop the run, or go on"),
+    "sudo": Field(
+        Str(pattern=r"[\s\S]*\S[\s\S]*", pattern_help="a reason", name="a reason"),
+        doc="the step needs admin rights; says why (shown before asking)",
+    ),
+    "on_failure": Field(
+        Str(enum=ON_FAILURE),
+        default="abort",
+        doc="`continue`: record the failure, go on with the steps that do not require this one",
+    ),
 }
 
 STEP = Map(
@@ -293,10 +343,12 @@ STEP = Map(
 VERIFY = Map(
     {
         "name": Field(
-            Str(pattern=STEP_NAME, pattern_help=STEP_NAME_HELP, name="a step name"), required=True
+            Str(pattern=STEP_NAME, pattern_help=STEP_NAME_HELP, name="a step name"),
+            required=True,
+            doc="the check's name in `doctor`'s PASS/FAIL list",
         ),
-        "description": Field(Str(), default=""),
-        "check": Field(CHECK, required=True),
+        "description": Field(Str(), default="", doc="what it checks, in plain words"),
+        "check": Field(CHECK, required=True, doc="one check"),
     },
     name="a verify check",
 )
@@ -312,10 +364,14 @@ RECIPE = Map(
         "requires": Field(
             Seq(Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a recipe name")),
             default=[],
-            doc="recipes whose steps all come first",
+            doc="recipes whose steps all come first (pulled into a plan that does not name them)",
         ),
-        "when": Field(WHEN, doc="applies to every step"),
-        "steps": Field(Seq(STEP, min_items=1), required=True),
+        "when": Field(WHEN, doc="applies to every step (with each step's own `when`)"),
+        "steps": Field(
+            Seq(STEP, min_items=1),
+            required=True,
+            doc="run in this order unless `requires` says otherwise",
+        ),
         "verify": Field(Seq(VERIFY), default=[], doc="checks `dtu-install doctor` runs"),
     },
     name="a recipe",
@@ -351,7 +407,8 @@ VARIABLE_VALUE = Either(
             {arch: Field(Str(), required=True) for arch in ARCHITECTURES},
             name="a mapping by arch (" + ", ".join(ARCHITECTURES) + ")",
         ),
-    ]
+    ],
+    name="a string, a list of strings or a mapping by arch",
 )
 
 SETTINGS = Map(

@@ -59,6 +59,12 @@ def strings_in(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
             yield from strings_in(item, (*path, i))
 
 
+def named(items: Any) -> list[tuple[int, str]]:
+    """(index, name) of the valid names in a checked list (invalid items are kept in place
+    as INVALID so that indices in key paths stay right)."""
+    return [(i, n) for i, n in enumerate(items) if isinstance(n, str)]
+
+
 def validation_facts(arch: str) -> Facts:
     """A stand-in Mac to render URLs with, so their scheme can be checked per arch."""
     return Facts("Darwin", "99.0", arch, False, "zsh", "/Users/u", 0, True, False, False, False)
@@ -134,7 +140,7 @@ class _Validator:
         steps = self.rs.steps()
         for recipe in self.rs.recipes.values():
             doc = self.doc(recipe.file)
-            for i, name in enumerate(recipe.requires):
+            for i, name in named(recipe.requires):
                 if name == recipe.name:
                     doc.report(("requires", i), "a recipe cannot require itself")
                 elif name not in self.rs.recipes:
@@ -142,7 +148,7 @@ class _Validator:
                         ("requires", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
                     )
             for step in recipe.steps:
-                for i, name in enumerate(step.data.get("requires", ())):
+                for i, name in named(step.data.get("requires", ())):
                     path: KeyPath = ("steps", step.index, "requires", i)
                     if name == step.name:
                         doc.report(path, "a step cannot require itself")
@@ -153,14 +159,14 @@ class _Validator:
                         doc.report(path, f"unknown step or recipe {name!r}{hint}")
         for profile in self.rs.profiles.values():
             doc = self.doc(profile.file)
-            for i, name in enumerate(profile.recipes):
+            for i, name in named(profile.recipes):
                 if name not in self.rs.recipes:
                     doc.report(
                         ("recipes", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
                     )
 
     def recipe_cycles(self) -> bool:
-        edges = {name: list(r.requires) for name, r in self.rs.recipes.items()}
+        edges = {name: [n for _, n in named(r.requires)] for name, r in self.rs.recipes.items()}
         found = cycles(list(self.rs.recipes), edges)
         for group in found:
             first = self.rs.recipes[group[0]]
@@ -173,8 +179,8 @@ class _Validator:
         edges: dict[str, list[str]] = {}
         for name, step in steps.items():
             targets: list[str] = []
-            wanted = [*step.data.get("requires", ())]
-            wanted += self.rs.recipes[step.recipe].requires
+            wanted = [n for _, n in named(step.data.get("requires", ()))]
+            wanted += [n for _, n in named(self.rs.recipes[step.recipe].requires)]
             for want in wanted:
                 if want in steps:
                     targets.append(want)
@@ -233,6 +239,8 @@ class _Validator:
         values: dict[str, Any] = dict(fact_values(validation_facts(arch)))
         for name, raw in self.rs.variables.items():
             var = raw.get(arch, "") if isinstance(raw, dict) else raw
+            if isinstance(var, list):
+                var = [v for v in var if isinstance(v, str)]
             try:
                 values[name] = substitute(var, values) if isinstance(var, str) else var
             except (PlaceholderError, KeyError):

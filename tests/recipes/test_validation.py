@@ -70,7 +70,7 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         "timeout_wrong_type",
         {"tool.yaml": STEP_HEAD + "    command: [echo]\n    timeout: yes\n"},
         [
-            "tool.yaml:5:14: steps[0].timeout: expected a number or a string, got "
+            "tool.yaml:5:14: steps[0].timeout: expected seconds or a duration, got "
             'a boolean (quote it: "yes")'
         ],
     ),
@@ -78,16 +78,16 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         "unquoted_off_in_argv",
         {"tool.yaml": STEP_HEAD + "    command: [conda, config, --set, usage, off]\n"},
         [
-            "tool.yaml:4:44: steps[0].command[4]: expected a string or a mapping by arch "
-            '(arm64, x86_64), got a boolean (quote it: "off")'
+            "tool.yaml:4:44: steps[0].command[4]: expected a string (or per arch), "
+            'got a boolean (quote it: "off")'
         ],
     ),
     (
         "unquoted_version_number",
         {"settings.yaml": "variables:\n  python_version: 3.10\n", "tool.yaml": GOOD_RECIPE},
         [
-            "settings.yaml:2:19: variables.python_version: expected a string or a list of "
-            'strings or a mapping by arch (arm64, x86_64), got a number (quote it: "3.10")'
+            "settings.yaml:2:19: variables.python_version: expected a string, a list of "
+            'strings or a mapping by arch, got a number (quote it: "3.10")'
         ],
     ),
     (

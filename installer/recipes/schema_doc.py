@@ -1,0 +1,91 @@
+"""The key tables of docs/recipes.md, generated from the schema (so the doc cannot drift).
+
+    .venv/bin/python -m installer.recipes.schema_doc docs/recipes.md   # rewrite the tables
+
+Each table sits between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->`; a test
+checks that the committed doc matches.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from installer.recipes import schema as s
+from installer.recipes.model import ACTION_KINDS
+from installer.recipes.placeholders import FACT_PLACEHOLDERS
+from installer.yaml_source import MISSING, Field
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _default(spec: Field) -> str:
+    if spec.required:
+        return "required"
+    if spec.default is MISSING:
+        return ""
+    if isinstance(spec.default, str) and spec.default:
+        return f"`{spec.default}`"
+    return f"`{json.dumps(spec.default)}`"
+
+
+def field_table(fields: Iterable[tuple[str, Field]]) -> str:
+    rows = ["| key | value | default | meaning |", "| --- | --- | --- | --- |"]
+    for key, spec in fields:
+        value = _cell(spec.schema.describe())
+        rows.append(f"| `{key}` | {value} | {_default(spec)} | {_cell(spec.doc)} |")
+    return "\n".join(rows)
+
+
+def _step_rows() -> Iterable[tuple[str, Field]]:
+    for key, spec in s.STEP_FIELDS.items():
+        if key not in ACTION_KINDS:
+            yield key, spec
+
+
+def placeholder_table() -> str:
+    rows = ["| placeholder | value |", "| --- | --- |"]
+    rows += [f"| `{{{name}}}` | {_cell(doc)} |" for name, doc in FACT_PLACEHOLDERS.items()]
+    rows.append("| every variable of `recipes/settings.yaml` | e.g. `{python_version}` |")
+    return "\n".join(rows)
+
+
+def tables() -> Mapping[str, str]:
+    return {
+        "recipe": field_table(s.RECIPE.fields.items()),
+        "step": field_table(_step_rows()),
+        "actions": field_table(s.ACTION_FIELDS.items()),
+        "download": field_table(s.DOWNLOAD.fields.items()),
+        "checks": field_table(s.CHECK_FIELDS.items()),
+        "when": field_table(s.WHEN.fields.items()),
+        "verify": field_table(s.VERIFY.fields.items()),
+        "profile": field_table(s.PROFILE.fields.items()),
+        "settings": field_table(s.SETTINGS.fields.items()),
+        "placeholders": placeholder_table(),
+    }
+
+
+def render_doc(text: str) -> str:
+    """`text` with every generated table replaced by its current version."""
+    for name, table in tables().items():
+        pattern = re.compile(
+            rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.DOTALL
+        )
+        replacement = table + "\n"
+        text = pattern.sub(lambda m: m.group(1) + replacement + m.group(2), text)
+    return text
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[0] if argv else "docs/recipes.md")
+    path.write_text(render_doc(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

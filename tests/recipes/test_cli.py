@@ -1,0 +1,137 @@
+"""The foundation commands as users meet them: real `python -m installer` subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from installer import __version__
+from installer.recipes.schema import json_schema
+from tests.helpers.recipes import FIXTURES, GOOD_RECIPE, REPO, write_tree
+
+BASIC = str(FIXTURES / "basic")
+
+
+def dtu(*args: str, home: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if home is not None:
+        env["HOME"] = home
+    return subprocess.run(
+        [sys.executable, "-m", "installer", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version() -> None:
+    done = dtu("--version")
+    assert (done.returncode, done.stdout) == (0, f"dtu-install {__version__}\n")
+
+
+def test_validate_project_recipes() -> None:
+    done = dtu("validate")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: ")
+
+
+def test_validate_reports_every_problem_and_exits_2(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "tool.yaml": GOOD_RECIPE + "descripton: x\n",
+            "other.yaml": (
+                "recipe: other\nsteps:\n  - name: other_get\n"
+                "    download: {url: 'http://x', dest: /tmp/x}\n"
+            ),
+            "profiles/default.yaml": "- not a mapping\n",
+        },
+    )
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[-1] == "4 problem(s) in 3 file(s)"
+    rel = os.path.relpath(tmp_path, REPO)
+    prefix = str(tmp_path) if rel.startswith("..") else rel
+    assert lines[:-1] == [
+        f"{prefix}/other.yaml:4:15: steps[0].download: a download needs exactly one of sha256, "
+        "sha256_url or unverified_reason",
+        f"{prefix}/other.yaml:4:21: steps[0].download.url: must be an https:// URL, got 'http://x'",
+        f"{prefix}/profiles/default.yaml:1:1: expected a profile, got a list",
+        f"{prefix}/tool.yaml:7:1: descripton: unknown key (did you mean 'description'?)",
+    ]
+
+
+def test_plan_json_is_the_golden_serialization() -> None:
+    done = dtu("plan", "--recipes", BASIC, "--arch", "arm64", "--os-version", "14.5", "--json",
+               home="/Users/student")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    golden = REPO / "tests" / "recipes" / "golden" / "basic-default-arm64-14.5.json"
+    assert json.loads(done.stdout) == json.loads(golden.read_text())
+
+
+def test_plan_arch_changes_rendered_urls() -> None:
+    arm = dtu("plan", "vscode", "--recipes", BASIC, "--arch", "arm64", "--os-version", "14.5")
+    intel = dtu("plan", "vscode", "--recipes", BASIC, "--arch", "x86_64", "--os-version", "14.5")
+    assert arm.returncode == intel.returncode == 0
+    assert "https://update.code.visualstudio.com/latest/darwin-arm64/stable" in arm.stdout
+    assert "https://update.code.visualstudio.com/latest/darwin/stable" in intel.stdout
+    assert "Plan for vscode on Darwin 14.5 arm64" in arm.stdout
+    assert "Left out on this Mac:" in intel.stdout
+
+
+def test_plan_on_linux_with_overrides_plans_for_macos() -> None:
+    done = dtu("plan", "--recipes", BASIC, "--arch", "x86_64", "--os-version", "12.7", "--json")
+    plan = json.loads(done.stdout)
+    assert plan["platform"] == {"os_name": "Darwin", "os_version": "12.7", "arch": "x86_64"}
+    assert "xcode_clt_install" in [s["name"] for s in plan["steps"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--arch", "arm"], "--arch must be one of arm64, x86_64, not 'arm'"),
+        (["--os-version", "sonoma"], "--os-version must be a macOS version such as 14.5"),
+        (["pyton"], "unknown profile or recipe 'pyton' (did you mean 'python'?)"),
+    ],
+)
+def test_plan_usage_errors(args: list[str], message: str) -> None:
+    done = dtu("plan", "--recipes", BASIC, *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_list_shows_profiles_and_recipes_with_descriptions() -> None:
+    done = dtu("list", "--recipes", BASIC)
+    assert done.returncode == 0
+    assert "Profiles:" in done.stdout and "Recipes:" in done.stdout
+    assert "default" in done.stdout and "Everything a DTU student needs" in done.stdout
+    assert "Rosetta 2 on Apple silicon" in done.stdout
+    listed = json.loads(dtu("list", "--recipes", BASIC, "--json").stdout)
+    assert [p["name"] for p in listed["profiles"]] == ["default", "minimal"]
+
+
+def test_schema_command() -> None:
+    done = dtu("schema")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == json_schema("recipe")
+    bad = dtu("schema", "--kind", "nope")
+    assert bad.returncode == 2 and "--kind must be one of" in bad.stderr
+
+
+def test_garbage_recipe_file_never_shows_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_bytes(b"\x00\xff{[: !!python/object:os.system ls")
+    for command in (["validate", str(tmp_path)], ["plan", "--recipes", str(tmp_path)]):
+        done = dtu(*command)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
