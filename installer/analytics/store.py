@@ -216,15 +216,15 @@ class EventStore:
             raise
         return self.conn.total_changes - before
 
-    def insert_groups(self, groups: Sequence[Sequence[Event]]) -> list[int]:
-        """Several requests' events in ONE transaction (the collector's group commit);
-        returns how many of each group were new."""
+    def insert_groups(self, groups: Sequence[Sequence[tuple[object, ...]]]) -> list[int]:
+        """Several requests' rows (made by `event_row`) in ONE transaction (the collector's
+        group commit); returns how many of each group were new."""
         added: list[int] = []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for events in groups:
+            for rows in groups:
                 before = self.conn.total_changes
-                self.conn.executemany(_INSERT, map(_row, events))
+                self.conn.executemany(_INSERT, rows)
                 added.append(self.conn.total_changes - before)
             self.conn.execute("COMMIT")
         except BaseException:

@@ -13,3 +13,5 @@ MAX_QUERY_BYTES = 16 * 1024  # a single hit's query string (URL or form body); m
 MAX_HEADER_BYTES = 64 * 1024  # http.server's own request-line limit is 64 KiB too
 IDLE_TIMEOUT_SECONDS = 30.0  # a keep-alive connection that says nothing is closed
 MAX_CONNECTIONS = 512  # concurrent connections (one thread each); more are refused
+POOL_MIN_BODY_BYTES = 8 * 1024  # bulk bodies this big are parsed in worker processes
+MAX_PARSE_WORKERS = 4  # processes parsing bulk bodies (never more than the CPUs)

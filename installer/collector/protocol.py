@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from installer.analytics.event import Event, InvalidHit, normalise_hit
+from installer.analytics.event import InvalidHit, normalise_hit
+from installer.analytics.store import event_row
 from installer.collector.hits import params_from_entry, parse_bulk, parse_query
 from installer.collector.writer import StoreUnavailable
 
@@ -27,7 +28,9 @@ JSON = "application/json"
 # A POST body starting with one of these is JSON (a bulk); anything else is a form body.
 _JSON_STARTS = (b"{", b"[")
 
-Submit = Callable[[Sequence[Event]], int]
+Row = tuple[object, ...]  # `store.event_row(event)`: what the writer stores
+Submit = Callable[[Sequence[Row]], int]  # blocks until committed (writer.submit)
+ParseBulk = Callable[[bytes, int], "BulkRows"]  # body, receipt time -> rows and errors
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,17 @@ def _json(status: int, document: Mapping[str, object]) -> Response:
     return Response(status, json.dumps(document).encode("utf-8"), JSON)
 
 
-def handle(method: str, target: str, body: bytes, *, received_at: int, submit: Submit) -> Response:
-    """`target` is the request line's path and query (`/ppms.php?e_c=...`)."""
+def handle(
+    method: str,
+    target: str,
+    body: bytes,
+    *,
+    received_at: int,
+    submit: Submit,
+    bulk_parser: ParseBulk | None = None,
+) -> Response:
+    """`target` is the request line's path and query (`/ppms.php?e_c=...`); `bulk_parser`
+    may run `bulk_rows` elsewhere (a process pool) and defaults to running it here."""
     path, _, query = target.partition("?")
     if path == "/" and method == "GET":
         return text(HTTPStatus.OK, "dtu-install collector: send hits to /ppms.php or /matomo.php")
@@ -63,7 +75,7 @@ def handle(method: str, target: str, body: bytes, *, received_at: int, submit: S
         )
     try:
         if method == "POST" and body.lstrip()[:1] in _JSON_STARTS:
-            return _bulk(body, received_at, submit)
+            return _bulk(body, received_at, submit, bulk_parser or bulk_rows)
         return _single(query, body if method == "POST" else b"", received_at, submit)
     except StoreUnavailable as exc:
         # Not the sender's fault and not acknowledged: the sender keeps the hits and retries.
@@ -84,40 +96,57 @@ def _single(query: str, body: bytes, received_at: int, submit: Submit) -> Respon
         event = normalise_hit(params, received_at=received_at)
     except InvalidHit as exc:
         return text(HTTPStatus.BAD_REQUEST, f"invalid hit: {exc}")
-    submit([event])
+    submit([event_row(event)])
     if params.get("send_image") == "0":
         return Response(HTTPStatus.NO_CONTENT)
     return Response(HTTPStatus.ACCEPTED)
 
 
-def _bulk(body: bytes, received_at: int, submit: Submit) -> Response:
+@dataclass(frozen=True)
+class BulkRows:
+    """A bulk body, normalised: store rows and (index, reason) of the invalid entries.
+    Small and picklable: it may come back from a worker process."""
+
+    rows: list[Row]
+    errors: list[tuple[int, str]]
+    entries: int
+
+
+def bulk_rows(body: bytes, received_at: int) -> BulkRows:
+    """Parses and normalises a whole bulk body; `InvalidHit` if the body itself is unusable.
+    Module level, so that a process pool can run it (`server.BulkParser`)."""
+    bulk = parse_bulk(body)
+    rows: list[Row] = []
+    errors: list[tuple[int, str]] = []
+    for index, entry in enumerate(bulk.entries):
+        try:
+            rows.append(event_row(normalise_hit(params_from_entry(entry), received_at=received_at)))
+        except InvalidHit as exc:
+            errors.append((index, str(exc)))
+    return BulkRows(rows, errors, len(bulk.entries))
+
+
+def _bulk(body: bytes, received_at: int, submit: Submit, parse: ParseBulk) -> Response:
     try:
-        bulk = parse_bulk(body)
+        bulk = parse(body, received_at)
     except InvalidHit as exc:
         return _json(
             HTTPStatus.BAD_REQUEST,
             {"status": "error", "tracked": 0, "invalid": 0, "message": str(exc)},
         )
-    events: list[Event] = []
-    errors: list[dict[str, object]] = []
-    for index, entry in enumerate(bulk.entries):
-        try:
-            events.append(normalise_hit(params_from_entry(entry), received_at=received_at))
-        except InvalidHit as exc:
-            errors.append({"index": index, "reason": str(exc)})
-    if events:
-        submit(events)
+    if bulk.rows:
+        submit(bulk.rows)
     document: dict[str, object] = {
-        "status": "error" if errors else "success",
-        "tracked": len(events),
-        "invalid": len(errors),
+        "status": "error" if bulk.errors else "success",
+        "tracked": len(bulk.rows),
+        "invalid": len(bulk.errors),
     }
-    if not errors:
+    if not bulk.errors:
         return _json(HTTPStatus.OK, document)
-    document["invalid_indices"] = [error["index"] for error in errors]
-    document["errors"] = errors
+    document["invalid_indices"] = [index for index, _ in bulk.errors]
+    document["errors"] = [{"index": index, "reason": reason} for index, reason in bulk.errors]
     document["message"] = (
-        f"{len(errors)} of {len(bulk.entries)} hits are invalid and were not stored; "
-        f"the other {len(events)} were stored"
+        f"{len(bulk.errors)} of {bulk.entries} hits are invalid and were not stored; "
+        f"the other {len(bulk.rows)} were stored"
     )
     return _json(HTTPStatus.BAD_REQUEST, document)

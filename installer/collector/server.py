@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import multiprocessing
+import os
 import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from installer.analytics.event import InvalidHit
 from installer.analytics.store import EventStore
 from installer.collector import limits
-from installer.collector.protocol import Response, handle, text
+from installer.collector.protocol import BulkRows, Response, bulk_rows, handle, text
 from installer.collector.writer import GroupCommitWriter
 from installer.errors import DtuInstallError, ExitCode
 
@@ -78,6 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body,
                 received_at=int(time.time()),
                 submit=self.server.writer.submit,
+                bulk_parser=self.server.bulk_parser,
             )
         except Exception as exc:  # a bug must still answer, not drop the connection
             print(f"collector: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -127,14 +133,47 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
 
+class BulkParser:
+    """Parses big bulk bodies in worker processes, small ones in the request's thread.
+
+    Parsing and normalising is pure Python and holds the GIL: in one process it would cap
+    the collector at one core, however many connections there are. Rows come back (small
+    tuples) and the one writer thread stores them. A broken pool degrades to parsing here.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            # spawn, not fork: the server already runs threads, which fork must not copy.
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def __call__(self, body: bytes, received_at: int) -> BulkRows:
+        if self._pool is None or len(body) < limits.POOL_MIN_BODY_BYTES:
+            return bulk_rows(body, received_at)
+        try:
+            return self._pool.submit(bulk_rows, body, received_at).result()
+        except InvalidHit:
+            raise
+        except (BrokenProcessPool, RuntimeError):  # a worker died, or shutting down
+            return bulk_rows(body, received_at)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class CollectorServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], writer: GroupCommitWriter) -> None:
+    def __init__(
+        self, address: tuple[str, int], writer: GroupCommitWriter, bulk_parser: BulkParser
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.writer = writer
+        self.bulk_parser = bulk_parser
         self._slots = threading.BoundedSemaphore(limits.MAX_CONNECTIONS)
         super().__init__(address, _Handler)
 
@@ -179,8 +218,13 @@ def run_collector(
     *,
     announce: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
+    workers: int | None = None,
 ) -> int:
-    """Serve until SIGTERM or Ctrl-C; returns the exit code."""
+    """Serve until SIGTERM or Ctrl-C; returns the exit code. `workers`: processes that
+    parse big bulk bodies (default: one per CPU up to `limits.MAX_PARSE_WORKERS`; 0: none)."""
+    if workers is None:
+        cpus = os.cpu_count() or 1
+        workers = min(limits.MAX_PARSE_WORKERS, cpus) if cpus > 1 else 0
     if not is_loopback(host):
         warn(
             f"warning: the collector listens on {host}, reachable from other machines, and "
@@ -189,7 +233,7 @@ def run_collector(
     store = EventStore(db)
     writer = GroupCommitWriter(store)
     try:
-        server = CollectorServer((host, port), writer)
+        server = CollectorServer((host, port), writer, BulkParser(workers))
     except OSError as exc:
         writer.close()
         store.close()
@@ -214,6 +258,7 @@ def run_collector(
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.server_close()
+        server.bulk_parser.close()
         writer.close()  # commits hits already queued: their senders are still waiting
         store.close()
     return code

@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from installer.analytics.event import Event
 from installer.analytics.store import EventStore
+
+Row = tuple[object, ...]  # `store.event_row(event)`
 
 
 class StoreUnavailable(Exception):
@@ -23,10 +24,10 @@ class StoreUnavailable(Exception):
 class _Ticket:
     """One request's place in a batch: set when its batch has committed (or failed)."""
 
-    __slots__ = ("added", "done", "error", "events")
+    __slots__ = ("added", "done", "error", "rows")
 
-    def __init__(self, events: Sequence[Event]) -> None:
-        self.events = events
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = rows
         self.done = threading.Event()
         self.added = 0
         self.error: str | None = None
@@ -44,13 +45,14 @@ class GroupCommitWriter:
         self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, events: Sequence[Event]) -> int:
-        """Blocks until `events` are committed; returns how many were new.
+    def submit(self, rows: Sequence[Row]) -> int:
+        """Blocks until `rows` (made by `store.event_row`) are committed; returns how many
+        were new.
 
         Raises `StoreUnavailable` if they were not committed: the caller must not
         acknowledge them.
         """
-        ticket = _Ticket(events)
+        ticket = _Ticket(rows)
         with self._wakeup:
             if self._closing:
                 raise StoreUnavailable("the collector is shutting down")
@@ -80,7 +82,7 @@ class GroupCommitWriter:
 
     def _commit(self, batch: list[_Ticket]) -> None:
         try:
-            added = self._store.insert_groups([ticket.events for ticket in batch])
+            added = self._store.insert_groups([ticket.rows for ticket in batch])
         except Exception as exc:  # any failure must release the waiters, not hang them
             for ticket in batch:
                 ticket.error = f"the event store could not commit: {exc}"

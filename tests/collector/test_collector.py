@@ -58,6 +58,23 @@ def test_bulk_strings_urls_and_objects(collector: RunningCollector) -> None:
     assert [r[0] for r in collector.rows("run")] == ["a", "b", "c", "d"]
 
 
+def test_big_bulk_parsed_in_worker_processes(collector: RunningCollector) -> None:
+    entries: list[object] = ["?" + query(dimension6=f"big-{i}") for i in range(95)]
+    entries[10] = "?e_c=Installer"
+    entries[50] = {**params(), "cdt": "2023-02-30 00:00:00"}
+    body = json.dumps({"requests": entries}).encode()
+    assert len(body) > 8 * 1024  # limits.POOL_MIN_BODY_BYTES: parsed in a worker process
+    response = requests.post(collector.tracking_url, data=body, timeout=30)
+    assert response.status_code == 400
+    answer = response.json()
+    assert (answer["tracked"], answer["invalid"], answer["invalid_indices"]) == (93, 2, [10, 50])
+    assert "not a valid date" in answer["errors"][1]["reason"]
+    assert collector.count() == 93
+    ok = requests.post(collector.tracking_url, json={"requests": entries[:10] * 10}, timeout=30)
+    assert ok.json() == {"status": "success", "tracked": 100, "invalid": 0}
+    assert collector.count() == 93  # all ten were already stored
+
+
 def test_cdt_both_forms_and_receipt_time(collector: RunningCollector) -> None:
     hits = [
         params(dimension6="unix", cdt="1700000000"),

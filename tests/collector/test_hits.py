@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from installer.analytics.event import InvalidHit, normalise_hit
-from installer.analytics.store import EventStore
+from installer.analytics.store import EventStore, event_row
 from installer.collector.hits import params_from_entry, parse_bulk, parse_query
 from installer.collector.writer import GroupCommitWriter, StoreUnavailable
 from tests.collector.hits import params, query
@@ -96,7 +96,7 @@ def test_writer_batches_concurrent_requests(tmp_path: Path) -> None:
         results: list[int] = []
 
         def send(i: int) -> None:
-            event = normalise_hit(params(dimension6=f"run-{i}"), received_at=None)
+            event = event_row(normalise_hit(params(dimension6=f"run-{i}"), received_at=None))
             results.append(writer.submit([event, event]))  # a duplicate inside one request
 
         threads = [threading.Thread(target=send, args=(i,)) for i in range(50)]
@@ -115,10 +115,10 @@ def test_writer_reports_a_store_that_cannot_commit(tmp_path: Path) -> None:
     writer = GroupCommitWriter(store)
     store.close()  # a real failure of the real store: the connection is gone
     with pytest.raises(StoreUnavailable, match="could not commit"):
-        writer.submit([normalise_hit(params(), received_at=None)])
+        writer.submit([event_row(normalise_hit(params(), received_at=None))])
     writer.close()
     with pytest.raises(StoreUnavailable, match="shutting down"):
-        writer.submit([normalise_hit(params(), received_at=None)])
+        writer.submit([event_row(normalise_hit(params(), received_at=None))])
 
 
 def test_query_helper_round_trip() -> None:
