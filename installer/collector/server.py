@@ -38,6 +38,7 @@ _PARSER_STATUS_TO_CLIENT_ERROR = {
     HTTPStatus.NOT_IMPLEMENTED: HTTPStatus.METHOD_NOT_ALLOWED,  # an unknown method
     HTTPStatus.HTTP_VERSION_NOT_SUPPORTED: HTTPStatus.BAD_REQUEST,  # `HTTP/2.0` request line
 }
+PARENT_CHECK_SECONDS = 0.5
 _LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 
 
@@ -133,6 +134,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a parse worker: end when the collector is gone. A SIGKILLed collector runs no
+    shutdown code, and a worker waiting for work would otherwise wait forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 class BulkParser:
     """Parses big bulk bodies in worker processes, small ones in the request's thread.
 
@@ -146,7 +159,12 @@ class BulkParser:
         if workers > 0:
             # spawn, not fork: the server already runs threads, which fork must not copy.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
 
     def __call__(self, body: bytes, received_at: int) -> BulkRows:
         if self._pool is None or len(body) < limits.POOL_MIN_BODY_BYTES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -170,6 +171,40 @@ def test_every_acknowledged_hit_survives_sigkill(tmp_path: Path) -> None:
     restarted = start_collector(tmp_path / "events.sqlite3")  # the store opens again after it
     assert restarted.count() == len(stored)
     assert restarted.stop() == 0
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_parse_workers_end_when_the_collector_is_killed(collector: RunningCollector) -> None:
+    entries = ["?" + query(dimension6=f"w-{i}") for i in range(95)]  # big: a worker parses it
+    response = requests.post(collector.tracking_url, json={"requests": entries}, timeout=30)
+    assert response.status_code == 200
+    workers = _children(collector.process.pid)
+    assert workers  # the parse pool (and multiprocessing's resource tracker)
+    collector.stop(signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_running, workers)):
+        time.sleep(0.1)
+    assert not [p for p in workers if _running(p)]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent (now init) has yet to reap it
 
 
 def test_sigterm_ends_cleanly(collector: RunningCollector) -> None:
