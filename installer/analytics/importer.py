@@ -21,13 +21,14 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from installer.analytics.event import InvalidHit, normalise_hit
 from installer.analytics.store import EventStore, event_row
 from installer.collector.hits import bulk_from_document, params_from_entry, parse_query
+from installer.collector.pool import spawn_pool
 from installer.errors import Problem, UsageError
 
 CHUNK_LINES = 20_000  # lines per worker task and per transaction
@@ -166,9 +167,7 @@ def _import_lines(
             _record(path, _load_chunk(store, first, lines), report)
         return
     # At most 2 chunks per worker in flight: a file of any size needs bounded memory.
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_open_worker_store, initargs=(str(store.path),)
-    ) as pool:
+    with spawn_pool(workers, _open_worker_store, (str(store.path),)) as pool:
         pending: list[Future[_Loaded]] = []
         for first, lines in _chunks(path, progress):
             pending.append(pool.submit(_load_chunk_in_worker, first, lines))

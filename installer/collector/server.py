@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import multiprocessing
 import os
 import signal
 import socket
@@ -28,6 +27,7 @@ from typing import Any
 from installer.analytics.event import InvalidHit
 from installer.analytics.store import EventStore
 from installer.collector import limits
+from installer.collector.pool import spawn_pool
 from installer.collector.protocol import BulkRows, Response, bulk_rows, handle, text
 from installer.collector.writer import GroupCommitWriter
 from installer.errors import DtuInstallError, ExitCode
@@ -38,7 +38,6 @@ _PARSER_STATUS_TO_CLIENT_ERROR = {
     HTTPStatus.NOT_IMPLEMENTED: HTTPStatus.METHOD_NOT_ALLOWED,  # an unknown method
     HTTPStatus.HTTP_VERSION_NOT_SUPPORTED: HTTPStatus.BAD_REQUEST,  # `HTTP/2.0` request line
 }
-PARENT_CHECK_SECONDS = 0.5
 _LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 
 
@@ -134,18 +133,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In a parse worker: end when the collector is gone. A SIGKILLed collector runs no
-    shutdown code, and a worker waiting for work would otherwise wait forever."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 class BulkParser:
     """Parses big bulk bodies in worker processes, small ones in the request's thread.
 
@@ -157,14 +144,7 @@ class BulkParser:
     def __init__(self, workers: int) -> None:
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
-            # spawn, not fork: the server already runs threads, which fork must not copy.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=context,
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
+            self._pool = spawn_pool(workers)
 
     def __call__(self, body: bytes, received_at: int) -> BulkRows:
         if self._pool is None or len(body) < limits.POOL_MIN_BODY_BYTES:
