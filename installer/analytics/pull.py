@@ -10,6 +10,10 @@ Incremental and idempotent:
 - Rows become hits (`e_c`, `e_a`, `e_n`, `e_v`, `cdt`, `dimensionN`, `idsite`) and go through
   the same `normalise_hit` as the collector and the importer: the same event pulled twice
   has the same identity and is stored once.
+
+Piwik PRO gives dates and `timestamp` in the website's time zone; we read them as UTC, so the
+website should be set to UTC (as SPEC 4's `cdt` is) for the times to line up with the
+collector's.
 """
 
 from __future__ import annotations
