@@ -28,6 +28,7 @@ from installer.runner.failure import (
     category_for_http_status,
     from_os_error,
 )
+from installer.runner.hashing import BackgroundHasher
 from installer.runner.outcome import ErrorCategory
 from installer.runner.retry import Attempted, with_retries
 from installer.runner.runlog import RunLog
@@ -267,10 +268,14 @@ def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
             raise _http_error(resp, action.url)
         length = resp.headers.get("Content-Length")
         total = offset + int(length) if length and length.isdigit() else None
-        done = _stream(resp, part, mode, hasher, offset, total, net, label, action.url)
+        background = BackgroundHasher(hasher)
+        try:
+            done = _stream(resp, part, mode, background, offset, total, net, label, action.url)
+        finally:
+            background.close()
         if total is not None and done != total:
             raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
-        return Fetched(part, hasher.hexdigest(), done)
+        return Fetched(part, background.hexdigest(), done)
     except requests.RequestException as exc:
         raise _request_error(exc, action.url) from exc
     finally:
