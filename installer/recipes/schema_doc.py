@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from installer.recipes import schema as s
@@ -70,14 +70,17 @@ def tables() -> Mapping[str, str]:
     }
 
 
+def _replacer(table: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.group(1) + table + "\n" + match.group(2)
+
+
 def render_doc(text: str) -> str:
     """`text` with every generated table replaced by its current version."""
     for name, table in tables().items():
         pattern = re.compile(
             rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.DOTALL
         )
-        replacement = table + "\n"
-        text = pattern.sub(lambda m: m.group(1) + replacement + m.group(2), text)
+        text = pattern.sub(_replacer(table), text)
     return text
 
 
