@@ -131,6 +131,20 @@ def start_collector(db: Path) -> tuple[subprocess.Popen[str], str]:
     return process, match.group(1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its live children, from /proc (Linux):
+    what the collector itself spent, whatever else the machine was doing."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def run(kind: str, seconds: float, processes: int, connections: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite3"
@@ -144,6 +158,9 @@ def run(kind: str, seconds: float, processes: int, connections: int) -> dict[str
                 )
                 for p in range(processes)
             ]
+            # Warm-up (not measured): the first bulk request starts the parse workers.
+            _connection(kind, url, 10_000, 0.5, [])
+            cpu_before = cpu_seconds(collector.pid)
             started = time.perf_counter()
             for client in clients:
                 client.start()
@@ -151,11 +168,16 @@ def run(kind: str, seconds: float, processes: int, connections: int) -> dict[str
             for client in clients:
                 client.join()
             elapsed = time.perf_counter() - started
+            collector_cpu = cpu_seconds(collector.pid) - cpu_before
         finally:
             collector.terminate()
             collector.wait(timeout=30)
         with sqlite3.connect(db) as conn:
             (stored,) = conn.execute("SELECT COUNT(*) FROM events").fetchone()
+            (warm_up,) = conn.execute(
+                "SELECT COUNT(*) FROM events WHERE run LIKE 'run10000x%'"
+            ).fetchone()
+        stored -= warm_up
     requests = sum(r[0] for r in results)
     hits = sum(r[1] for r in results)
     return {
@@ -166,6 +188,8 @@ def run(kind: str, seconds: float, processes: int, connections: int) -> dict[str
         "seconds": elapsed,
         "requests_per_s": requests / elapsed,
         "hits_per_s": hits / elapsed,
+        "collector_cpu_s": collector_cpu,
+        "collector_cpu_us_per_hit": collector_cpu / max(hits, 1) * 1e6,
     }
 
 
@@ -180,7 +204,7 @@ def main() -> int:
         rows[kind] = run(kind, args.seconds, args.processes, args.connections)
     print(
         f"{'load':<8} {'requests/s':>11} {'hits/s':>9} {'target':>9} {'errors':>7} "
-        f"{'acked':>8} {'stored':>8}"
+        f"{'acked':>8} {'stored':>8} {'CPU us/hit':>10}"
     )
     for kind, row in rows.items():
         measured = row["requests_per_s"] if kind == "single" else row["hits_per_s"]
@@ -188,7 +212,7 @@ def main() -> int:
         print(
             f"{kind:<8} {row['requests_per_s']:>11.0f} {row['hits_per_s']:>9.0f} "
             f"{TARGETS[kind]:>8.0f} {ok:<3}{row['errors']:>4.0f} {row['hits']:>8.0f} "
-            f"{row['stored']:>8.0f}"
+            f"{row['stored']:>8.0f} {row['collector_cpu_us_per_hit']:>10.0f}"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
