@@ -210,3 +210,41 @@ def test_progress_reports_bytes(tmp_path: Path) -> None:
     with EventStore(tmp_path / "e.sqlite3") as store:
         importer.import_files(store, [path], on_file=lambda p, size: seen.append)
     assert seen and seen[-1] == path.stat().st_size
+
+
+def _big_file(tmp_path: Path) -> Path:
+    path = tmp_path / "big-export.txt"
+    path.write_text("".join(f"?{query(dimension6=f'big-{i}')}\n" for i in range(5000)))
+    assert path.stat().st_size > 1024 * 1024  # import_command.PROGRESS_MIN_BYTES
+    return path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    path = _big_file(tmp_path)
+    plain = cli(str(path), "--db", str(tmp_path / "plain.sqlite3"))
+    assert plain.returncode == 0 and plain.stderr == ""  # not a terminal: no bar
+    controller, terminal = pty.openpty()
+    db = str(tmp_path / "tty.sqlite3")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "installer", "analytics", "import", str(path), "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal closed: the import has ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    assert b"big-export.txt" in shown  # the bar's label, drawn on the terminal
