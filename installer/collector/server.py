@@ -1,8 +1,9 @@
 """The HTTP side of the collector: a threaded HTTP/1.1 server (keep-alive, one thread per
 connection) in front of `protocol.handle` and the group-commit writer.
 
-Standard library only, so `dtu-install collector` works without the `analytics` extra; the
-group commit, not the server, is what makes it fast enough (bench/bench_collector.py).
+Standard library only, so `dtu-install collector` works without the `analytics` extra. What
+makes it fast enough (bench/bench_collector.py) is not the server but the group commit
+(writer.py) and, for bulk bodies, parsing in worker processes (`BulkParser`).
 """
 
 from __future__ import annotations
