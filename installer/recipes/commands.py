@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from installer.errors import ExitCode, InputFileError
@@ -50,21 +50,38 @@ def schema(kind: str) -> int:
     return ExitCode.OK
 
 
+def _describer(recipe_set: RecipeSet) -> Callable[[str], str]:
+    """Descriptions rendered for this machine ("installed in {miniforge_prefix}")."""
+    from installer.errors import UsageError
+    from installer.recipes.render import Renderer
+
+    try:
+        renderer = Renderer(detect_facts(), recipe_set.variables)
+    except UsageError:  # e.g. a per-arch variable and a machine of another architecture
+        return lambda text: text
+    return lambda text: renderer.text(text, "description")
+
+
 def list_recipes(paths: Sequence[Path], as_json: bool) -> int:
     try:
         recipe_set = _load(paths)
     except InputFileError as exc:
         return report_problems(exc)
+    describe = _describer(recipe_set)
     if as_json:
         data = {
             "profiles": [
-                {"name": p.name, "description": p.description, "recipes": list(p.recipes)}
+                {
+                    "name": p.name,
+                    "description": describe(p.description),
+                    "recipes": list(p.recipes),
+                }
                 for p in recipe_set.profiles.values()
             ],
             "recipes": [
                 {
                     "name": r.name,
-                    "description": r.description,
+                    "description": describe(r.description),
                     "steps": [s.name for s in r.steps],
                 }
                 for r in recipe_set.recipes.values()
@@ -76,12 +93,12 @@ def list_recipes(paths: Sequence[Path], as_json: bool) -> int:
     width = max((len(n) for n in names), default=0)
     print("Profiles:")
     for p in recipe_set.profiles.values():
-        print(f"  {p.name:<{width}}  {p.description}  ({', '.join(p.recipes)})")
+        print(f"  {p.name:<{width}}  {describe(p.description)}  ({', '.join(p.recipes)})")
     if not recipe_set.profiles:
         print("  (none)")
     print("Recipes:")
     for r in recipe_set.recipes.values():
-        print(f"  {r.name:<{width}}  {r.description}  ({len(r.steps)} step(s))")
+        print(f"  {r.name:<{width}}  {describe(r.description)}  ({len(r.steps)} step(s))")
     if not recipe_set.recipes:
         print("  (none)")
     return ExitCode.OK

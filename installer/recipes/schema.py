@@ -360,7 +360,9 @@ RECIPE = Map(
             required=True,
             doc="the recipe's name = the file name without `.yaml`",
         ),
-        "description": Field(Str(), default="", doc="one line, shown by `dtu-install list`"),
+        "description": Field(
+            Str(), default="", doc="one line, shown by `dtu-install list`; may use placeholders"
+        ),
         "requires": Field(
             Seq(Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a recipe name")),
             default=[],
@@ -385,7 +387,9 @@ PROFILE = Map(
             required=True,
             doc="the profile's name = the file name without `.yaml`",
         ),
-        "description": Field(Str(), default="", doc="shown by `dtu-install list`"),
+        "description": Field(
+            Str(), default="", doc="shown by `dtu-install list`; may use placeholders"
+        ),
         "recipes": Field(
             Seq(
                 Str(pattern=RECIPE_NAME, pattern_help=RECIPE_NAME_HELP, name="a recipe name"),

@@ -86,14 +86,18 @@ class _Validator:
         self.references()
         if not self.recipe_cycles():
             self.step_cycles()
+        for profile in self.rs.profiles.values():
+            about = {"description": profile.description}
+            self.placeholders(self.doc(profile.file), about, (), self.known)
         for recipe in self.rs.recipes.values():
             doc = self.doc(recipe.file)
+            self.placeholders(doc, {"description": recipe.description}, (), self.known)
             for step in recipe.steps:
                 self.placeholders(doc, step.data, ("steps", step.index), self.known)
                 self.urls(doc, step)
             for i, verify in enumerate(recipe.verify):
-                data = {"description": verify.description, "check": verify.check}
-                self.placeholders(doc, data, ("verify", i), self.known)
+                parts = {"description": verify.description, "check": verify.check}
+                self.placeholders(doc, parts, ("verify", i), self.known)
 
     # ------------------------------------------------------------ variables
     def variables(self) -> None:

@@ -410,6 +410,11 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ["tool.yaml:7:1: keys must be strings, got an integer"],
     ),
     (
+        "unknown_placeholder_in_description",
+        {"tool.yaml": GOOD_RECIPE.replace("description: A tool", "description: In {prefix}")},
+        ["tool.yaml:2:14: description: unknown placeholder {prefix}"],
+    ),
+    (
         "profile_shares_recipe_name",
         {"tool.yaml": GOOD_RECIPE, "profiles/tool.yaml": "profile: tool\nrecipes: [tool]\n"},
         [
