@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from installer.analytics.query import Counts, Scope, counts
+from installer.analytics.store import EventStore
 from installer.analytics.timeutil import Window, format_moment, round_rate
 
 UNKNOWN = "unknown"  # an event without that dimension (e.g. no arch) is still counted
@@ -72,3 +74,32 @@ class ReportMeta:
     title: str
     at: int
     scope: dict[str, Any] = field(default_factory=dict)
+
+
+def per_run(
+    store: EventStore, window: Window, scope: Scope, by: Sequence[str]
+) -> tuple[Counts, dict[str, dict[tuple[object, ...], Counts]]]:
+    """One scan of the window grouped by `by` + run, folded in Python into the total and the
+    counts per each single column of `by`, all with distinct installations. Distinct runs do
+    not add up across groups, so without this each breakdown would be its own scan."""
+    rows = counts(store, window, scope, by=[*by, "run"])
+    runs: set[object] = set()
+    events = successes = 0
+    single: dict[str, dict[tuple[object, ...], list[Any]]] = {name: {} for name in by}
+    for key, c in rows.items():
+        run = key[-1]
+        events += c.events
+        successes += c.successes
+        if run is not None:
+            runs.add(run)
+        for index, name in enumerate(by):
+            slot = single[name].setdefault((key[index],), [0, 0, set()])
+            slot[0] += c.events
+            slot[1] += c.successes
+            if run is not None:
+                slot[2].add(run)
+    folded = {
+        name: {k: Counts(v[0], v[1], len(v[2])) for k, v in groups.items()}
+        for name, groups in single.items()
+    }
+    return Counts(events, successes, len(runs)), folded

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from installer.analytics.query import Counts, Scope, counts, total
-from installer.analytics.reports.common import Table, fmt, label, pp, share, window_json
+from installer.analytics.query import Counts, Scope, counts
+from installer.analytics.reports.common import Table, fmt, label, per_run, pp, share, window_json
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
 
@@ -125,10 +125,9 @@ def compatibility(
 ) -> CompatibilityReport:
     window = Window.last(at, PERIOD)
     previous = Window(at - 2 * PERIOD, window.start)
-    now = total(store, window, scope, installations=True)
-    before = total(store, previous, scope, installations=True)
-
-    by_os = counts(store, window, scope, by=["os"], installations=True)
+    now, now_by = per_run(store, window, scope, ["os", "arch"])
+    before, before_by = per_run(store, previous, scope, ["arch"])
+    by_os = now_by["os"]
     seen_before = {
         label(k[0])
         for k in counts(
@@ -137,8 +136,7 @@ def compatibility(
     }
     new_os = sorted({label(k[0]) for k in by_os} - seen_before - {"unknown"})
 
-    arch_now = counts(store, window, scope, by=["arch"], installations=True)
-    arch_before = counts(store, previous, scope, by=["arch"], installations=True)
+    arch_now, arch_before = now_by["arch"], before_by["arch"]
     architectures = []
     for key in sorted(set(arch_now) | set(arch_before), key=lambda k: label(k[0])):
         n_now = arch_now.get(key, Counts()).installations

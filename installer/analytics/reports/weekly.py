@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from installer.analytics.query import Counts, Scope, counts, total
+from installer.analytics.query import Counts, Scope, counts
 from installer.analytics.reports.common import (
     Change,
     Table,
     fmt,
     label,
+    per_run,
     pp,
     share,
     window_json,
@@ -157,8 +158,8 @@ def _scope_json(scope: Scope) -> dict[str, Any]:
 def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
     this_week = Window.last(at, WEEK)
     last_week = Window(at - 2 * WEEK, at - WEEK)
-    now = total(store, this_week, scope, installations=True)
-    before = total(store, last_week, scope, installations=True)
+    now, now_by = per_run(store, this_week, scope, ["arch"])
+    before, before_by = per_run(store, last_week, scope, ["arch"])
 
     by_component = counts(store, this_week, scope, by=["component"])
     failing = [(label(k[0]), c) for k, c in by_component.items() if c.failures > 0]
@@ -173,8 +174,7 @@ def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
     commits = [(label(k[0]), c) for k, c in counts(store, this_week, scope, by=["sha"]).items()]
     commits.sort(key=lambda kc: (-kc[1].events, kc[0]))
 
-    arch_now = counts(store, this_week, scope, by=["arch"], installations=True)
-    arch_before = counts(store, last_week, scope, by=["arch"], installations=True)
+    arch_now, arch_before = now_by["arch"], before_by["arch"]
     architectures = []
     for key in sorted(set(arch_now) | set(arch_before), key=lambda k: label(k[0])):
         n_now = arch_now.get(key, Counts()).installations
