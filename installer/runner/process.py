@@ -7,10 +7,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import selectors
 import shlex
 import signal
 import subprocess
-import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ from installer.runner.runlog import RunLog, redact_env
 
 TAIL_LINES = 40  # output kept in memory for the failure message and category patterns
 TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
-READER_JOIN = 2.0  # a daemon started by the command may keep the pipe open; don't wait on it
+EXIT_POLL = 0.5  # seconds between looks at whether the process exited while its pipe stays open
+READ_SIZE = 65536
 
 
 @dataclass(frozen=True)
@@ -93,33 +95,61 @@ def run_process(
 
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
 
-    def read() -> None:
-        assert proc.stdout is not None
-        for raw in iter(proc.stdout.readline, b""):
-            line = log.redact(raw.decode("utf-8", "replace").rstrip("\r\n"))
-            tail.append(line)
-            log.output(label, line)
-            if on_line is not None:
-                on_line(line)
+    def emit(raw: bytes) -> None:
+        line = log.redact(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        tail.append(line)
+        log.output(label, line)
+        if on_line is not None:
+            on_line(line)
 
-    reader = threading.Thread(target=read, name=f"output-{label}", daemon=True)
-    reader.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        code = proc.wait(timeout)
+        _pump(proc, deadline, emit)
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        code = proc.wait(remaining)
     except subprocess.TimeoutExpired:
         _stop_group(proc, own_group)
-        reader.join(READER_JOIN)
         log.write(f"{label}: timed out after {timeout:g} s; process group stopped")
         raise StepError(
             ErrorCategory.TIMEOUT, f"{argv[0]} did not finish within {timeout:g} s", retryable=True
         ) from None
     except BaseException:  # Ctrl-C (KeyboardInterrupt) or anything else: never leave it running
         _stop_group(proc, own_group)
-        reader.join(READER_JOIN)
         log.write(f"{label}: stopped (interrupted)")
         raise
-    reader.join(READER_JOIN)
-    if proc.stdout is not None:
-        proc.stdout.close()
+    finally:
+        if proc.stdout is not None:
+            proc.stdout.close()
     log.write(f"{label}: exit {code}")
     return ProcessResult(code, "\n".join(tail))
+
+
+def _pump(
+    proc: subprocess.Popen[bytes], deadline: float | None, emit: Callable[[bytes], None]
+) -> None:
+    """Stream the output line by line on this thread (no reader thread per step: that cost
+    milliseconds per step on a busy machine, see bench/bench_runner.py) until EOF, or until
+    the process has exited and a daemon it started keeps the pipe open."""
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    pending = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            wait = EXIT_POLL
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    raise subprocess.TimeoutExpired(proc.args, 0)
+            if not selector.select(wait):
+                if proc.poll() is not None:
+                    break  # exited; whatever still holds the pipe is not ours to wait for
+                continue
+            data = os.read(fd, READ_SIZE)
+            if not data:
+                break
+            *lines, pending = (pending + data).split(b"\n")
+            for line in lines:
+                emit(line)
+    if pending:
+        emit(pending)

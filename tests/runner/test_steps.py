@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -296,3 +297,13 @@ def test_live_display_renders_steps_and_downloads(facts, tmp_path, server, sleep
     text = buffer.getvalue()
     assert "a_one" in text and "b_fetch" in text and "Summary" in text
     assert "c_fail failed" in text and "unknown_error" in text and "Help:" in text
+
+
+def test_a_background_process_holding_the_pipe_does_not_hang_the_step(facts, tmp_path):
+    script = "sleep 30 & echo started; echo no newline at the end | tr -d '\\n'"
+    started = time.monotonic()
+    out = run(plan(step("x_daemon", ShellAction(script))), facts, tmp_path).outcomes[0]
+    assert out.status is Status.SUCCESS
+    assert time.monotonic() - started < 5
+    log = (tmp_path / "run.log").read_text()
+    assert "| started" in log and "| no newline at the end" in log
