@@ -5,8 +5,8 @@ spoken with a small RFC 6455 client below: the standard library has none). A `Pa
 holds the console errors and uncaught exceptions, every request the page made, a PNG
 screenshot, and the on-screen sizes of the elements a CSS selector matches.
 
-    with open_page(path) as page:
-        report = page.report(selectors={"charts": ".js-plotly-plot .main-svg"})
+    with browser() as page:
+        report = page.report(page.open(path), {"charts": ".js-plotly-plot .main-svg"})
     assert not report.console_errors and not report.network_requests
 
 Each run gets a fresh `--user-data-dir`; the browser is ended by its process id.
@@ -43,8 +43,8 @@ FLAGS = (
     "--remote-allow-origins=*",
 )
 LAPTOP = (1440, 900)  # viewport: a typical laptop screen
-START_TIMEOUT = 30.0
-LOAD_TIMEOUT = 60.0
+START_TIMEOUT = 90.0  # a loaded 2-core CI machine can take this long
+LOAD_TIMEOUT = 90.0
 SETTLE_SECONDS = 1.0  # after `load`: plotly draws in promise callbacks
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
@@ -203,6 +203,16 @@ class Page:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def open(self, path: Path) -> str:
+        """Load a file (after whatever was open before); returns its URL once it settled."""
+        self.events.clear()
+        url = path.resolve().as_uri()
+        self.call("Page.navigate", url=url)
+        self.wait_for("Page.loadEventFired")
+        time.sleep(SETTLE_SECONDS)
+        self.evaluate("1")  # collect the events that arrived while settling
+        return url
+
     def report(self, url: str, selectors: Mapping[str, str] | None = None) -> PageReport:
         out = PageReport(url=url)
         for e in self.events:
@@ -243,8 +253,8 @@ class Page:
 
 
 @contextlib.contextmanager
-def open_page(path: Path, viewport: tuple[int, int] = LAPTOP) -> Iterator[tuple[Page, str]]:
-    """Start Chromium, open `path` in a laptop-sized tab, yield (page, url) after it loaded."""
+def browser(viewport: tuple[int, int] = LAPTOP) -> Iterator[Page]:
+    """Start Chromium with one laptop-sized tab; `page.open(path)` loads a file in it."""
     binary = chromium_path()
     if binary is None:
         raise RuntimeError("chromium is not installed (make test installs Debian's package)")
@@ -265,7 +275,7 @@ def open_page(path: Path, viewport: tuple[int, int] = LAPTOP) -> Iterator[tuple[
     try:
         port = _devtools_port(Path(profile), proc)
         targets = json.loads(
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30).read()
         )
         page_target = next(t for t in targets if t.get("type") == "page")
         ws = _WebSocket(page_target["webSocketDebuggerUrl"], timeout=LOAD_TIMEOUT)
@@ -279,12 +289,7 @@ def open_page(path: Path, viewport: tuple[int, int] = LAPTOP) -> Iterator[tuple[
             deviceScaleFactor=1,
             mobile=False,
         )
-        url = path.resolve().as_uri()
-        page.call("Page.navigate", url=url)
-        page.wait_for("Page.loadEventFired")
-        time.sleep(SETTLE_SECONDS)
-        page.evaluate("1")  # drain the events that arrived while settling
-        yield page, url
+        yield page
     finally:
         if ws is not None:
             ws.close()
@@ -313,6 +318,6 @@ def _devtools_port(profile: Path, proc: subprocess.Popen[bytes]) -> int:
 
 
 def inspect(path: Path, selectors: Mapping[str, str] | None = None) -> PageReport:
-    """Open the file, wait until it settled, and report (the one-call form)."""
-    with open_page(path) as (page, url):
-        return page.report(url, selectors)
+    """Open the file in a fresh browser, wait until it settled, and report."""
+    with browser() as page:
+        return page.report(page.open(path), selectors)
