@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from installer.runner.outcome import StepOutcome
 from installer.telemetry.config import TelemetryConfig
 from installer.telemetry.delivery import Worker
 from installer.telemetry.hits import RunContext, encode, hit_params
-from installer.telemetry.spool import Spool
+from installer.telemetry.spool import Spool, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +123,7 @@ class TelemetrySink:
         ]
         record = {"endpoint": self.config.endpoint, "run_id": self.ctx.run_id, "hits": rows}
         try:
-            path = self.spool.directory / LAST_RUN_FILE
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomic(self.spool.directory / LAST_RUN_FILE, json.dumps(record, indent=1) + "\n")
         except OSError as exc:
             log.info("telemetry: last-run record not written: %s", exc)
 

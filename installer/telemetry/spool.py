@@ -48,6 +48,21 @@ def _valid(line: str) -> bool:
     return all(params.get(k) for k in REQUIRED_PARAMS) and hit_time(line) is not None
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Whole file or nothing: a crash or a full disk never leaves half a file in place."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 class Spool:
     def __init__(self, directory: Path, *, max_bytes: int, max_age: float) -> None:
         self.directory = directory
@@ -119,12 +134,7 @@ class Spool:
         dropped = len(hits) - len(kept)
         if dropped:
             log.info("telemetry spool full: dropped the %d oldest hits", dropped)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with tmp.open("w", encoding="ascii") as f:
-            f.write("".join(h + "\n" for h in kept))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        write_atomic(self.path, "".join(h + "\n" for h in kept))
 
     def take(self, *, now: float, lock_timeout: float) -> Taken:
         """Everything spooled and still young enough; the spool is left empty."""

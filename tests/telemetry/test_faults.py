@@ -7,16 +7,20 @@ nothing is raised or printed, and what was not delivered is in the spool for the
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from installer import paths
 from installer.runner.outcome import ErrorCategory, Status, StepOutcome
 from installer.telemetry import open_sink
 from installer.telemetry.config import DEFAULT_FLUSH_SECONDS
-from installer.telemetry.spool import SPOOL_NAME
+from installer.telemetry.spool import LOCK_NAME, SPOOL_NAME
 from tests.helpers.hit_recorder import DNS_FAILURE_URL, HitRecorder, refused_url
 from tests.telemetry.conftest import FACTS
 
@@ -164,3 +168,59 @@ def test_read_only_data_dir(
     telemetry_on.mode = "ok"
     run_once(capsys)  # and with a working server, delivery still works
     assert len(telemetry_on.wait_for_hits(3)) == 3
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real, full file system: a 64 KiB tmpfs filled to the last byte (needs root)."""
+    mount_point = tmp_path / "full"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        with contextlib.suppress(OSError), (mount_point / "filler").open("wb") as f:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_full_disk(
+    telemetry_on: HitRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    full_disk: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (full_disk / "dtu-install").mkdir()  # a directory still fits; a spool file does not
+    monkeypatch.setenv("XDG_DATA_HOME", str(full_disk))
+    telemetry_on.mode = "status:503"
+    took = run_once(capsys)
+    assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
+    assert sorted(p.name for p in (full_disk / "dtu-install").iterdir()) == [LOCK_NAME]
+    log = (paths.log_dir() / "telemetry.log").read_text()
+    assert "3 hits lost" in log and "No space left on device" in log
+
+
+def test_old_spooled_hits_are_dropped_and_counted_in_the_log(
+    telemetry_on: HitRecorder, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from installer.telemetry.hits import encode, format_cdt
+
+    old = [("idsite", "s"), ("e_c", "Installer"), ("e_a", "Event"), ("e_n", "old_step")]
+    data_dir.mkdir(parents=True)
+    (data_dir / SPOOL_NAME).write_text(
+        encode([*old, ("cdt", format_cdt(time.time() - 24 * 3600))]) + "\n"
+        + encode([*old, ("cdt", format_cdt(time.time() - 3600))]) + "\n"
+    )  # fmt: skip
+    run_once(capsys)
+    hits = telemetry_on.wait_for_hits(4)
+    assert [h["e_n"] for h in hits].count("old_step") == 1
+    log = (paths.log_dir() / "telemetry.log").read_text()
+    assert "dropped 1 hits older than 23 h" in log
