@@ -245,19 +245,23 @@ def first_seen(store: EventStore, column: str, scope: Scope = ALL) -> dict[objec
     return {row[0]: int(row[1]) for row in store.conn.execute(sql, args)}
 
 
-def latest(
-    store: EventStore, window: Window, scope: Scope = ALL, by: Sequence[str] = ("sha",)
-) -> dict[GroupKey, int]:
-    """Latest `ts` per group within the window (e.g. a SHA's last event before a deploy)."""
-    exprs = [GROUPS[name] for name in by]
-    where, args = scope.where()
-    groups = ", ".join(str(i + 1) for i in range(len(exprs)))
-    sql = (
-        f"SELECT {', '.join(exprs)}, MAX(ts) FROM events WHERE ts >= ? AND ts < ?{where} "
-        f"GROUP BY {groups}"
-    )
-    rows = store.conn.execute(sql, [window.start, window.end, *args])
-    return {tuple(row[:-1]): int(row[-1]) for row in rows}
+def last_seen_of(store: EventStore, sha: str, window: Window, scope: Scope = ALL) -> int | None:
+    """Latest `ts` of one SHA within the window: an index seek on (sha, category, ts) per
+    category (only needed to break ties between SHAs, so it must not scan the window)."""
+    if scope.categories is None or scope.arch is not None or scope.os is not None:
+        where, args = scope.where()
+        sql = f"SELECT MAX(ts) FROM events WHERE sha = ? AND ts >= ? AND ts < ?{where}"
+        (value,) = store.conn.execute(sql, [sha, window.start, window.end, *args]).fetchone()
+        return None if value is None else int(value)
+    found = [
+        store.conn.execute(
+            "SELECT MAX(ts) FROM events WHERE sha = ? AND category = ? AND ts >= ? AND ts < ?",
+            (sha, category, window.start, window.end),
+        ).fetchone()[0]
+        for category in scope.categories
+    ]
+    present = [int(v) for v in found if v is not None]
+    return max(present) if present else None
 
 
 def first_seen_of(store: EventStore, sha: str, scope: Scope = ALL) -> int | None:

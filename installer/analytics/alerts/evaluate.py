@@ -13,7 +13,7 @@ from typing import Any
 from installer.analytics.alerts import context as ctx
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.rules import Rule, RuleSet
-from installer.analytics.query import Counts, Scope, counts, first_seen_of, latest, total
+from installer.analytics.query import Counts, Scope, counts, first_seen_of, last_seen_of, total
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import Window, format_moment, round_rate
 
@@ -197,17 +197,16 @@ def _previous_sha(
 ) -> tuple[str, Counts] | None:
     """p: the other SHA with most events in [f-7d, f); ties: latest last event, then lowest."""
     by = counts(store, baseline, scope, by=["sha"])
-    last = latest(store, baseline, scope, by=["sha"])
-    others = [(str(k[0]), c) for k, c in by.items() if k[0] is not None and k[0] != sha]
+    others = {str(k[0]): c for k, c in by.items() if k[0] is not None and k[0] != sha}
     if not others:
         return None
-    # Lowest SHA on a full tie: sort ascending by name first, then a stable max on the rest.
-    others.sort(key=lambda sc: sc[0])
-    best = others[0]
-    for candidate in others[1:]:
-        if (candidate[1].events, last[(candidate[0],)]) > (best[1].events, last[(best[0],)]):
-            best = candidate
-    return best
+    most = max(c.events for c in others.values())
+    tied = sorted(s for s, c in others.items() if c.events == most)
+    if len(tied) > 1:
+        # Latest last event first; `sorted` is stable, so equal moments keep the lowest SHA.
+        last = {s: last_seen_of(store, s, baseline, scope) or 0 for s in tied}
+        tied.sort(key=lambda s: -last[s])
+    return tied[0], others[tied[0]]
 
 
 def _window(window: Window) -> dict[str, str]:
