@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
 from urllib.parse import unquote_plus
 
 from installer.analytics.event import MAX_PARAMETERS, InvalidHit
@@ -18,6 +19,7 @@ from installer.collector.limits import MAX_HITS_PER_REQUEST, MAX_QUERY_BYTES
 
 # JSON scalars a Matomo-style object may hold; they become the strings a URL would carry.
 _BOOL_TEXT = {True: "1", False: "0"}
+_SPLIT_PAIR = methodcaller("split", "=", 1)  # "k=v=w" -> ["k", "v=w"]
 
 
 def parse_query(text: str) -> dict[str, str]:
@@ -37,23 +39,46 @@ def parse_query(text: str) -> dict[str, str]:
     query = query.split("#", 1)[0]
     if query.count("&") >= 4 * MAX_PARAMETERS:
         raise InvalidHit(f"more than {MAX_PARAMETERS} parameters in one hit")
-    params: dict[str, str] = {}
-    for piece in query.split("&"):
-        if not piece:
-            continue
-        key, _, value = piece.partition("=")
-        try:
-            if "%" in key or "+" in key:
-                key = unquote_plus(key, errors="strict")
-            if "%" in value or "+" in value:
-                value = unquote_plus(value, errors="strict")
-        except UnicodeDecodeError:
-            raise InvalidHit(f"parameter {key[:40]!r} is not valid UTF-8") from None
-        if key:
-            params[key] = value
+    pieces = query.split("&")
+    try:
+        # Fast path, all in C: every piece is `key=value` and no key needs unquoting.
+        params: dict[str, str] = dict(map(_SPLIT_PAIR, pieces))
+    except ValueError:  # a piece without "=" (or an empty one): take them one by one
+        params = _pairs_one_by_one(pieces)
+    else:
+        if "%" in query or "+" in query:
+            params = _unquoted(params)
+    params.pop("", None)
     if not params:
         raise InvalidHit("no tracking parameters")
     return params
+
+
+def _unquoted(params: dict[str, str]) -> dict[str, str]:
+    if any("%" in key or "+" in key for key in params):
+        return _pairs_one_by_one([f"{k}={v}" for k, v in params.items()])
+    for key in [k for k, v in params.items() if "%" in v or "+" in v]:
+        params[key] = _unquote(key, params[key])
+    return params
+
+
+def _pairs_one_by_one(pieces: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for piece in pieces:
+        key, _, value = piece.partition("=")
+        if "%" in key or "+" in key:
+            key = _unquote(key, key)
+        if "%" in value or "+" in value:
+            value = _unquote(key, value)
+        params[key] = value
+    return params
+
+
+def _unquote(key: str, text: str) -> str:
+    try:
+        return unquote_plus(text, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidHit(f"parameter {key[:40]!r} is not valid UTF-8") from None
 
 
 def params_from_object(entry: Mapping[str, object]) -> dict[str, str]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from installer.analytics.event import InvalidHit, normalise_hit
 from installer.analytics.store import EventStore, event_row
@@ -123,3 +126,25 @@ def test_writer_reports_a_store_that_cannot_commit(tmp_path: Path) -> None:
 
 def test_query_helper_round_trip() -> None:
     assert parse_query(query(e_n="a b&c")) == params(e_n="a b&c")
+
+
+_query_text = st.text(alphabet=st.sampled_from("ab=&+%2C3A6F0x é"), max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_query_text)
+def test_parse_query_agrees_with_the_standard_library(text: str) -> None:
+    """Same pairs as `urllib.parse.parse_qsl` (last key wins, empty keys dropped), or an
+    `InvalidHit` where the standard library finds invalid UTF-8 (lines are stripped)."""
+    try:
+        expected = dict(parse_qsl(text.strip(), keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        with pytest.raises(InvalidHit, match="UTF-8"):
+            parse_query(text)
+        return
+    expected.pop("", None)
+    if not expected:
+        with pytest.raises(InvalidHit, match="no tracking parameters"):
+            parse_query(text)
+    else:
+        assert parse_query(text) == expected
