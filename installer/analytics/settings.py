@@ -24,14 +24,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import yaml
 
 from installer import paths
 from installer.analytics.event import DEFAULT_DIMENSIONS
 from installer.errors import InputFileError, Problem, UsageError
+
+if TYPE_CHECKING:
+    import yaml  # imported when a file is read: the usual case, no file, stays fast
 
 CONFIG_ENV = "DTU_INSTALL_ANALYTICS_CONFIG"
 CONFIG_NAME = "analytics.yaml"
@@ -124,6 +125,8 @@ class _Reporter:
 
 
 def _locate(root: yaml.Node | None, key_path: str) -> tuple[int, int]:
+    import yaml
+
     node = root
     for part in key_path.split(".") if key_path else []:
         if not isinstance(node, yaml.MappingNode):
@@ -163,6 +166,8 @@ def load_settings(
     raw: Any = None
     root: yaml.Node | None = None
     if path.exists():
+        import yaml
+
         try:
             text = path.read_text(encoding="utf-8")
             root = yaml.compose(text, Loader=yaml.SafeLoader)
