@@ -17,10 +17,12 @@ timestamps and permissions, fixed compression level).
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,18 @@ NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 DROPPED_TOP_LEVEL = frozenset({"_yaml"})  # PyYAML's shim around its C accelerator
 SKIPPED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
+
+# zipimport cannot write a bytecode cache, so without .pyc files in the archive every start
+# compiles every module it imports (bench/zipapp_startup.py). Unchecked hash-based pycs are
+# used as they are; another Python version ignores them (magic number) and compiles the source.
+COMPILE_SCRIPT = """
+import py_compile, sys
+root = sys.argv[1]
+for name in sys.argv[2:]:
+    py_compile.compile(root + "/" + name, cfile=root + "/" + name + "c", dfile=name,
+                       doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+"""
 
 MAIN_PY = b"""# dtu-install zipapp entry point (built by tools/build_zipapp.py)
 from installer.cli.main import main
@@ -252,17 +266,69 @@ def write_zipapp(files: dict[str, bytes], out: Path) -> str:
     return digest
 
 
+def bytecode_python(given: str | None) -> str | None:
+    """A Python 3.9 to compile the bytecode with (its magic number must match the runner's)."""
+    candidates = [given] if given else [os.environ.get("DTU_BUILD_PYTHON39", "")]
+    if not given:
+        candidates += sorted(glob.glob("/root/.pyenv/versions/3.9*/bin/python"))
+        candidates.append(shutil.which(f"python{TARGET_PYTHON}") or "")
+    for candidate in candidates:
+        if not candidate or not os.access(candidate, os.X_OK):
+            continue
+        probe = [candidate, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+        done = subprocess.run(probe, capture_output=True, text=True, check=False)
+        if done.stdout.strip() == TARGET_PYTHON:
+            return candidate
+        if given:
+            raise BuildError(f"{given} is not Python {TARGET_PYTHON}")
+    return None
+
+
+def add_bytecode(files: dict[str, bytes], python: str) -> int:
+    """Add a `.pyc` beside every module, compiled by `python` (unchecked hash-based, PEP 552;
+    PYTHONHASHSEED=0 so that set constants marshal in the same order every build). A module
+    that does not compile under Python 3.9 fails the build."""
+    sources = sorted(n for n in files if n.endswith(".py") and n != "__main__.py")
+    with tempfile.TemporaryDirectory(prefix="zipapp-pyc-") as tmp:
+        for name in sources:
+            path = Path(tmp, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(files[name])
+        env = {"PYTHONHASHSEED": "0", "PATH": os.environ.get("PATH", "")}
+        done = subprocess.run(
+            # Not -I: it would also ignore PYTHONHASHSEED; the environment is minimal instead.
+            [python, "-s", "-c", COMPILE_SCRIPT, tmp, *sources],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        if done.returncode != 0:
+            raise BuildError(f"does not compile with {python}:\n{done.stderr[-2000:]}")
+        for name in sources:
+            files[name + "c"] = Path(tmp, name + "c").read_bytes()
+    return len(sources)
+
+
 def build(
-    out: Path, cache: Path, *, source: Path = ROOT, commit: str | None = None, offline: bool
+    out: Path,
+    cache: Path,
+    *,
+    source: Path = ROOT,
+    commit: str | None = None,
+    offline: bool,
+    bytecode: str | None = None,
 ) -> str:
     pins = parse_lock(LOCK)
     wheels = fetch_wheels(pins, cache, offline=offline)
     if commit is None and source == ROOT:
         ensure_commit_file()
     files = collect(wheels, source, commit)
+    compiled = add_bytecode(files, bytecode) if bytecode else 0
     digest = write_zipapp(files, out)
     size = out.stat().st_size
-    print(f"{out}  {size / 1e6:.1f} MB  {len(files)} files  sha256 {digest}")
+    what = f"bytecode for Python {TARGET_PYTHON}" if compiled else "no bytecode (no Python 3.9)"
+    print(f"{out}  {size / 1e6:.1f} MB  {len(files)} files, {what}  sha256 {digest}")
     return digest
 
 
@@ -276,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--commit", help="7-char SHA to bake in instead of this checkout's")
     parser.add_argument("--fetch-only", action="store_true", help="only fill the wheel cache")
+    parser.add_argument("--python39", help="Python 3.9 for the bytecode (default: found)")
+    parser.add_argument("--no-bytecode", action="store_true", help="sources only")
     args = parser.parse_args(argv)
     try:
         if args.fetch_only:
@@ -290,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             source=args.source.resolve(),
             commit=args.commit,
             offline=args.offline,
+            bytecode=None if args.no_bytecode else bytecode_python(args.python39),
         )
     except BuildError as exc:
         print(f"build_zipapp: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ fills once, so the test never reaches the network.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -88,6 +89,9 @@ def test_contents_are_pure_python_with_recipes_and_commit(zipapp: Path) -> None:
     assert "installer/data/recipes/profiles/default.yaml" in names
     assert "yaml/__init__.py" in names and "click/__init__.py" in names
     assert not any("__pycache__" in n for n in names)
+    if PYTHON39 is not None:  # the build found a 3.9: bytecode beside every module
+        sources = {n for n in names if n.endswith(".py") and n != "__main__.py"}
+        assert {n + "c" for n in sources} <= names
     assert re.fullmatch(r"[0-9a-f]{7}", commit), commit
     sha_file = zipapp.with_name(zipapp.name + ".sha256").read_text()
     import hashlib
@@ -104,7 +108,7 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
     builds = []
     for name in ("one.pyz", "two.pyz"):
         out = tmp_path / name
-        result = build_zipapp(out, "--source", str(source), "--commit", "abcdef1")
+        result = build_zipapp(out, "--source", str(source), "--commit", "abcdef1", "--no-bytecode")
         assert result.returncode == 0, result.stderr
         builds.append(out.read_bytes())
     assert builds[0] == builds[1]
@@ -170,3 +174,35 @@ def test_every_command_has_the_same_options_on_python39(zipapp: Path) -> None:
     actual = _describe_cli(PYTHON39, str(zipapp))
     assert "dtu-install plan" in expected and "dtu-install run" in expected
     assert actual == expected
+
+
+@pytest.mark.skipif(PYTHON39 is None, reason="no Python 3.9 on this machine")
+def test_bytecode_is_reproducible_and_used(tmp_path: Path) -> None:
+    """Set constants marshal in hash order: the build pins PYTHONHASHSEED (and must not run
+    the compiler with -I, which would ignore it)."""
+    assert PYTHON39 is not None
+    spec = importlib.util.spec_from_file_location("build_zipapp", BUILD)
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    sys.modules["build_zipapp"] = build  # its dataclasses look their module up
+    spec.loader.exec_module(build)
+    source = b"WORDS = {'alpha', 'beta', 'gamma', 'delta'}\n"
+    source += b"def f(x):\n    return x in {'one', 'two', 'three', 'four', 'five'}\n"
+    outputs = []
+    for _ in range(3):
+        files = {"pkg/__init__.py": b"", "pkg/words.py": source}
+        assert build.add_bytecode(files, PYTHON39) == 2
+        outputs.append(files["pkg/words.pyc"])
+    assert outputs[0] == outputs[1] == outputs[2]
+    # Python 3.9 imports the module from the .pyc alone (no source beside it).
+    archive = tmp_path / "only-pyc.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("pkg/__init__.py", b"")
+        zf.writestr("pkg/words.pyc", outputs[0])
+    probe = f"import sys; sys.path.insert(0, {str(archive)!r}); import pkg.words as w; "
+    probe += "print(sorted(w.WORDS))"
+    done = subprocess.run(
+        [PYTHON39, "-I", "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['alpha', 'beta', 'delta', 'gamma']"
