@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 MAX_OVERHEAD_MS = 5.0
 MAX_OVERLAP_RATIO = 0.65
+ROUNDS = 5
 
 
 def facts(home: str) -> Facts:
@@ -54,7 +55,7 @@ def overhead(tmp: Path, steps: int) -> dict[str, float]:
     )
     options = RunOptions(log_path=tmp / "overhead.log")
     ours, plain = [], []
-    for _ in range(3):  # alternate, keep the best of each (least disturbed by neighbours)
+    for _ in range(ROUNDS):  # alternate; keep the best of each (least disturbed by neighbours)
         started = time.perf_counter()
         result = run_plan(plan, facts(str(tmp)), options)
         ours.append(time.perf_counter() - started)
