@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -39,6 +40,7 @@ _BOM = b"\xef\xbb\xbf"
 _REQUESTS_LIST = re.compile(r'"requests"\s*:\s*\[')
 
 Row = tuple[object, ...]
+_IDENT = operator.itemgetter(0)  # a row's first column is the event's identity
 Progress = Callable[[int], None]  # bytes of the current file done so far
 
 
@@ -131,6 +133,9 @@ class _Loaded:
 
 def _load_chunk(store: EventStore, first: int, lines: Sequence[bytes]) -> _Loaded:
     chunk = parse_lines(first, lines)
+    # In identity order, the inserts into the unique index on `ident` (random digests) touch
+    # neighbouring pages one after another: about a third faster (bench/bench_import.py).
+    chunk.rows.sort(key=_IDENT)
     added = store.insert_rows(chunk.rows) if chunk.rows else 0
     return _Loaded(len(chunk.rows), added, chunk.bad)
 
