@@ -163,7 +163,7 @@ def _scan(
 # --- The daily rollup (store migration 3) -------------------------------------------------
 # Whole days are read from `daily` (one row per day and distinct combination of these
 # columns) instead of from every event: at ten million events a 30-day window is ~15,000
-# rollup rows instead of ~800,000 events. Groupings it cannot answer (run, name, action,
+# rollup rows instead of ~560,000 events. Groupings it cannot answer (run, name, action,
 # hour, distinct installations) are always counted from the events.
 ROLLUP_GROUPS = frozenset({"day", "category", "component", "os", "arch", "sha", "error", "success"})
 _DAILY_EXPRS: Mapping[str, str] = {
