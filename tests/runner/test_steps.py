@@ -307,3 +307,28 @@ def test_a_background_process_holding_the_pipe_does_not_hang_the_step(facts, tmp
     assert time.monotonic() - started < 5
     log = (tmp_path / "run.log").read_text()
     assert "| started" in log and "| no newline at the end" in log
+
+
+def test_extract_zip_and_tar(facts, tmp_path):
+    import tarfile
+    import zipfile
+
+    from installer.recipes.model import ExtractAction
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "App.txt").write_text("hello")
+    with zipfile.ZipFile(tmp_path / "a.zip", "w") as z:
+        z.write(src / "App.txt", "Visual Studio Code.app/App.txt")
+    with tarfile.open(tmp_path / "a.tar.gz", "w:gz") as t:
+        t.add(src / "App.txt", "pkg/App.txt")
+    steps = (
+        step("a_unzip", ExtractAction(str(tmp_path / "a.zip"), str(tmp_path / "Applications"))),
+        step("b_untar", ExtractAction(str(tmp_path / "a.tar.gz"), str(tmp_path / "opt"))),
+        step("c_missing", ExtractAction(str(tmp_path / "none.zip"), str(tmp_path / "x"))),
+    )
+    result = run(plan(*steps), facts, tmp_path)
+    assert [o.status for o in result.outcomes] == [Status.SUCCESS, Status.SUCCESS, Status.FAILED]
+    assert (tmp_path / "Applications" / "Visual Studio Code.app" / "App.txt").read_text() == "hello"
+    assert (tmp_path / "opt" / "pkg" / "App.txt").read_text() == "hello"
+    assert result.outcomes[2].category is ErrorCategory.MISSING_DEPENDENCY
