@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from installer import paths
+from installer import paths as app_paths
 from installer.errors import InputFileError, Problem
 from installer.recipes.recipe_set import ProfileDef, RecipeDef, RecipeSet, StepDef, VerifyDef
 from installer.recipes.schema import SCHEMAS
@@ -31,10 +31,10 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+def find_files(roots: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
     files: list[Path] = []
     problems: list[Problem] = []
-    for path in paths:
+    for path in roots:
         if path.is_dir():
             files += sorted(path.glob(f"*{SUFFIX}"))
             files += sorted((path / PROFILES_DIR).glob(f"*{SUFFIX}"))
@@ -127,11 +127,11 @@ class _Collector:
         )
 
 
-def load_recipe_set(paths_: Sequence[Path] | None = None) -> RecipeSet:
+def load_recipe_set(paths: Sequence[Path] | None = None) -> RecipeSet:
     """Load recipes, profiles and settings; InputFileError with every problem found."""
     from installer.recipes.validate import validate_recipe_set
 
-    roots = list(paths_) if paths_ else [paths.project_recipes_dir()]
+    roots = list(paths) if paths else [app_paths.project_recipes_dir()]
     files, problems = find_files(roots)
     collector = _Collector()
     for path in files:
