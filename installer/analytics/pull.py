@@ -64,6 +64,7 @@ class PullResult:
     date_to: str = ""
     settled_through: str | None = None
     resumed_at: int | None = None  # offset a pull in progress was resumed from
+    waited: float = 0.0  # seconds spent waiting before retries (Retry-After, backoff)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ class PullResult:
             "date_to": self.date_to,
             "settled_through": self.settled_through,
             "resumed_at_offset": self.resumed_at,
+            "waited_s": round(self.waited, 1),
         }
 
 
@@ -241,6 +243,7 @@ def pull(
             progress,
         )
     result.settled_through = position.settled_through
+    result.waited = sum(client.waited)
     return result
 
 

@@ -175,6 +175,8 @@ def test_development_widgets(store: EventStore) -> None:
         "returned_on": ["2026-11-23"],
     }
     assert [c["pct"] for c in w["events_by_category_7d"]["categories"]] == [72.73, 18.18, 9.09]
+    series = {x["sha"]: x["rollback_days"] for x in w["sha_daily_events"]["series"]}
+    assert series == {B: [], A: ["2026-11-23"], None: []}
     assert w["ci_vs_production"][2]["production"] == {"events": 0, "success_rate": None}
 
 

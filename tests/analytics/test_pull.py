@@ -173,9 +173,10 @@ def test_429_then_success_honours_retry_after(fake: FakePiwik, tmp_path: Path) -
     fake.script = [Scripted(429, {"Retry-After": "3"})]
     api = client(fake)
     with EventStore(tmp_path / "e.db") as store:
-        run_pull(store, fake, api)
+        result = run_pull(store, fake, api)
         assert store.count() == INSTALLER_ROWS
     assert api.waited == [3.0]
+    assert result.waited == 3.0
     assert [s.status for s in fake.event_requests()][:2] == [429, 200]
 
 

@@ -179,7 +179,12 @@ def _development(d: Development) -> dict[str, Any]:
         "sha_daily_events": {
             "days": [day_text(day) for day in d.days],
             "series": [
-                {"sha": sha, "events": series} for sha, series in d.sha_daily_events.items()
+                {
+                    "sha": row.sha,
+                    "events": d.sha_daily_events[row.sha],
+                    "rollback_days": [day_text(day) for day in row.returned_on],
+                }
+                for row in d.by_sha
             ],
         },
         "ci_vs_production": [
