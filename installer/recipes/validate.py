@@ -114,6 +114,7 @@ class _Validator:
     # ------------------------------------------------------------ names
     def names(self) -> None:
         seen: dict[str, StepDef] = {}
+        verify_seen: dict[str, str] = {}  # name -> where first declared (across recipes)
         for recipe in self.rs.recipes.values():
             doc = self.doc(recipe.file)
             for step in recipe.steps:
@@ -126,11 +127,14 @@ class _Validator:
                 first = seen.setdefault(step.name, step)
                 if first is not step:
                     doc.report(path, f"duplicate step name {step.name!r} (first at {first.source})")
-            verify_seen: set[str] = set()
             for i, verify in enumerate(recipe.verify):
-                if verify.name in verify_seen:
-                    doc.report(("verify", i, "name"), f"duplicate verify name {verify.name!r}")
-                verify_seen.add(verify.name)
+                where = f"{verify.file}:{verify.line}"
+                first_at = verify_seen.setdefault(verify.name, where)
+                if first_at != where:
+                    doc.report(
+                        ("verify", i, "name"),
+                        f"duplicate verify name {verify.name!r} (first at {first_at})",
+                    )
         for name, profile in self.rs.profiles.items():
             if name in self.rs.recipes:
                 self.doc(profile.file).report(

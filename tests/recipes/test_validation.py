@@ -415,6 +415,17 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ["tool.yaml:2:14: description: unknown placeholder {prefix}"],
     ),
     (
+        "duplicate_verify_name_across_recipes",
+        {
+            "tool.yaml": GOOD_RECIPE + "verify:\n  - name: tool_ok\n    check: {command: [x]}\n",
+            "other.yaml": GOOD_RECIPE.replace("recipe: tool", "recipe: other").replace(
+                "tool_install", "other_install"
+            )
+            + "verify:\n  - name: tool_ok\n    check: {command: [x]}\n",
+        },
+        ["tool.yaml:8:11: verify[0].name: duplicate verify name 'tool_ok' (first at other.yaml:8)"],
+    ),
+    (
         "profile_shares_recipe_name",
         {"tool.yaml": GOOD_RECIPE, "profiles/tool.yaml": "profile: tool\nrecipes: [tool]\n"},
         [
