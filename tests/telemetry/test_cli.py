@@ -105,3 +105,13 @@ def test_show_planned_prints_one_hit_per_planned_step(tmp_path: Path) -> None:
     ]
     assert all(line.startswith("?idsite=") and "e_c=Installer_TEST" in line for line in lines)
     assert "NOT sent" in result.stderr  # the suite's DTU_INSTALL_NO_TELEMETRY=1
+
+
+def test_on_with_an_unwritable_config_dir_is_a_clear_error(tmp_path: Path) -> None:
+    from tests.telemetry.test_faults import read_only_dir
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(read_only_dir(tmp_path))}
+    result = cli("on", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: could not save the telemetry choice:")
+    assert "Traceback" not in result.stderr

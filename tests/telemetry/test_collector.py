@@ -101,3 +101,13 @@ def test_spooled_hits_reach_the_collector_once(
     assert collector.count() == 5
     runs = [r[0] for r in collector.rows("run")]
     assert sorted(runs.count(r) for r in set(runs)) == [1, 4]
+
+
+def test_matomo_path_of_the_collector(
+    collector: RunningCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Self-hosters may point the installer at a `matomo.php` endpoint; same protocol."""
+    monkeypatch.delenv("DTU_INSTALL_NO_TELEMETRY")
+    monkeypatch.setenv("DTU_INSTALL_TELEMETRY_POLICY", "on")
+    send(monkeypatch, collector.url + "matomo.php", outcomes())
+    assert wait_count(collector, 4) == 4
