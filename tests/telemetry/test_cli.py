@@ -110,7 +110,7 @@ def test_show_planned_prints_one_hit_per_planned_step(tmp_path: Path) -> None:
 def test_on_with_an_unwritable_config_dir_is_a_clear_error(tmp_path: Path) -> None:
     from tests.telemetry.test_faults import read_only_dir
 
-    env = {**os.environ, "XDG_CONFIG_HOME": str(read_only_dir(tmp_path))}
+    env = {**os.environ, "HOME": str(read_only_dir(tmp_path))}
     result = cli("on", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("error: could not save the telemetry choice:")
