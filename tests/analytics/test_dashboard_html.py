@@ -49,9 +49,20 @@ def _sized(boxes: list) -> list:  # type: ignore[type-arg]
 def test_pages_render_every_chart_offline(tmp_path: Path) -> None:
     full = _page(tmp_path / "full", T)
     empty = _page(tmp_path / "empty", T + 400 * DAY)  # a window without events
+    # The checks can fail: a page that logs an error and fetches from the network is caught.
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        "<html><body><script>console.error('boom')</script>"
+        '<img src="http://127.0.0.1:9/pixel.png"></body></html>',
+        encoding="utf-8",
+    )
     with browser() as page:
+        bad_report = page.report(page.open(bad))
         report = page.report(page.open(full), SELECTORS)
         empty_report = page.report(page.open(empty), SELECTORS)
+    assert any("boom" in e for e in bad_report.console_errors)
+    assert "http://127.0.0.1:9/pixel.png" in bad_report.network_requests
+    assert report.url in report.requests  # requests are recorded (the page itself is one)
     (tmp_path / "dashboards.png").write_bytes(report.screenshot)
     assert report.console_errors == []
     assert report.network_requests == []
