@@ -225,3 +225,13 @@ def test_rollback_needs_a_newer_sha_during_the_gap() -> None:
     assert rollbacks({"a": [0, 0, 3, 0], "b": [4, 4, 0, 0]}, days, {"a": -DAY, "b": 0}, 0) == {
         "a": [2 * DAY]
     }
+
+
+def test_terminal_sparklines_fit_and_show_no_data_as_blank() -> None:
+    from installer.analytics.dashboards.terminal import SPARK_WIDTH, rate_text, sparkline
+
+    assert len(sparkline([float(i) for i in range(365)]).plain) <= SPARK_WIDTH
+    assert sparkline([1.0, None, 3.0]).plain == "▁ █"
+    assert sparkline([None, None]).plain == "no data"
+    assert rate_text(None).plain == "no data"
+    assert rate_text(0.0).plain == "0.00%"  # a real 0% (all failed) is shown as such

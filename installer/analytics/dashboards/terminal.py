@@ -22,6 +22,7 @@ from installer.analytics.dashboards.serialize import day_text
 from installer.analytics.timeutil import display_rate, format_moment, rate
 
 SPARK = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 60  # characters; fits beside a table on a laptop terminal
 BAR_WIDTH = 30
 NO_DATA = "no data"
 # Colour of a success rate (at least this % -> style), best first; below the last: red.
@@ -36,8 +37,21 @@ def rate_text(value: float | None) -> Text:
     return Text(display_rate(value), style=style)
 
 
+def _buckets(values: Sequence[float | None]) -> list[float | None]:
+    """At most SPARK_WIDTH values: long windows are averaged a few days per character."""
+    if len(values) <= SPARK_WIDTH:
+        return list(values)
+    size = -(-len(values) // SPARK_WIDTH)
+    out: list[float | None] = []
+    for i in range(0, len(values), size):
+        present = [v for v in values[i : i + size] if v is not None]
+        out.append(sum(present) / len(present) if present else None)
+    return out
+
+
 def sparkline(values: Sequence[float | None]) -> Text:
-    """One character per value; a missing value (no data) is a blank."""
+    """One character per value (or per few days on long windows); no data is a blank."""
+    values = _buckets(values)
     present = [v for v in values if v is not None]
     if not present:
         return Text(NO_DATA, style="dim")
