@@ -42,7 +42,10 @@ def register(app: typer.Typer) -> None:
         html: Optional[Path] = HTML,
         config: Optional[Path] = CONFIG,
     ) -> None:
-        """Show a dashboard in the terminal, as JSON, or all four as one HTML page."""
+        """Show a dashboard in the terminal, as JSON, or all four as one HTML page.
+
+        NAME is overview, compatibility, components, development, or all.
+        """
         from installer.analytics.dashboards.command import run_dashboard
         from installer.analytics.timeutil import now, parse_moment
 
