@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Optional
 
 from installer import __version__
-from installer.errors import DtuInstallError, ExitCode
+from installer.errors import DtuInstallError, ExitCode, InputFileError
 
 
 def _write_crash_log(exc: BaseException) -> str:
@@ -57,6 +57,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except click.exceptions.ClickException as exc:
         exc.show()
         return ExitCode.USAGE
+    except InputFileError as exc:
+        # One `FILE:LINE:COL: key.path: message` per line, as `validate` prints them.
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return exc.exit_code
     except DtuInstallError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
