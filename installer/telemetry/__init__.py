@@ -70,6 +70,7 @@ def open_sink(
 
     The keyword arguments after `test_mode` are seams for tests and the benchmark.
     """
+    handler: logging.Handler | None = None
     try:
         env = os.environ if environ is None else environ
         cfg = config or load_config(env)
@@ -91,13 +92,17 @@ def open_sink(
         worker = Worker(
             cfg.endpoint, batch=cfg.max_hits_per_request, timeout=cfg.request_timeout, send=send
         )
-        # Hits an earlier run could not deliver go first; they carry their own cdt.
-        for hit in spool.take(now=time.time(), lock_timeout=SPOOL_TAKE_TIMEOUT).hits:
-            worker.submit(hit)
-        worker.start()
-        return TelemetrySink(ctx, cfg, worker, spool, log_handler=handler)
+        worker.start()  # before taking the spool: a thread that cannot start loses nothing
+        sink = TelemetrySink(ctx, cfg, worker, spool, log_handler=handler)
+        # Hits an earlier run could not deliver go first; they carry their own cdt. From here
+        # on they belong to this run: delivered, or spooled again when it closes.
+        worker.submit_many(spool.take(now=time.time(), lock_timeout=SPOOL_TAKE_TIMEOUT).hits)
+        return sink
     except KeyboardInterrupt:
         raise  # Ctrl-C at the consent question: the user wants to stop the install
     except Exception:
         log.exception("telemetry disabled for this run")
+        if handler is not None:
+            logging.getLogger("installer.telemetry").removeHandler(handler)
+            handler.close()
         return NullSink()

@@ -122,6 +122,12 @@ class Worker:
             self.pending.append(hit)
             self.cond.notify()
 
+    def submit_many(self, hits: list[str]) -> None:
+        """Queue several hits at once, so that they leave in as few requests as possible."""
+        with self.cond:
+            self.pending.extend(hits)
+            self.cond.notify()
+
     def stop(self) -> None:
         """Send what is queued, then end (the caller bounds how long it waits)."""
         with self.cond:
