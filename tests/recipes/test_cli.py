@@ -135,3 +135,14 @@ def test_garbage_recipe_file_never_shows_a_traceback(tmp_path: Path) -> None:
         done = dtu(*command)
         assert done.returncode == 2
         assert "Traceback" not in done.stderr
+
+
+def test_other_commands_report_bad_recipes_the_same_way(tmp_path: Path) -> None:
+    """`run` loads recipes through the top-level handler: same located lines, exit 2."""
+    write_tree(tmp_path, {"tool.yaml": GOOD_RECIPE + "descripton: x\n"})
+    done = dtu("run", "--dry-run", "--yes", "--recipes", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].endswith(
+        "tool.yaml:7:1: descripton: unknown key (did you mean 'description'?)"
+    )
+    assert "Traceback" not in done.stderr and "error:" not in done.stderr
