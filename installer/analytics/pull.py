@@ -221,7 +221,12 @@ def pull(
         )
         done = datetime.date.fromisoformat(date_to)
         previous = position.settled_through
-        if previous is None or done > datetime.date.fromisoformat(previous):
+        # Advance only over days with nothing missing before them: a --since later than
+        # the position leaves a gap that a later pull without --since still fills.
+        contiguous = previous is None or datetime.date.fromisoformat(date_from) <= (
+            datetime.date.fromisoformat(previous) + datetime.timedelta(1)
+        )
+        if contiguous and (previous is None or done > datetime.date.fromisoformat(previous)):
             position.settled_through = _day(done)
         position.pending = None
         position.save()

@@ -316,3 +316,18 @@ def test_cli_names_what_is_missing(tmp_path: Path) -> None:
         },
     )
     assert bad_since.returncode == 2 and "--since: 'last week' is not a date" in bad_since.stderr
+
+
+def test_a_later_since_does_not_skip_the_gap(fake: FakePiwik, tmp_path: Path) -> None:
+    api = client(fake)
+    s = settings(fake, page_size=100)
+    early = parse_moment("2026-11-15T12:00:00Z")
+    with EventStore(tmp_path / "e.db") as store:
+        first = pull(store, api, s, DIMENSIONS, now=early, since=SINCE)
+        assert first.settled_through == "2026-11-13"
+        jump = pull(store, api, s, DIMENSIONS, now=NOW, since=datetime.date(2026, 11, 18))
+        assert jump.settled_through == "2026-11-13"  # Nov 14-17 were not pulled yet
+        fake.seen.clear()
+        pull(store, api, s, DIMENSIONS, now=NOW)
+        assert fake.event_requests()[0].body["date_from"] == "2026-11-14"
+        assert store.count() == INSTALLER_ROWS
