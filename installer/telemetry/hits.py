@@ -7,6 +7,7 @@ API takes; it carries its own time (`cdt`), so a hit sent late from the spool ke
 from __future__ import annotations
 
 import datetime
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -88,7 +89,9 @@ def hit_params(
         category = outcome.category or FALLBACK_CATEGORY[outcome.status]
     error = category.value if category else ""
     name = f"{outcome.step}_{error}" if error else outcome.step
-    duration = max(outcome.duration, 0.0)
+    # A clock oddity must not make a hit the collector rejects (it refuses nan/inf).
+    duration = outcome.duration if math.isfinite(outcome.duration) else 0.0
+    duration = max(duration, 0.0)
     when = outcome.finished_at if outcome.finished_at > 0 else now
     dims = ctx.dimensions
     page = URL_PREFIX + outcome.step

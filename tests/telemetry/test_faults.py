@@ -224,3 +224,17 @@ def test_old_spooled_hits_are_dropped_and_counted_in_the_log(
     assert [h["e_n"] for h in hits].count("old_step") == 1
     log = (paths.log_dir() / "telemetry.log").read_text()
     assert "dropped 1 hits older than 23 h" in log
+
+
+def test_record_and_close_never_raise(
+    telemetry_on: HitRecorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sink = open_sink(FACTS, interactive=False, test_mode=False)
+    sink.record(None)  # type: ignore[arg-type]  # not an outcome at all
+    sink.record(StepOutcome("odd_step", "odd", Status.FAILED, float("nan")))
+    sink.close()
+    sink.close()  # twice is harmless
+    sink.record(OUTCOMES[0])  # after close: ignored
+    hits = telemetry_on.wait_for_hits(1)
+    assert [(h["e_n"], h["dimension4"]) for h in hits] == [("odd_step_unknown_error", "0.000")]
+    assert capsys.readouterr() == ("", "")
