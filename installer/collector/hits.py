@@ -9,6 +9,7 @@ with a reason a sender can act on; nothing here touches the store.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import methodcaller
@@ -20,6 +21,7 @@ from installer.collector.limits import MAX_HITS_PER_REQUEST, MAX_QUERY_BYTES
 # JSON scalars a Matomo-style object may hold; they become the strings a URL would carry.
 _BOOL_TEXT = {True: "1", False: "0"}
 _SPLIT_PAIR = methodcaller("split", "=", 1)  # "k=v=w" -> ["k", "v=w"]
+_ESCAPED = re.compile(r"[%+]")  # percent-escapes, or `+` for a space
 
 
 def parse_query(text: str) -> dict[str, str]:
@@ -47,18 +49,22 @@ def parse_query(text: str) -> dict[str, str]:
         params = _pairs_one_by_one(pieces)
     else:
         if "%" in query or "+" in query:
-            params = _unquoted(params)
+            params = _unquoted(params, pieces)
     params.pop("", None)
     if not params:
         raise InvalidHit("no tracking parameters")
     return params
 
 
-def _unquoted(params: dict[str, str]) -> dict[str, str]:
-    if any("%" in key or "+" in key for key in params):
-        return _pairs_one_by_one([f"{k}={v}" for k, v in params.items()])
-    for key in [k for k, v in params.items() if "%" in v or "+" in v]:
-        params[key] = _unquote(key, params[key])
+def _unquoted(params: dict[str, str], pieces: list[str]) -> dict[str, str]:
+    """Unquotes the few values that need it (found by a C-level filter, not a loop)."""
+    escaped = list(filter(_ESCAPED.search, pieces))
+    if _ESCAPED.search("".join(piece.split("=", 1)[0] for piece in escaped)):
+        return _pairs_one_by_one(pieces)  # an escaped key: rare, take the slow path
+    for piece in escaped:
+        key, _, value = piece.partition("=")
+        if params[key] is value or params[key] == value:  # not overridden by a later key
+            params[key] = _unquote(key, value)
     return params
 
 
