@@ -260,6 +260,9 @@ def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
         if resp.status_code == 206 and content_range == offset:
             net.log.write(f"{label}: resuming at byte {offset}")
             mode = "ab"
+        elif resp.status_code == 206:
+            part.unlink(missing_ok=True)  # an answer for another range: start over, cleanly
+            raise StepError(ErrorCategory.NETWORK, f"{action.url}: unexpected range", True)
         elif resp.status_code == 200:
             if offset:
                 net.log.write(f"{label}: server ignored the range; starting again")

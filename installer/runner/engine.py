@@ -221,7 +221,7 @@ def run_plan(
     result = RunResult(
         targets=plan.targets,
         outcomes=tuple(outcomes[s.name] for s in plan.steps),
-        log_path=options.log_path,
+        log_path=log.path,
         interrupted=interrupted,
         dry_run=options.dry_run,
         duration=time.monotonic() - run_started,

@@ -43,8 +43,12 @@ class RunLog:
         self._secrets = secret_values({**os.environ, **(extra_secrets or {})})
         self._file: IO[str] | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8", errors="replace")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = path.open("a", encoding="utf-8", errors="replace")
+            except OSError:
+                # No log is bad for support, but it must not stop the install.
+                self.path = None
 
     def redact(self, text: str) -> str:
         for value in self._secrets:

@@ -332,3 +332,10 @@ def test_extract_zip_and_tar(facts, tmp_path):
     assert (tmp_path / "Applications" / "Visual Studio Code.app" / "App.txt").read_text() == "hello"
     assert (tmp_path / "opt" / "pkg" / "App.txt").read_text() == "hello"
     assert result.outcomes[2].category is ErrorCategory.MISSING_DEPENDENCY
+
+
+def test_unwritable_log_place_does_not_stop_the_install(facts, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    result = run(plan(cmd("a_one", "true")), facts, tmp_path, log_path=blocker / "run.log")
+    assert result.exit_code == 0 and result.log_path is None
