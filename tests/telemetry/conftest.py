@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +48,18 @@ def telemetry_on(monkeypatch: pytest.MonkeyPatch, recorder: HitRecorder) -> HitR
 @pytest.fixture
 def data_dir() -> Path:
     return paths.data_dir()
+
+
+def read_only_dir(tmp_path: Path) -> Path:
+    """A directory this process cannot write to, even as root (then /sys, which is not)."""
+    if os.geteuid() != 0:
+        path = tmp_path / "ro"
+        path.mkdir()
+        path.chmod(0o500)
+        return path
+    path = Path("/sys/fs")
+    try:
+        (path / "dtu-install-probe").mkdir()
+    except OSError:
+        return path
+    pytest.skip("no read-only directory available as root here")

@@ -108,7 +108,7 @@ def test_show_planned_prints_one_hit_per_planned_step(tmp_path: Path) -> None:
 
 
 def test_on_with_an_unwritable_config_dir_is_a_clear_error(tmp_path: Path) -> None:
-    from tests.telemetry.test_faults import read_only_dir
+    from tests.telemetry.conftest import read_only_dir
 
     env = {**os.environ, "HOME": str(read_only_dir(tmp_path))}
     result = cli("on", env=env)

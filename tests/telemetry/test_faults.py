@@ -22,7 +22,7 @@ from installer.telemetry import open_sink
 from installer.telemetry.config import DEFAULT_FLUSH_SECONDS
 from installer.telemetry.spool import LOCK_NAME, SPOOL_NAME
 from tests.helpers.hit_recorder import DNS_FAILURE_URL, HitRecorder, refused_url
-from tests.telemetry.conftest import FACTS
+from tests.telemetry.conftest import FACTS, read_only_dir
 
 MARGIN = 0.75  # seconds of scheduling slack on a busy 2-core CI machine
 OUTCOMES = [
@@ -81,7 +81,11 @@ def test_garbage_body_with_200_counts_as_delivered(
     assert spooled(data_dir) == []
 
 
-@pytest.mark.parametrize("url", [refused_url(), DNS_FAILURE_URL], ids=["refused", "dns"])
+@pytest.mark.parametrize(
+    "url",
+    [refused_url(), DNS_FAILURE_URL, "not a url", "ftp://127.0.0.1/ppms.php"],
+    ids=["refused", "dns", "malformed", "unsupported_scheme"],
+)
 def test_unreachable_endpoints(
     telemetry_on: HitRecorder,
     monkeypatch: pytest.MonkeyPatch,
@@ -138,21 +142,6 @@ def test_unreadable_spool(
     telemetry_on.mode = "status:500"
     took = run_once(capsys)
     assert took <= DEFAULT_FLUSH_SECONDS + MARGIN
-
-
-def read_only_dir(tmp_path: Path) -> Path:
-    """A directory this process cannot write to, even as root (then /sys, which is not)."""
-    if os.geteuid() != 0:
-        path = tmp_path / "ro"
-        path.mkdir()
-        path.chmod(0o500)
-        return path
-    path = Path("/sys/fs")
-    try:
-        (path / "dtu-install-probe").mkdir()
-    except OSError:
-        return path
-    pytest.skip("no read-only directory available as root here")
 
 
 def test_read_only_data_dir(

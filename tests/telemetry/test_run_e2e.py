@@ -308,7 +308,7 @@ def test_spool_faults_change_nothing_for_the_user(
         data.mkdir(parents=True, exist_ok=True)
         (data / SPOOL_NAME).write_bytes(os.urandom(4096))
     else:
-        from tests.telemetry.test_faults import read_only_dir
+        from tests.telemetry.conftest import read_only_dir
 
         extra["XDG_DATA_HOME"] = str(read_only_dir(tmp_path))
     recorder.mode = "status:503"
