@@ -36,9 +36,12 @@ def validate(paths: Sequence[Path]) -> int:
     except InputFileError as exc:
         return report_problems(exc)
     steps = sum(len(r.steps) for r in recipe_set.recipes.values())
+    context = len(recipe_set.files) - len(recipe_set.checked)
     print(
-        f"OK: {len(recipe_set.recipes)} recipe(s), {len(recipe_set.profiles)} profile(s), "
-        f"{steps} step(s) in {len(recipe_set.files)} file(s)"
+        f"OK: {len(recipe_set.checked)} file(s) checked"
+        + (f" (with {context} more as context)" if context else "")
+        + f": {len(recipe_set.recipes)} recipe(s), {len(recipe_set.profiles)} profile(s), "
+        f"{steps} step(s)"
     )
     return ExitCode.OK
 

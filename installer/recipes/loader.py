@@ -31,19 +31,36 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def find_files(roots: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
-    files: list[Path] = []
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob(f"*{SUFFIX}")) + sorted(
+        (directory / PROFILES_DIR).glob(f"*{SUFFIX}")
+    )
+
+
+def _context_dir(file: Path) -> Path:
+    """The recipes directory a single file belongs to (its settings and sibling recipes)."""
+    parent = file.parent
+    return parent.parent if parent.name == PROFILES_DIR else parent
+
+
+def find_files(roots: Sequence[Path]) -> tuple[list[Path], set[Path], list[Problem]]:
+    """(files to load, the ones asked for, problems). A single file comes with its recipes
+    directory as context, so that its placeholders and references resolve; only the files
+    asked for (directly or through a directory) have their problems reported."""
+    asked: list[Path] = []
+    context: list[Path] = []
     problems: list[Problem] = []
     for path in roots:
         if path.is_dir():
-            files += sorted(path.glob(f"*{SUFFIX}"))
-            files += sorted((path / PROFILES_DIR).glob(f"*{SUFFIX}"))
+            asked += _yaml_files(path)
         elif path.exists():
-            files.append(path)
+            asked.append(path)
+            context += _yaml_files(_context_dir(path.resolve()))
         else:
             problems.append(Problem(display_path(path), 1, 1, "", "no such file or directory"))
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, problems
+    wanted = [p.resolve() for p in asked]
+    files = list(dict.fromkeys([*wanted, *(p.resolve() for p in context)]))
+    return files, set(wanted), problems
 
 
 def file_kind(path: Path, root: YNode) -> str:
@@ -132,12 +149,13 @@ def load_recipe_set(paths: Sequence[Path] | None = None) -> RecipeSet:
     from installer.recipes.validate import validate_recipe_set
 
     roots = list(paths) if paths else [app_paths.project_recipes_dir()]
-    files, problems = find_files(roots)
+    files, asked, problems = find_files(roots)
+    reported = {display_path(p) for p in asked}
     collector = _Collector()
     for path in files:
         display = display_path(path)
         root, read_problems = read_yaml_file(path, display)
-        problems += read_problems
+        problems += [p for p in read_problems if display in reported]
         if root is None:
             continue
         kind = file_kind(path, root)
@@ -148,10 +166,12 @@ def load_recipe_set(paths: Sequence[Path] | None = None) -> RecipeSet:
         profiles=dict(sorted(collector.profiles.items())),
         variables=collector.variables,
         files=tuple(collector.docs),
+        checked=tuple(f for f in collector.docs if f in reported),
     )
     validate_recipe_set(recipe_set, collector.docs)
-    for _, doc in collector.docs.values():
-        problems += doc.problems
+    for file, (_, doc) in collector.docs.items():
+        if file in reported:
+            problems += doc.problems
     if problems:
         raise InputFileError(problems)
     return recipe_set

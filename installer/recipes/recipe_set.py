@@ -65,7 +65,8 @@ class RecipeSet:
     recipes: Mapping[str, RecipeDef] = field(default_factory=dict)
     profiles: Mapping[str, ProfileDef] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)  # str | list | {arch: str}
-    files: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # every file loaded (display paths)
+    checked: tuple[str, ...] = ()  # the files asked for; the others were context
 
     def steps(self) -> dict[str, StepDef]:
         return {s.name: s for r in self.recipes.values() for s in r.steps}

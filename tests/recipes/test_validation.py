@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from installer.errors import ExitCode, InputFileError
-from installer.recipes.loader import load_recipe_set
+from installer.recipes.loader import display_path, load_recipe_set
 from tests.helpers.recipes import GOOD_RECIPE, load_tree, problems_of, write_tree
 
 STEP_HEAD = """\
@@ -506,6 +506,27 @@ def test_a_single_file_can_be_validated(tmp_path: Path) -> None:
     write_tree(tmp_path, {"tool.yaml": GOOD_RECIPE})
     recipe_set = load_recipe_set([tmp_path / "tool.yaml"])
     assert list(recipe_set.recipes) == ["tool"]
+
+
+def test_a_single_file_is_checked_with_its_directory_as_context(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "settings.yaml": "variables:\n  prefix: /opt/x\n",
+            "tool.yaml": GOOD_RECIPE.replace("{home}/tool", "{prefix}/tool")
+            + "requires: [other]\n",
+            "other.yaml": "recipe: other\nsteps: []\n",  # broken, but only context
+            "profiles/default.yaml": "profile: default\nrecipes: [tool]\n",
+        },
+    )
+    recipe_set = load_recipe_set([tmp_path / "tool.yaml"])  # {prefix} and `other` resolve
+    assert recipe_set.checked == (display_path((tmp_path / "tool.yaml").resolve()),)
+    assert load_recipe_set([tmp_path / "profiles" / "default.yaml"]).profiles
+    with pytest.raises(InputFileError) as info:
+        load_recipe_set([tmp_path / "other.yaml"])
+    assert [p.file for p in info.value.problems] == [
+        display_path((tmp_path / "other.yaml").resolve())
+    ]
 
 
 def test_project_recipes_validate() -> None:
