@@ -76,7 +76,11 @@ def with_requirements(recipe_set: RecipeSet, names: Sequence[str]) -> list[str]:
     return order
 
 
-def _step_requires(recipe_set: RecipeSet, step: StepDef) -> list[str]:
+def _step_requires(recipe_set: RecipeSet, step: StepDef, *, blocking: bool) -> list[str]:
+    """The steps `step` comes after. With `blocking`, only those whose failure must stop it:
+    a recipe named in `requires` stands for its steps except those marked
+    `on_failure: continue` (declared non-essential: they may fail without holding up the
+    recipes that come after; they are still ordered before them)."""
     steps = recipe_set.steps()
     out: list[str] = []
     wanted = [*step.data.get("requires", ()), *recipe_set.recipes[step.recipe].requires]
@@ -84,7 +88,11 @@ def _step_requires(recipe_set: RecipeSet, step: StepDef) -> list[str]:
         if want in steps:
             out.append(want)
         elif want in recipe_set.recipes:
-            out += [s.name for s in recipe_set.recipes[want].steps]
+            out += [
+                s.name
+                for s in recipe_set.recipes[want].steps
+                if not blocking or s.data.get("on_failure") != "continue"
+            ]
     return list(dict.fromkeys(out))
 
 
@@ -112,11 +120,16 @@ def build_plan(recipe_set: RecipeSet, targets: Sequence[str], facts: Facts) -> P
     # A requirement that `when` leaves out does not apply to this Mac: it counts as met.
     names = [s.name for s in included]
     present = set(names)
+    after = {
+        s.name: [r for r in _step_requires(recipe_set, s, blocking=False) if r in present]
+        for s in included
+    }
     requires = {
-        s.name: [r for r in _step_requires(recipe_set, s) if r in present] for s in included
+        s.name: [r for r in _step_requires(recipe_set, s, blocking=True) if r in present]
+        for s in included
     }
     by_name = {s.name: s for s in included}
-    ordered = stable_order(names, requires)
+    ordered = stable_order(names, after)
     return Plan(
         targets=tuple(targets) or (DEFAULT_PROFILE,),
         steps=tuple(renderer.step(by_name[n], tuple(requires[n])) for n in ordered),

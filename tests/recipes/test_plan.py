@@ -230,3 +230,35 @@ def test_literal_braces(tmp_path: Path) -> None:
     )
     plan = build_plan(recipe_set, ["a"], mac("arm64"))
     assert plan.steps[0].action.script == "echo ${HOME} arm64"  # type: ignore[union-attr]
+
+
+def test_requiring_a_recipe_does_not_block_on_its_continue_steps(tmp_path: Path) -> None:
+    recipe_set = load_tree(
+        tmp_path,
+        {
+            "base.yaml": """\
+            recipe: base
+            steps:
+              - name: base_install
+                command: [echo]
+              - name: base_tweak
+                command: [echo]
+                on_failure: continue
+            """,
+            "app.yaml": """\
+            recipe: app
+            requires: [base]
+            steps:
+              - name: app_install
+                command: [echo]
+              - name: app_explicit
+                command: [echo]
+                requires: [base_tweak]
+            """,
+        },
+    )
+    plan = build_plan(recipe_set, ["app"], mac())
+    assert names(plan.steps) == ["base_install", "base_tweak", "app_install", "app_explicit"]
+    by_name = {s.name: s for s in plan.steps}
+    assert by_name["app_install"].requires == ("base_install",)  # still ordered after the tweak
+    assert by_name["app_explicit"].requires == ("base_tweak", "base_install")
