@@ -83,6 +83,14 @@ def run_command(argv: Sequence[str]) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def _is_tty(stream: object) -> bool:
+    """False also for a missing (None) or closed stream, as under launchd or `nohup`."""
+    try:
+        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+    except (ValueError, OSError, AttributeError):
+        return False
+
+
 def is_ci(env: Mapping[str, str]) -> bool:
     """CI=true, GITHUB_ACTIONS=true or GITHUB_CI=true (SPEC section 4)."""
     return any(env.get(var, "").strip().lower() in TRUE_VALUES for var in CI_VARIABLES)
@@ -131,7 +139,7 @@ def detect_facts(
     is_root = euid == 0
     ci = is_ci(environ)
     if tty is None:
-        tty = sys.stdin.isatty() and sys.stdout.isatty()
+        tty = _is_tty(sys.stdin) and _is_tty(sys.stdout)
     try:
         free = shutil.disk_usage(home).free
     except OSError:

@@ -161,3 +161,9 @@ def test_override_on_a_mac_keeps_its_version() -> None:
 def test_override_rejects_bad_values(arch: str, version: str | None) -> None:
     with pytest.raises(UsageError):
         override_facts(mac(), arch=arch, os_version=version)
+
+
+def test_no_stdin_is_not_interactive(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    facts = detect_facts(run=FakeMac(INTEL_MAC), env={}, system="Darwin", machine="x86_64")
+    assert facts.interactive is False
