@@ -90,9 +90,12 @@ def test_warnings_wait_for_the_next_business_day_digest(
     friday = parse_moment("2026-11-20T12:00:00Z")
     monday_9 = parse_moment("2026-11-23T09:00:00Z")
     events = mixed(friday - HOUR, 20, 0, arch="arm64") + mixed(friday - HOUR, 10, 10, arch="x86_64")
+    assert (friday + 5 * HOUR) - (friday - HOUR) < DAY  # the gap is still in the 24 h window
     db, rules = setup(tmp_path, events)
     with webhook_server() as hook:
         send_in_process(db, rules, friday, hook.url, monkeypatch)  # fires: into the digest
+        # still firing after the repeat interval: queued again, shown once
+        send_in_process(db, rules, friday + 5 * HOUR, hook.url, monkeypatch)
         send_in_process(db, rules, friday + DAY, hook.url, monkeypatch)  # Saturday: resolved
         send_in_process(db, rules, monday_9 - 1, hook.url, monkeypatch)
         assert hook.received == []

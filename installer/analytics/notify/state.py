@@ -8,7 +8,6 @@ behave the same in a backtest-like replay as live.
 
 from __future__ import annotations
 
-import calendar
 import json
 import time
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.rules import CRITICAL, DEFAULT_REPEAT_INTERVAL
 from installer.analytics.notify.message import Message, alert_message, digest_message
 from installer.analytics.store import EventStore
-from installer.analytics.timeutil import DAY, HOUR
+from installer.analytics.timeutil import DAY, HOUR, parse_moment
 
 BUSINESS_DAYS = frozenset(range(5))  # Monday..Friday (time.gmtime().tm_wday)
 
@@ -46,7 +45,7 @@ def _load(store: EventStore) -> dict[tuple[str, str], _Active]:
         data = json.loads(body)
         firing = Firing.from_json(
             data,
-            at=calendar.timegm(time.strptime(data["at"], "%Y-%m-%dT%H:%M:%SZ")),
+            at=parse_moment(data["at"]),
             kind=data.get("kind", rule),
         )
         active[(rule, key)] = _Active(severity, notified_at, firing)
@@ -118,11 +117,13 @@ def _digest_if_due(store: EventStore, at: int, digest_hour: int) -> Message | No
     (oldest,) = store.conn.execute("SELECT MIN(created_at) FROM alert_digest").fetchone()
     if oldest is None or at < digest_due(int(oldest), digest_hour):
         return None
-    items: list[tuple[str, Firing]] = []
+    # A warning still firing after its repeat interval is queued again: the digest shows
+    # each (rule, key, state) once, with its latest numbers, in order of first appearance.
+    items: dict[tuple[str, str, str], tuple[str, Firing]] = {}
     for (body,) in store.conn.execute("SELECT item FROM alert_digest ORDER BY id").fetchall():
         raw = json.loads(body)
         data = json.loads(raw["firing"])
-        moment = calendar.timegm(time.strptime(data["at"], "%Y-%m-%dT%H:%M:%SZ"))
-        items.append((raw["state"], Firing.from_json(data, at=moment, kind=data["kind"])))
+        firing = Firing.from_json(data, at=parse_moment(data["at"]), kind=data["kind"])
+        items[(firing.rule, firing.key or "", raw["state"])] = (raw["state"], firing)
     store.conn.execute("DELETE FROM alert_digest")
-    return digest_message(items, at)
+    return digest_message(list(items.values()), at)

@@ -57,10 +57,7 @@ def run_report(
 
             write_page(html_file, to_page(report))
         text = to_text(report)
-        print(
-            json.dumps(report.serialize(), indent=2) if as_json else text,
-            end="\n" if as_json else "",
-        )
+        sys.stdout.write(json.dumps(report.serialize(), indent=2) + "\n" if as_json else text)
         if config is None:
             return ExitCode.OK
         from installer.analytics.notify.dispatch import dispatch_message
