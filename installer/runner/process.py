@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import os
 import selectors
 import shlex
@@ -33,12 +34,26 @@ class ProcessResult:
     tail: str  # the last lines of output (already redacted)
 
 
+@functools.lru_cache(maxsize=1)
+def _have_controlling_terminal() -> bool:
+    try:
+        os.close(os.open("/dev/tty", os.O_RDONLY))
+    except OSError:
+        return False
+    return True
+
+
 def _own_group_kwargs() -> dict[str, Any]:
     """Put the command in its own process group: the terminal's Ctrl-C reaches us, not it,
-    and we stop its whole group deliberately. Python 3.11+ can do that with `setpgid` and
-    still use vfork; `start_new_session` forks the whole interpreter, which cost ~3 ms per
-    step (bench/bench_runner.py). The keyword is built at run time for Python 3.9/3.10."""
-    if sys.version_info >= (3, 11):
+    and we stop its whole group deliberately.
+
+    With a controlling terminal, a new session (setsid): a command that opens /dev/tty to
+    prompt then fails at once instead of being stopped by SIGTTIN and hanging until its
+    timeout. Without one (CI, --yes from a script, the benchmarks) nothing can stop it that
+    way, and on Python 3.11+ `process_group=0` (setpgid) keeps subprocess's fast vfork path:
+    setsid cost ~3 ms per step (bench/bench_runner.py). The keyword is built at run time so
+    the code still runs on Python 3.9/3.10."""
+    if sys.version_info >= (3, 11) and not _have_controlling_terminal():
         return {"process_group": 0}
     return {"start_new_session": True}
 
@@ -56,6 +71,7 @@ def _stop_group(proc: subprocess.Popen[bytes], own_group: bool) -> None:
     else:
         sig_send = proc.send_signal
     sig_send(signal.SIGTERM)
+    sig_send(signal.SIGCONT)  # a stopped process acts on SIGTERM only once it runs again
     try:
         proc.wait(TERM_GRACE)
     except subprocess.TimeoutExpired:

@@ -195,3 +195,55 @@ def test_sudo_step_without_a_tty_fails_fast_with_a_clear_permission_error(tmp_pa
     )
     assert "administrator rights" in outcome["reason"] and "--yes" in outcome["reason"]
     assert elapsed < 20
+
+
+TTY_DRIVER = textwrap.dedent(
+    """
+    import json, os, signal
+    from installer.platform.facts import Facts
+    from installer.recipes.model import Plan, PlannedStep, ShellAction
+
+    # As in a Terminal session (a test runner may have inherited these as ignored).
+    signal.signal(signal.SIGTTIN, signal.SIG_DFL)
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+    from installer.runner.context import RunOptions
+    from installer.runner.engine import run_plan
+
+    facts = Facts("Linux", "6", "x86_64", False, "bash", os.environ["HOME"], 1, True,
+                  os.geteuid() == 0, False, True)
+    step = PlannedStep("tty_prompt", "tty", "asks on the terminal",
+                       ShellAction("read answer < /dev/tty"), timeout=10)
+    result = run_plan(Plan(("t",), (step,)), facts, RunOptions())
+    print("RESULT", json.dumps(result.serialize()["steps"][0]))
+    """
+)
+
+
+def test_a_command_prompting_on_the_terminal_fails_fast_instead_of_hanging(tmp_path):
+    """Run from a real terminal (a pty from `script`), a step that opens /dev/tty must not
+    get the terminal (it would wait, or be stopped by SIGTTIN, until its timeout)."""
+    if not shutil.which("script") or sys.platform != "linux":
+        pytest.skip("needs util-linux `script` to give the run a controlling terminal")
+    driver = tmp_path / "driver.py"
+    driver.write_text(TTY_DRIVER)
+    started = time.monotonic()
+    # script's stdin stays open (as a person's keyboard would), so the pty stays usable.
+    proc = subprocess.Popen(
+        ["script", "-qec", f"{sys.executable} {driver}", "/dev/null"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(30)
+    elapsed = time.monotonic() - started
+    line = next(x for x in output.splitlines() if x.startswith("RESULT"))
+    outcome = json.loads(line.split(" ", 1)[1])
+    assert outcome["status"] == "failed" and outcome["error_category"] != "timeout_error"
+    assert elapsed < 8
