@@ -82,17 +82,17 @@ def test_every_category_has_advice():
 def test_downloads_of_later_steps_run_while_earlier_steps_run(facts, tmp_path, sleeps):
     data = os.urandom(1024 * 1024)
     with DownloadServer() as server:
-        url = server.add("/f.bin", data, rate=1024 * 1024)  # 1 s each
-        steps = [step("a_wait", ShellAction("sleep 1.5"))]
+        url = server.add("/f.bin", data, rate=2 * 1024 * 1024)  # 0.5 s each
+        steps = [step("a_wait", ShellAction("sleep 3"))]
         steps += [download(f"d{i}_fetch", url, tmp_path / f"{i}.bin", sha(data)) for i in range(3)]
-        started = time.monotonic()
         result = run(plan(*steps), facts, tmp_path, server)
-        elapsed = time.monotonic() - started
     assert [o.status for o in result.outcomes] == [Status.SUCCESS] * 4
-    # Sequential would be 1.5 + 3 x 1 s; the three downloads overlap the sleep.
-    assert elapsed < 3.5, elapsed
+    # All three were fetched and verified while the first step was still running (the log
+    # is written in the order things happen); sequentially, none would have started.
     log = (tmp_path / "run.log").read_text()
-    assert log.index("d2_fetch: fetching ahead") < log.index("-> a_wait: success")
+    first_step_done = log.index("-> a_wait: success")
+    for i in range(3):
+        assert log.index(f"d{i}_fetch: {len(data)} bytes, sha256") < first_step_done
 
 
 def test_prefetch_skips_a_step_that_is_already_done(facts, tmp_path, sleeps, server):
@@ -226,7 +226,6 @@ def test_a_command_prompting_on_the_terminal_fails_fast_instead_of_hanging(tmp_p
         pytest.skip("needs util-linux `script` to give the run a controlling terminal")
     driver = tmp_path / "driver.py"
     driver.write_text(TTY_DRIVER)
-    started = time.monotonic()
     # script's stdin stays open (as a person's keyboard would), so the pty stays usable.
     proc = subprocess.Popen(
         ["script", "-qec", f"{sys.executable} {driver}", "/dev/null"],
@@ -242,8 +241,6 @@ def test_a_command_prompting_on_the_terminal_fails_fast_instead_of_hanging(tmp_p
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(30)
-    elapsed = time.monotonic() - started
     line = next(x for x in output.splitlines() if x.startswith("RESULT"))
     outcome = json.loads(line.split(" ", 1)[1])
     assert outcome["status"] == "failed" and outcome["error_category"] != "timeout_error"
-    assert elapsed < 8

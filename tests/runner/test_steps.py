@@ -121,7 +121,7 @@ def test_timeout_kills_the_process_group(facts, tmp_path, sleeps):
     the_step = step("x_run", ShellAction(script), timeout=0.5, retries=RetryPolicy(1))
     out = run(plan(the_step), facts, tmp_path).outcomes[0]
     assert (out.status, out.category) == (Status.FAILED, ErrorCategory.TIMEOUT)
-    assert out.duration < 5
+    assert out.duration < 20  # not the 30 s of its grandchild: the group was stopped
     child = int(pidfile.read_text())
     assert (
         not Path(f"/proc/{child}").exists()
@@ -304,7 +304,7 @@ def test_a_background_process_holding_the_pipe_does_not_hang_the_step(facts, tmp
     started = time.monotonic()
     out = run(plan(step("x_daemon", ShellAction(script))), facts, tmp_path).outcomes[0]
     assert out.status is Status.SUCCESS
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # not the 30 s the daemon holds the pipe
     log = (tmp_path / "run.log").read_text()
     assert "| started" in log and "| no newline at the end" in log
 
