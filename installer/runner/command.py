@@ -77,15 +77,17 @@ def run(
         log_path=new_log_path(),
     )
     deselected(plan, options)  # unknown --only/--skip names: exit 2 before anything starts
-    # With --json, stdout carries only the JSON; people read stderr.
-    console = make_console(sys.stderr if as_json else sys.stdout)
-    display = (LiveDisplay if interactive and not as_json else LineDisplay)(
-        console, len(plan.steps)
-    )
-    sinks: list[OutcomeSink] = [display]
+    sinks: list[OutcomeSink] = []
     if not dry_run:  # a dry run installs nothing, so it reports nothing
+        # Before the live display starts: opening telemetry may ask for consent, once.
         sinks.append(telemetry_sink(facts, interactive=interactive, test_mode=test_mode))
     try:
+        # With --json, stdout carries only the JSON; people read stderr.
+        console = make_console(sys.stderr if as_json else sys.stdout)
+        display = (LiveDisplay if interactive and not as_json else LineDisplay)(
+            console, len(plan.steps)
+        )
+        sinks.insert(0, display)
         result = run_plan(plan, facts, options, sinks, events=display)
     finally:
         _close_all(sinks)
