@@ -150,7 +150,7 @@ def run_download(
         assert job.result is not None
         download.install(job.result, action)
         return
-    fetched = download.fetch(action, ctx.net, step.name, step.retries, counter)
+    fetched = download.fetch(action, ctx.net, step.name, step.retries, counter, step.timeout)
     download.install(fetched, action)
 
 

@@ -215,6 +215,7 @@ def _stream(
     net: Network,
     label: str,
     url: str,
+    deadline: float | None = None,
 ) -> int:
     """Append the body to `part`, hashing on the way; returns the bytes now in `part`."""
     try:
@@ -224,6 +225,9 @@ def _stream(
             while chunk := resp.raw.read1(CHUNK):
                 if net.cancel.is_set():
                     raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
+                if deadline is not None and time.monotonic() > deadline:
+                    # The step's own `timeout`; the .part stays for the next run to resume.
+                    raise StepError(ErrorCategory.TIMEOUT, f"{url}: not finished in time")
                 f.write(chunk)
                 hasher.update(chunk)
                 done += len(chunk)
@@ -241,7 +245,9 @@ def _stream(
     return done
 
 
-def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
+def _fetch_once(
+    action: DownloadAction, net: Network, label: str, deadline: float | None = None
+) -> Fetched:
     """One attempt: continue `<dest>.part` from where it stops, return its digest."""
     part = part_path(action.dest)
     try:
@@ -273,7 +279,9 @@ def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
         total = offset + int(length) if length and length.isdigit() else None
         background = BackgroundHasher(hasher)
         try:
-            done = _stream(resp, part, mode, background, offset, total, net, label, action.url)
+            done = _stream(
+                resp, part, mode, background, offset, total, net, label, action.url, deadline
+            )
         finally:
             background.close()
         if total is not None and done != total:
@@ -286,10 +294,17 @@ def _fetch_once(action: DownloadAction, net: Network, label: str) -> Fetched:
 
 
 def fetch(
-    action: DownloadAction, net: Network, label: str, policy: RetryPolicy, counter: Attempted
+    action: DownloadAction,
+    net: Network,
+    label: str,
+    policy: RetryPolicy,
+    counter: Attempted,
+    timeout: float | None = None,
 ) -> Fetched:
-    """Fetch and verify into `<dest>.part` (with retries); the destination is untouched."""
+    """Fetch and verify into `<dest>.part` (with retries); the destination is untouched.
+    `timeout` (the step's) bounds the whole download, retries included."""
     _require_https(action.url, "URL")
+    deadline = None if timeout is None else time.monotonic() + timeout
 
     def on_retry(attempt: int, err: StepError, delay: float) -> None:
         net.log.write(f"{label}: attempt {attempt} failed ({err}); retrying in {delay:.1f} s")
@@ -297,12 +312,14 @@ def fetch(
     expected = with_retries(policy, lambda: expected_digest(action, net), on_retry, Attempted(0))
     part = part_path(action.dest)
     resumed = part.exists()
-    got = with_retries(policy, lambda: _fetch_once(action, net, label), on_retry, counter)
+    got = with_retries(policy, lambda: _fetch_once(action, net, label, deadline), on_retry, counter)
     if expected is not None and got.sha256 != expected and resumed:
         # The .part came from an earlier run; the file may have changed since. One fresh try.
         net.log.write(f"{label}: resumed file does not match; downloading it again")
         part.unlink(missing_ok=True)
-        got = with_retries(policy, lambda: _fetch_once(action, net, label), on_retry, counter)
+        got = with_retries(
+            policy, lambda: _fetch_once(action, net, label, deadline), on_retry, counter
+        )
     if expected is not None and got.sha256 != expected:
         part.unlink(missing_ok=True)
         raise StepError(

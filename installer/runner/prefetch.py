@@ -66,7 +66,9 @@ class Prefetcher:
                     job.already_done = True
                 else:
                     self._ctx.log.write(f"{step.name}: fetching ahead {action.url}")
-                    job.result = fetch(action, self._ctx.net, step.name, step.retries, job.counter)
+                    job.result = fetch(
+                        action, self._ctx.net, step.name, step.retries, job.counter, step.timeout
+                    )
             except BaseException as exc:  # handed to the engine, which reports it
                 job.error = exc
             finally:

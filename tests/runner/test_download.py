@@ -253,3 +253,18 @@ def test_disk_full_is_disk_error_and_leaves_nothing(server, facts, tmp_path, sle
         run(plan(download("x_download", url, small / "f.bin", sha(DATA))), facts, tmp_path, server)
     )
     assert out.status is Status.SUCCESS
+
+
+def test_step_timeout_bounds_a_slow_download_and_keeps_the_part(server, facts, tmp_path, sleeps):
+    url = server.add("/f.bin", DATA, rate=500_000)  # 3 MB at 0.5 MB/s: 6 s
+    dest = tmp_path / "f.bin"
+    the_plan = plan(download("x_download", url, dest, sha(DATA), timeout=0.5))
+    out = _only(run(the_plan, facts, tmp_path, server))
+    assert (out.status, out.category, out.attempts) == (Status.FAILED, ErrorCategory.TIMEOUT, 1)
+    assert not dest.exists()
+    kept = Path(str(dest) + ".part").stat().st_size
+    assert 0 < kept < len(DATA)
+    server.files["/f.bin"].rate = None
+    assert _only(run(the_plan, facts, tmp_path, server)).status is Status.SUCCESS
+    assert dest.read_bytes() == DATA
+    assert server.requests["/f.bin"][-1]["Range"] == f"bytes={kept}-"
