@@ -104,3 +104,14 @@ def test_missing_event_fields(missing: str) -> None:
 def test_bad_value() -> None:
     with pytest.raises(InvalidHit, match="e_v"):
         normalise_hit(hit(e_v="nan"), received_at=None)
+
+
+def test_row_is_the_event_in_store_column_order() -> None:
+    # The collector and the import store `normalise_row` tuples directly.
+    from installer.analytics.event import normalise_row
+    from installer.analytics.store import event_row
+
+    for params in (hit(), hit(e_n="a_disk_error", e_v="0", dimension4="")):
+        assert normalise_row(params, received_at=None) == event_row(
+            normalise_hit(params, received_at=None)
+        )

@@ -143,6 +143,24 @@ def normalise_hit(
     `received_at` is the collector's receipt time, used when the hit has no `cdt`;
     importers pass `None`, and a hit without `cdt` is then invalid (SPEC 6).
     """
+    return Event(*normalise_row(params, received_at=received_at, dimensions=dimensions))
+
+
+EventRow = tuple[
+    bytes, int, str, str, str, str, "float | None", bool, "str | None", "str | None",
+    "str | None", "float | None", "str | None", "str | None",
+]  # fmt: skip
+
+
+def normalise_row(
+    params: Mapping[str, str],
+    *,
+    received_at: int | None,
+    dimensions: Mapping[str, int] = DEFAULT_DIMENSIONS,
+) -> EventRow:
+    """`normalise_hit` as a plain tuple in `Event`'s field order, which is also the store's
+    column order (`store.event_row`): the collector and the import store millions of these,
+    and building a frozen dataclass per hit costs as much as parsing it."""
     _check_sizes(params)
     category, action, name = params.get("e_c"), params.get("e_a"), params.get("e_n")
     if not (category and action and name):
@@ -165,21 +183,21 @@ def normalise_hit(
     get = params.get
     event_value = _float_or_none(get("e_v"), "e_v")
     component, suffix = split_component(name)
-    return Event(
-        ident=hit_identity(ident_params),
-        ts=ts,
-        category=category,
-        action=action,
-        name=name,
-        component=component,
-        value=event_value,
-        success=event_value is not None and event_value > 0 and suffix is None,
-        os=get(keys["os"]) or None,
-        arch=get(keys["arch"]) or None,
-        sha=get(keys["sha"]) or None,
-        duration=_float_or_none(get(keys["duration"]) or None, keys["duration"]),
-        error=get(keys["error"]) or suffix,
-        run=get(keys["run"]) or None,
+    return (
+        hit_identity(ident_params),
+        ts,
+        category,
+        action,
+        name,
+        component,
+        event_value,
+        event_value is not None and event_value > 0 and suffix is None,  # success
+        get(keys["os"]) or None,
+        get(keys["arch"]) or None,
+        get(keys["sha"]) or None,
+        _float_or_none(get(keys["duration"]) or None, keys["duration"]),
+        get(keys["error"]) or suffix,
+        get(keys["run"]) or None,
     )
 
 

@@ -26,8 +26,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from installer.analytics.event import InvalidHit, normalise_hit
-from installer.analytics.store import EventStore, event_row
+from installer.analytics.event import InvalidHit, normalise_row
+from installer.analytics.store import EventStore
 from installer.collector.hits import bulk_from_document, params_from_entry, parse_query
 from installer.collector.pool import spawn_pool
 from installer.errors import Problem, UsageError
@@ -77,7 +77,7 @@ def _hit_rows(entry: object) -> list[Row]:
 
 
 def _row(params: dict[str, str]) -> Row:
-    return event_row(normalise_hit(params, received_at=None))
+    return normalise_row(params, received_at=None)
 
 
 def parse_lines(first_line: int, lines: Sequence[bytes]) -> _Chunk:

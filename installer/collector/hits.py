@@ -63,8 +63,9 @@ def _unquoted(params: dict[str, str], pieces: list[str]) -> dict[str, str]:
         return _pairs_one_by_one(pieces)  # an escaped key: rare, take the slow path
     for piece in escaped:
         key, _, value = piece.partition("=")
-        if params[key] is value or params[key] == value:  # not overridden by a later key
-            params[key] = _unquote(key, value)
+        text = _unquote(key, value)  # even when a later repeat wins: bad UTF-8 is an error
+        if params[key] == value:  # not overridden by a later repeat of the key
+            params[key] = text
     return params
 
 

@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from installer.analytics.event import InvalidHit, normalise_hit
-from installer.analytics.store import event_row
+from installer.analytics.event import InvalidHit, normalise_row
 from installer.collector.hits import params_from_entry, parse_bulk, parse_query
 from installer.collector.writer import StoreUnavailable
 
@@ -28,7 +27,7 @@ JSON = "application/json"
 # A POST body starting with one of these is JSON (a bulk); anything else is a form body.
 _JSON_STARTS = (b"{", b"[")
 
-Row = tuple[object, ...]  # `store.event_row(event)`: what the writer stores
+Row = tuple[object, ...]  # `event.normalise_row(...)`: what the writer stores
 Submit = Callable[[Sequence[Row]], int]  # blocks until committed (writer.submit)
 ParseBulk = Callable[[bytes, int], "BulkRows"]  # body, receipt time -> rows and errors
 
@@ -93,10 +92,10 @@ def _single(query: str, body: bytes, received_at: int, submit: Submit) -> Respon
             params.update(parse_query(form))  # form fields win over the URL's, as in PHP
         if not params:
             raise InvalidHit("no tracking parameters in the URL or the body")
-        event = normalise_hit(params, received_at=received_at)
+        row = normalise_row(params, received_at=received_at)
     except InvalidHit as exc:
         return text(HTTPStatus.BAD_REQUEST, f"invalid hit: {exc}")
-    submit([event_row(event)])
+    submit([row])
     if params.get("send_image") == "0":
         return Response(HTTPStatus.NO_CONTENT)
     return Response(HTTPStatus.ACCEPTED)
@@ -120,7 +119,7 @@ def bulk_rows(body: bytes, received_at: int) -> BulkRows:
     errors: list[tuple[int, str]] = []
     for index, entry in enumerate(bulk.entries):
         try:
-            rows.append(event_row(normalise_hit(params_from_entry(entry), received_at=received_at)))
+            rows.append(normalise_row(params_from_entry(entry), received_at=received_at))
         except InvalidHit as exc:
             errors.append((index, str(exc)))
     return BulkRows(rows, errors, len(bulk.entries))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from installer.analytics.store import EventStore
 
-Row = tuple[object, ...]  # `store.event_row(event)`
+Row = tuple[object, ...]  # `event.normalise_row(...)`, or `store.event_row(event)`
 
 
 class StoreUnavailable(Exception):
@@ -46,7 +46,7 @@ class GroupCommitWriter:
         self._thread.start()
 
     def submit(self, rows: Sequence[Row]) -> int:
-        """Blocks until `rows` (made by `store.event_row`) are committed; returns how many
+        """Blocks until `rows` (from `event.normalise_row`) are committed; returns how many
         were new.
 
         Raises `StoreUnavailable` if they were not committed: the caller must not
