@@ -79,3 +79,15 @@ def test_mistakes_are_located(tmp_path: Path, text: str, expected: str) -> None:
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--rules: no such file"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_every_rule_kind_has_its_runbook_section() -> None:
+    runbook = Path(__file__).resolve().parents[2] / "docs" / "runbook.md"
+    headings = {
+        line[3:].strip() for line in runbook.read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    }  # fmt: skip
+    rules = load_config().rules
+    for rule in rules.rules:
+        assert rule.kind in headings  # GitHub's anchor for "## kind" is "#kind"
+        assert rules.runbook_link(rule).endswith(f"docs/runbook.md#{rule.kind}")
