@@ -101,15 +101,10 @@ def test_question_answered_yes_is_remembered(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="installer/runner/command.py starts the live progress display before it opens the "
-    "telemetry sink, so the spinner redraws over the question while it waits for an answer "
-    "(fix: open the sink before creating LiveDisplay)",
-)
 def test_nothing_redraws_over_the_question(
     tmp_path: Path, isolated_home: Path, recorder: HitRecorder
 ) -> None:
+    """The live progress starts only after the answer (the runner opens telemetry first)."""
     _, output, while_waiting = ask_in_terminal(tmp_path, isolated_home, recorder.url, b"n")
     assert PROMPT in output  # the whole prompt, not overwritten
     assert while_waiting == b""
