@@ -198,7 +198,7 @@ def main() -> int:
     print(f"\n{args.steps} no-op steps through the real runner (median of {args.repeat})")
     print(f"target: ours <= 1.05 x off + {DEFAULT_FLUSH_SECONDS:.0f} s = {bound:.2f} s")
     print(
-        f"{'variant':<24}{'seconds':>9}{'vs off':>10}{'x off':>7}{'close':>7}{'sent':>6}"
+        f"{'variant':<24}{'seconds':>9}{'vs off':>11}{'x off':>9}{'close':>7}{'sent':>6}"
         f"{'spooled':>8}"
     )
     verdicts = {}
@@ -210,7 +210,7 @@ def main() -> int:
             ok = "  ok" if verdicts[name] else "  OVER"
         note = f"  ({row['note']})" if row["note"] else ""
         print(
-            f"{name:<24}{seconds:>9.2f}{f'+{seconds - off:.2f}':>10}{seconds / off:>7.2f}"
+            f"{name:<24}{seconds:>9.2f}{f'+{seconds - off:.2f}':>11}{seconds / off:>9.2f}"
             f"{row['close_seconds_max']:>7.2f}{row['hits_received_by_server']:>6}"
             f"{row['hits_spooled']:>8}{ok}{note}"
         )
