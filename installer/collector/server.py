@@ -173,6 +173,9 @@ class CollectorServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.writer = writer
         self.bulk_parser = bulk_parser
+        self.open_connections = 0
+        self._count_lock = threading.Lock()
+        writer.senders = lambda: self.open_connections
         self._slots = threading.BoundedSemaphore(limits.MAX_CONNECTIONS)
         super().__init__(address, _Handler)
 
@@ -189,9 +192,13 @@ class CollectorServer(ThreadingHTTPServer):
         super().process_request(request, client_address)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._count_lock:
+            self.open_connections += 1
         try:
             super().process_request_thread(request, client_address)
         finally:
+            with self._count_lock:
+                self.open_connections -= 1
             self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:

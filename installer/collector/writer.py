@@ -10,11 +10,15 @@ of commits per second stays small however many clients send at once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from installer.analytics.store import EventStore
 
 Row = tuple[object, ...]  # `event.normalise_row(...)`, or `store.event_row(event)`
+
+
+LINGER_SECONDS = 0.001  # at most this much extra latency for a request, when others are open
 
 
 class StoreUnavailable(Exception):
@@ -38,6 +42,9 @@ class GroupCommitWriter:
 
     def __init__(self, store: EventStore) -> None:
         self._store = store
+        # How many senders may submit at the moment (the server sets it to its count of open
+        # connections); the writer lingers briefly for that many before it commits.
+        self.senders: Callable[[], int] = lambda: 1
         self._pending: list[_Ticket] = []
         self._wakeup = threading.Condition(threading.Lock())
         self._closing = False
@@ -75,6 +82,16 @@ class GroupCommitWriter:
             with self._wakeup:
                 while not self._pending and not self._closing:
                     self._wakeup.wait()
+                # Commit delay (PostgreSQL's `commit_delay`): when several connections are
+                # open, their next requests are usually on the way; waiting a fraction of a
+                # millisecond for them turns N commits into one.
+                deadline = time.monotonic() + LINGER_SECONDS
+                while (
+                    not self._closing
+                    and len(self._pending) < self.senders()
+                    and (left := deadline - time.monotonic()) > 0
+                ):
+                    self._wakeup.wait(left)
                 batch, self._pending = self._pending, []
                 if not batch and self._closing:
                     return
