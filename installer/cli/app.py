@@ -36,7 +36,8 @@ def build_app() -> typer.Typer:
         name="dtu-install",
         help=(
             "Set up a Mac for DTU courses (Python 3.12, conda, VS Code), report each step's "
-            "outcome, and analyse those reports."
+            "outcome, and analyse those reports. With no command, installs the `default` "
+            "profile (the same as `dtu-install run`)."
         ),
         no_args_is_help=True,
         add_completion=False,

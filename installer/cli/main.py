@@ -40,6 +40,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args in (["--version"], ["-V"]):
         print(f"dtu-install {__version__}")
         return ExitCode.OK
+    if not args:
+        # SPEC 2: `default` is what a bare `dtu-install` installs (the student's one line).
+        args = ["run"]
 
     from installer.cli.app import build_app
 
