@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from installer.analytics.event import InvalidHit, normalise_row
 from installer.analytics.store import EventStore
@@ -35,6 +36,7 @@ from installer.errors import Problem, UsageError
 CHUNK_LINES = 20_000  # lines per worker task and per transaction
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are parsed in-process (no pool start-up)
 MAX_WORKERS = 4
+MAX_LINE_BYTES = 4 * 1024 * 1024  # a JSON line may be a bulk of 1000 hits; longer is not ours
 MAX_REPORTED_PROBLEMS = 200  # per import; the count of bad lines is always exact
 _BOM = b"\xef\xbb\xbf"
 _REQUESTS_LIST = re.compile(r'"requests"\s*:\s*\[')
@@ -107,19 +109,46 @@ def parse_lines(first_line: int, lines: Sequence[bytes]) -> _Chunk:
     return chunk
 
 
-def _chunks(path: Path, progress: Progress | None) -> Iterator[tuple[int, list[bytes]]]:
+def _chunks(
+    path: Path, progress: Progress | None, report: ImportReport
+) -> Iterator[tuple[int, list[bytes]]]:
+    """The file's lines in chunks of about CHUNK_LINES hits. A line longer than
+    MAX_LINE_BYTES (a binary file, a runaway export) is reported and skipped without ever
+    being held in memory whole; an empty line takes its place, so numbering stays right."""
+    chunk_bytes = CHUNK_LINES * 400  # about CHUNK_LINES typical hits
     with path.open("rb") as f:
         line_number = 1
         done = 0
         while True:
-            lines = f.readlines(CHUNK_LINES * 400)  # about CHUNK_LINES typical hits
+            lines: list[bytes] = []
+            read = 0
+            while read < chunk_bytes:
+                line = f.readline(MAX_LINE_BYTES)
+                if not line:
+                    break
+                read += len(line)
+                if len(line) == MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    read += _skip_rest_of_line(f)
+                    too_long = f"line longer than {MAX_LINE_BYTES} bytes; skipped"
+                    report.note(Problem(str(path), line_number + len(lines), 1, "", too_long))
+                    line = b"\n"
+                lines.append(line)
             if not lines:
                 return
             yield line_number, lines
             line_number += len(lines)
-            done += sum(map(len, lines))
+            done += read
             if progress:
                 progress(done)
+
+
+def _skip_rest_of_line(f: BinaryIO) -> int:
+    skipped = 0
+    while True:
+        rest = f.readline(1024 * 1024)
+        skipped += len(rest)
+        if not rest or rest.endswith(b"\n"):
+            return skipped
 
 
 @dataclass(frozen=True)
@@ -168,13 +197,13 @@ def _import_lines(
     store: EventStore, path: Path, report: ImportReport, progress: Progress | None, workers: int
 ) -> None:
     if workers <= 1 or path.stat().st_size < PARALLEL_MIN_BYTES:
-        for first, lines in _chunks(path, progress):
+        for first, lines in _chunks(path, progress, report):
             _record(path, _load_chunk(store, first, lines), report)
         return
     # At most 2 chunks per worker in flight: a file of any size needs bounded memory.
     with spawn_pool(workers, _open_worker_store, (str(store.path),)) as pool:
         pending: list[Future[_Loaded]] = []
-        for first, lines in _chunks(path, progress):
+        for first, lines in _chunks(path, progress, report):
             pending.append(pool.submit(_load_chunk_in_worker, first, lines))
             if len(pending) >= 2 * workers:
                 _record(path, pending.pop(0).result(), report)
@@ -275,9 +304,14 @@ def import_files(
     with store.bulk_loading():
         for path in paths:
             progress = on_file(path, path.stat().st_size) if on_file else None
+            first_problem = len(report.problems)
             if is_document(path):
                 _import_document(store, path, report)
             else:
                 _import_lines(store, path, report, progress, count)
             report.files += 1
+            # a file's problems in line order (over-long lines are noted while reading)
+            report.problems[first_problem:] = sorted(
+                report.problems[first_problem:], key=Problem.sort_key
+            )
     return report

@@ -248,3 +248,20 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     os.close(controller)
     assert process.wait(timeout=60) == 0
     assert b"big-export.txt" in shown  # the bar's label, drawn on the terminal
+
+
+def test_an_overlong_line_is_skipped_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.txt"
+    with path.open("wb") as f:
+        f.write(("?" + query(dimension6="before") + "\n").encode())
+        f.write(b"e_c=" + b"x" * (5 * 1024 * 1024) + b"\n")  # more than MAX_LINE_BYTES
+        f.write(b"?e_c=only\n")
+        f.write(("?" + query(dimension6="after") + "\n").encode())
+    db = tmp_path / "e.sqlite3"
+    result = cli(str(path), "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == [
+        f"{path}:2:1: line longer than {importer.MAX_LINE_BYTES} bytes; skipped",
+        f"{path}:3:1: not an installer event: missing e_a, e_n",
+    ]
+    assert runs(db) == ["after", "before"]
