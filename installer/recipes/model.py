@@ -156,6 +156,9 @@ class PlannedStep:
     sudo: str | None = None  # why this step needs admin rights; None = it does not
     on_failure: OnFailure = "abort"
     source: str = ""  # "recipes/x.yaml:LINE" for messages
+    # With `sudo`: the command calls sudo itself (not run under sudo); the runner asks for
+    # the password first (`sudo -v`) and lets the command use the terminal.
+    sudo_prime: bool = False
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,9 @@ class Renderer:
             )
         )
         timeout = data.get("timeout")
+        sudo = data.get("sudo")
+        if isinstance(sudo, str):  # `sudo: <reason>` is short for `{reason: <reason>}`
+            sudo = {"reason": sudo, "prime": False}
         return model.PlannedStep(
             name=step.name,
             recipe=step.recipe,
@@ -108,9 +111,10 @@ class Renderer:
             retries=policy,
             timeout=None if timeout is None else parse_timeout(timeout),
             requires=requires,
-            sudo=self.text(data["sudo"], where) if "sudo" in data else None,
+            sudo=self.text(sudo["reason"], where) if sudo else None,
             on_failure=data.get("on_failure", "abort"),
             source=where,
+            sudo_prime=bool(sudo and sudo["prime"]),
         )
 
     def verify(self, verify: VerifyDef) -> model.VerifyCheck:

@@ -17,6 +17,7 @@ from installer.platform.facts import ARCHITECTURES
 from installer.recipes.model import ACTION_KINDS, CHECK_KINDS
 from installer.yaml_source import (
     AnyValue,
+    Bool,
     DictOf,
     Either,
     Field,
@@ -287,6 +288,20 @@ RETRIES = Either(
     ]
 )
 
+SUDO_REASON = Str(pattern=r"[\s\S]*\S[\s\S]*", pattern_help="a reason", name="a reason")
+SUDO_PRIME = Map(
+    {
+        "reason": Field(SUDO_REASON, required=True, doc="why, in plain words"),
+        "prime": Field(
+            Bool(),
+            default=False,
+            doc="the command calls sudo itself: ask for the password before it starts "
+            "(not run under sudo)",
+        ),
+    },
+    name="{reason, prime}",
+)
+
 STEP_FIELDS: dict[str, Field] = {
     "name": Field(
         Str(pattern=STEP_NAME, pattern_help=STEP_NAME_HELP, name="a step name"),
@@ -322,8 +337,12 @@ STEP_FIELDS: dict[str, Field] = {
         doc='per attempt: seconds, or `"90s"`, `"10m"`, `"1h"`',
     ),
     "sudo": Field(
-        Str(pattern=r"[\s\S]*\S[\s\S]*", pattern_help="a reason", name="a reason"),
-        doc="the step needs admin rights; says why (shown before asking)",
+        Either([SUDO_REASON, SUDO_PRIME], name="a reason or {reason, prime}"),
+        doc="the step needs admin rights; says why (shown before asking). A reason alone: "
+        "the command runs under `sudo`. `{reason, prime: true}`: the command calls sudo "
+        "itself (and refuses root); the runner asks for the password first (`sudo -v`) "
+        "and runs the command on the terminal, or checks `sudo -n true` when nobody can "
+        "answer",
     ),
     "on_failure": Field(
         Str(enum=ON_FAILURE),

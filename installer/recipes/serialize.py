@@ -53,7 +53,8 @@ def serialize_step(step: PlannedStep) -> dict[str, Any]:
         "retries": dataclasses.asdict(step.retries),
         "timeout": step.timeout,
         "requires": list(step.requires),
-        "sudo": step.sudo,
+        # As written in the recipe: the reason, or {reason, prime} for a step that primes.
+        "sudo": {"reason": step.sudo, "prime": True} if step.sudo_prime else step.sudo,
         "on_failure": step.on_failure,
         "source": step.source,
     }

@@ -20,7 +20,7 @@ from installer.recipes.model import (
     ProfileBlockAction,
     ShellAction,
 )
-from installer.runner import download, files
+from installer.runner import download, files, sudo
 from installer.runner.context import RunContext
 from installer.runner.failure import StepError, category_for_exit, retryable_category
 from installer.runner.outcome import ErrorCategory
@@ -37,19 +37,6 @@ ZIP_FALLBACK: tuple[str, ...] = (sys.executable, "-m", "zipfile", "-e", "{archiv
 TAR_TOOL: tuple[str, ...] = ("tar", "-xf", "{archive}", "-C", "{dest}")
 
 
-def sudo_prefix(step: PlannedStep, ctx: RunContext) -> tuple[list[str], bool]:
-    """(argv prefix, whether the command keeps the terminal).
-
-    Non-interactive runs use `sudo -n`, so a step that needs a password fails at once with
-    "a password is required" (a permission_error) instead of hanging (rustup and Homebrew's
-    install.sh do the same under CI/NONINTERACTIVE)."""
-    if step.sudo is None or ctx.facts.is_root:
-        return [], False
-    if ctx.options.may_prompt:
-        return ["sudo"], True  # sudo prompts on the terminal, so the step keeps it
-    return ["sudo", "-n"], False
-
-
 def _run_argv(
     argv: Sequence[str],
     step: PlannedStep,
@@ -58,11 +45,16 @@ def _run_argv(
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
 ) -> None:
-    prefix, keeps_terminal = sudo_prefix(step, ctx)
-    full = [*prefix, *argv]
+    use = sudo.sudo_use(step, ctx)
+    full = [*use.prefix, *argv]
+    primed = False
 
     def attempt() -> None:
-        if keeps_terminal:
+        nonlocal primed
+        if use.prime and not primed:
+            sudo.prime(step, ctx, use)  # once; a retry a few seconds later finds the ticket
+            primed = True
+        if use.keeps_terminal:
             ctx.events.pause()  # sudo's password prompt must not fight the live display
         try:
             result = run_process(
@@ -72,28 +64,19 @@ def _run_argv(
                 env=env,
                 cwd=cwd,
                 timeout=step.timeout,
-                own_group=not keeps_terminal,
+                own_group=not use.keeps_terminal,
                 on_line=lambda line: ctx.events.output_line(step, line),
             )
         finally:
-            if keeps_terminal:
+            if use.keeps_terminal:
                 ctx.events.resume()
         if result.returncode != 0:
             category = category_for_exit(result.returncode, result.tail)
             last = result.tail.strip().splitlines()[-1:] or [""]
-            reason = f"{argv[0]} exited with code {result.returncode}"
-            if "-n" in prefix and category is ErrorCategory.PERMISSION:
-                reason = (
-                    "this step needs administrator rights and no password can be asked "
-                    "for in non-interactive mode; run it in a terminal without --yes"
-                )
-            elif prefix and category is ErrorCategory.PERMISSION:
-                reason = (
-                    "administrator rights were not granted (a wrong password, or this "
-                    "account is not an administrator)"
-                )
-            elif last[0]:
-                reason += f": {last[0][:200]}"
+            reason = sudo.failure_reason(use, category) or (
+                f"{argv[0]} exited with code {result.returncode}"
+                + (f": {last[0][:200]}" if last[0] else "")
+            )
             raise StepError(category, reason, retryable=retryable_category(category))
 
     with_retries(step.retries, attempt, _logger(step, ctx), counter)

@@ -83,12 +83,16 @@ class LiveDisplay(LineDisplay):
         )
         self._steps = self.progress.add_task("steps", total=total, info=f"0/{total} steps")
         self._downloads: dict[str, TaskID] = {}
+        self._paused = False
         self.progress.start()
 
     def step_started(self, step: PlannedStep) -> None:
         self.progress.update(self._steps, description=f"{escape(step.description or step.name)}")
 
     def output_line(self, step: PlannedStep, line: str) -> None:
+        if self._paused:  # the command has the terminal (sudo): show its output as it comes
+            self.console.print(escape(line))
+            return
         # The command's latest line beside the spinner: a long step visibly does something.
         text = f"{step.description or step.name}: {line.strip()[:OUTPUT_WIDTH]}"
         self.progress.update(self._steps, description=escape(text))
@@ -112,9 +116,11 @@ class LiveDisplay(LineDisplay):
         self.progress.update(self._steps, completed=self.done, info=info)
 
     def pause(self) -> None:
+        self._paused = True
         self.progress.stop()
 
     def resume(self) -> None:
+        self._paused = False
         self.progress.start()
 
     def close(self) -> None:
