@@ -5,11 +5,13 @@ Usage in a test module (telemetry tests reuse it)::
     from tests.helpers.collector import collector  # noqa: F401 - pytest fixture
 
     def test_x(collector: RunningCollector) -> None:
-        requests.post(collector.url + "ppms.php", ...)
-        assert collector.events() == [...]
+        requests.post(collector.tracking_url, json={"requests": [...]})
+        assert collector.rows("name, success") == [...]
 
 `collector.url` ends with `/`; `collector.tracking_url` is `<url>ppms.php`; `collector.db`
-is the SQLite file. `start_collector(db)` starts another one (e.g. after a SIGKILL).
+is the SQLite file; `rows(columns)` and `count()` read it as another process would;
+`stop(signal)` ends it and keeps its `stdout`/`stderr`. `start_collector(db, *args)` starts
+another one (e.g. on the same db after a SIGKILL, or with `--host 0.0.0.0`).
 """
 
 from __future__ import annotations
