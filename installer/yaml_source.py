@@ -568,3 +568,97 @@ class Either(Schema):
 
     def describe(self) -> str:
         return self.name or " or ".join(o.describe() for o in self.options)
+
+
+@dataclass
+class Tagged(Schema):
+    """A mapping whose `tag` key chooses its schema among `variants` (a channel's `type`).
+
+    Without the tag, the value of `default_from` names the variant (an alert rule's `kind`
+    defaults to its `id`). Each variant is a complete `Map`, the tag key included, so a
+    variant declares its own keys and defaults.
+    """
+
+    tag: str
+    variants: Mapping[str, Map]
+    default_from: str | None = None
+    tag_name: str = ""  # how messages call the tag's value, e.g. "rule kind"
+    doc: str = ""
+    name: str = "a mapping"
+    kinds: tuple[str, ...] = ("map",)
+
+    def _check(self, node: YNode, path: KeyPath, ctx: Checked) -> Any:
+        given = {k.value: v for k, v in reversed(node.value) if k.kind == "scalar"}
+        source = self.tag if self.tag in given else self.default_from
+        if source is None or source not in given:
+            ctx.problem(node, path, f"missing required key {source or self.tag!r}")
+            return INVALID
+        chosen = given[source]
+        variant = self.variants.get(chosen.value) if isinstance(chosen.value, str) else None
+        if variant is None:
+            what = self.tag_name or self.tag
+            known = ", ".join(self.variants)
+            hint = did_you_mean(str(chosen.value), list(self.variants))
+            named = repr(chosen.value) if chosen.kind == "scalar" else chosen.type_name()
+            message = f"unknown {what} {named}{hint}; known: {known}"
+            ctx.problem(chosen, (*path, self.tag), message)
+            return INVALID
+        return variant.check(node, path, ctx)
+
+    def json_schema(self) -> dict[str, Any]:
+        return self._with_doc({"anyOf": [v.json_schema() for v in self.variants.values()]})
+
+    def describe(self) -> str:
+        return self.name
+
+
+# A duration: seconds, or a number with a unit (`90s`, `15m`, `4h`, `7d`, `1w`).
+DURATION_UNITS: Mapping[str, int] = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION_TEXT = r"(\d+(?:\.\d+)?)\s*([a-z]?)"
+DURATION_EXAMPLES = "30m, 4h or 7d"
+
+
+def _duration_seconds(text: str) -> float | None:
+    """The seconds `text` writes (any sign of size), or None if it is not a duration."""
+    import re
+
+    match = re.fullmatch(_DURATION_TEXT, text.strip())
+    if not match or match.group(2) not in DURATION_UNITS:
+        return None
+    return float(match.group(1)) * DURATION_UNITS[match.group(2)]
+
+
+def parse_duration(text: str) -> int | None:
+    """`90`, `90s`, `15m`, `4h`, `7d`, `1w` -> whole seconds > 0; None for anything else."""
+    seconds = _duration_seconds(text)
+    if seconds is None or seconds <= 0 or not seconds.is_integer():
+        return None
+    return int(seconds)
+
+
+@dataclass
+class Duration(Schema):
+    """A positive whole number of seconds, written as seconds or with a unit (`4h`, `7d`)."""
+
+    doc: str = ""
+
+    def _check(self, node: YNode, path: KeyPath, ctx: Checked) -> Any:
+        value = node.value
+        written = isinstance(value, (int, str)) and not isinstance(value, bool)
+        seconds = _duration_seconds(str(value)) if written else None
+        if seconds is None:
+            ctx.problem(node, path, f"expected {self.describe()}, got {node.raw!r}")
+            return INVALID
+        if seconds <= 0 or not seconds.is_integer():
+            message = f"a duration must be a positive whole number of seconds, got {node.raw!r}"
+            ctx.problem(node, path, message)
+            return INVALID
+        return int(seconds)
+
+    def json_schema(self) -> dict[str, Any]:
+        units = "".join(u for u in DURATION_UNITS if u)
+        text = {"type": "string", "pattern": rf"^\s*\d+(\.\d+)?\s*[{units}]?\s*$"}
+        return self._with_doc({"anyOf": [{"type": "integer", "exclusiveMinimum": 0}, text]})
+
+    def describe(self) -> str:
+        return f"a duration such as {DURATION_EXAMPLES}"

@@ -14,20 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
 
+from installer.event_schema import DEFAULT_DIMENSIONS
 from installer.runner.outcome import ERROR_CATEGORY_NAMES
 
 # Cache busters are not part of an event's identity (SPEC 6): the same hit twice is one event.
 CACHE_BUSTERS = frozenset({"r", "rand"})
-
-# Default custom-dimension slots (SPEC 4); configurable by whoever sends or pulls.
-DEFAULT_DIMENSIONS: Mapping[str, int] = {
-    "os": 1,
-    "arch": 2,
-    "sha": 3,
-    "duration": 4,
-    "error": 5,
-    "run": 6,
-}
 
 MAX_FIELD_LENGTH = 500
 MAX_PARAMETERS = 100  # a tracker hit has ~20; more is not one of ours

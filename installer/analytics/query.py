@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, rate
-
-PRODUCTION = "Installer"
+from installer.event_schema import PRODUCTION
 
 # Group-by names -> SQL expressions. Only these names are accepted (no SQL from outside).
 GROUPS: Mapping[str, str] = {

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from installer import paths
-from installer.analytics.event import DEFAULT_DIMENSIONS
+from installer import event_schema, paths
 from installer.errors import InputFileError, Problem, UsageError
+from installer.event_schema import DEFAULT_DIMENSIONS
 
 if TYPE_CHECKING:
     import yaml  # imported when a file is read: the usual case, no file, stays fast
@@ -93,9 +93,9 @@ class PiwikSettings:
 
 @dataclass(frozen=True)
 class Categories:
-    production: str = "Installer"
-    ci: str = "Installer_CI"
-    test: str = "Installer_TEST"
+    production: str = event_schema.PRODUCTION
+    ci: str = event_schema.CI
+    test: str = event_schema.TEST
 
 
 @dataclass(frozen=True)

@@ -50,14 +50,18 @@ def backtest_cmd(
 ) -> None:
     """Evaluate the rules at FROM, FROM+EVERY, ... up to and including TO; send nothing."""
     from installer.analytics.alerts.commands import run_backtest
-    from installer.analytics.alerts.yamlnodes import parse_duration
     from installer.analytics.timeutil import parse_moment
+    from installer.errors import UsageError
+    from installer.yaml_source import parse_duration
 
+    step = parse_duration(every)
+    if step is None:
+        raise UsageError(f"--every: {every!r} is not a duration; use e.g. 15m, 1h or 1d")
     code = run_backtest(
         db,
         parse_moment(start, option="--from"),
         parse_moment(end, option="--to"),
-        parse_duration(every, option="--every"),
+        step,
         as_json=as_json,
         rules_file=rules,
     )

@@ -11,7 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from installer.analytics.event import DEFAULT_DIMENSIONS
+from installer import event_schema
+from installer.event_schema import DEFAULT_DIMENSIONS
 
 # The DTU Python-support Piwik PRO account (seed guide, "Enhanced Piwik Utility").
 DEFAULT_ENDPOINT = "https://pythonsupport.piwik.pro/ppms.php"
@@ -42,9 +43,9 @@ class Policy(str, enum.Enum):
 
 
 DEFAULT_CATEGORIES: Mapping[Environment, str] = {
-    Environment.PRODUCTION: "Installer",
-    Environment.TEST: "Installer_TEST",
-    Environment.CI: "Installer_CI",
+    Environment.PRODUCTION: event_schema.PRODUCTION,
+    Environment.TEST: event_schema.TEST,
+    Environment.CI: event_schema.CI,
 }
 
 TEST_FLAGS = ("TESTING_MODE",)

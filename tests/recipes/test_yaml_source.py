@@ -11,6 +11,7 @@ from installer.yaml_source import (
     AnyValue,
     Bool,
     DictOf,
+    Duration,
     Either,
     Field,
     Int,
@@ -18,7 +19,9 @@ from installer.yaml_source import (
     Number,
     Seq,
     Str,
+    Tagged,
     check_document,
+    parse_duration,
     parse_yaml,
 )
 
@@ -109,3 +112,68 @@ def test_json_schema_of_the_same_declaration() -> None:
     assert rule["properties"]["threshold"] == {"type": "number", "minimum": 0, "maximum": 100,
                                                "default": 75.0}  # fmt: skip
     assert rule["properties"]["window"]["anyOf"][1]["enum"] == ["hour", "day"]
+
+
+ID = Field(Str())
+CHANNEL = Tagged(
+    "type",
+    {
+        "slack": Map({"id": ID, "type": Field(Str()), "url": Field(Str(), required=True)}),
+        "email": Map({"id": ID, "type": Field(Str()), "to": Field(Str(), default="me")}),
+    },
+    default_from="id",
+    tag_name="channel type",
+)
+CHANNELS = Map({"channels": Field(Seq(CHANNEL)), "every": Field(Duration(), default=3600)})
+
+
+def check_channels(text: str) -> tuple[Any, list[str]]:
+    root, problems = parse_yaml(text, "c.yaml")
+    assert root is not None, problems
+    result = check_document(root, CHANNELS, "c.yaml")
+    return result.value, [str(p) for p in result.problems]
+
+
+def test_tagged_chooses_the_variant_by_its_tag_or_the_default_key() -> None:
+    value, problems = check_channels(
+        "channels:\n  - type: slack\n    url: u\n  - type: email\n  - id: email\nevery: 2d\n"
+    )
+    assert problems == []
+    assert value == {
+        "channels": [
+            {"type": "slack", "url": "u"},
+            {"type": "email", "to": "me"},
+            {"id": "email", "to": "me"},
+        ],
+        "every": 2 * 86400,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("channels:\n  - type: slak\n",
+         "c.yaml:2:11: channels[0].type: unknown channel type 'slak' (did you mean 'slack'?); "
+         "known: slack, email"),
+        ("channels:\n  - id: pager\n", "c.yaml:2:9: channels[0].type: unknown channel type"),
+        ("channels:\n  - url: u\n", "c.yaml:2:5: channels[0]: missing required key 'id'"),
+        ("channels:\n  - type: slack\n", "c.yaml:2:5: channels[0]: missing required key 'url'"),
+        ("channels:\n  - type: email\n    url: u\n", "c.yaml:3:5: channels[0].url: unknown key"),
+        ("every: soon\n", "c.yaml:1:8: every: expected a duration such as 30m, 4h or 7d"),
+        ("every: 1.5s\n", "c.yaml:1:8: every: a duration must be a positive whole number"),
+        ("every: 0\n", "c.yaml:1:8: every: a duration must be a positive whole number"),
+        ("every: true\n", "c.yaml:1:8: every: expected a duration"),
+    ],
+)  # fmt: skip
+def test_tagged_and_duration_problems(text: str, message: str) -> None:
+    _, problems = check_channels(text)
+    assert len(problems) == 1 and problems[0].startswith(message), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), ("90s", 90), (" 15m ", 900), ("1.5h", 5400), ("7d", 604800), ("1w", 604800),
+     ("0", None), ("-1h", None), ("0.5s", None), ("1y", None), ("h", None), ("", None)],
+)  # fmt: skip
+def test_parse_duration(text: str, seconds: int | None) -> None:
+    assert parse_duration(text) == seconds

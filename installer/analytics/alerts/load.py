@@ -12,16 +12,18 @@ Format (every key optional except each rule's `id`):
         events_more_than: 10
         success_rate_below: 75
     notify: {...}                   # see installer.analytics.notify.settings
+
+The schema is declared with `installer.yaml_source` (as the recipes are), built from the
+`RULE_KINDS` table: each kind is a variant with its own settings and defaults.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from installer.analytics.alerts.rules import (
     COUNT,
@@ -35,17 +37,89 @@ from installer.analytics.alerts.rules import (
     Rule,
     RuleSet,
 )
-from installer.analytics.alerts.yamlnodes import Reader, compose, compose_text
-from installer.analytics.notify.settings import NotifySettings, parse_notify
-from installer.analytics.query import PRODUCTION
-from installer.errors import UsageError
+from installer.analytics.notify.settings import NOTIFY, NotifySettings, notify_settings
+from installer.errors import InputFileError, Problem, UsageError
+from installer.event_schema import PRODUCTION
+from installer.yaml_source import (
+    Bool,
+    Checked,
+    Duration,
+    Field,
+    Int,
+    Map,
+    Number,
+    Schema,
+    Seq,
+    Str,
+    Tagged,
+    check_document,
+    parse_yaml,
+    read_yaml_file,
+)
 
 SHIPPED_NAME = "alerts.yaml (shipped defaults)"
-TOP_KEYS = ("scope", "runbook_url", "repeat_interval", "rules", "notify")
-RULE_KEYS = ("id", "kind", "severity", "enabled", "repeat_interval")
 # (longer, shorter): the baseline window [T - longer, T - shorter) must not be empty.
 WINDOW_ORDER = {"new_failure_pattern": (("baseline_from", "recent"),)}
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+RULE_ID = r"[a-z][a-z0-9_]*"
+
+# A setting's unit -> how YAML writes it.
+UNIT_SCHEMAS: Mapping[str, Schema] = {
+    DURATION: Duration(),
+    COUNT: Int(minimum=0),
+    PERCENT: Number(minimum=0, maximum=100),
+}
+POINTS_SCHEMA = Number(minimum=0)  # a difference in percentage points
+
+
+def _rule_schema(kind: str) -> Map:
+    settings = {
+        name: Field(
+            UNIT_SCHEMAS.get(spec.unit, POINTS_SCHEMA), default=spec.default, doc=spec.meaning
+        )
+        for name, spec in RULE_KINDS[kind].items()
+    }
+    common = {
+        "id": Field(
+            Str(pattern=RULE_ID, pattern_help="lower-case letters, digits and _", name="a rule id"),
+            required=True,
+        ),
+        "kind": Field(Str(enum=tuple(RULE_KINDS)), doc="default: the id"),
+        "severity": Field(Str(enum=SEVERITIES), default=DEFAULT_SEVERITY[kind]),
+        "enabled": Field(Bool(), default=True),
+        "repeat_interval": Field(Duration(), doc="default: the file's repeat_interval"),
+    }
+    return Map({**common, **settings}, name="a rule")
+
+
+RULE = Tagged(
+    "kind",
+    {kind: _rule_schema(kind) for kind in RULE_KINDS},
+    default_from="id",
+    tag_name="rule kind",
+    name="a rule",
+)
+
+ALERTS = Map(
+    {
+        "scope": Field(
+            Map(
+                {
+                    "categories": Field(
+                        Seq(Str(pattern=r"[\s\S]+", name="a category"), min_items=1),
+                        default=[PRODUCTION],
+                    )
+                },
+                name="{categories}",
+            ),
+            default={"categories": [PRODUCTION]},
+        ),
+        "runbook_url": Field(Str(), default=DEFAULT_RUNBOOK_URL),
+        "repeat_interval": Field(Duration(), default=DEFAULT_REPEAT_INTERVAL),
+        "rules": Field(Seq(RULE), required=True),
+        "notify": Field(NOTIFY, default=None),
+    },
+    name="a mapping with `rules:`",
+)
 
 
 @dataclass(frozen=True)
@@ -63,122 +137,58 @@ def shipped_text() -> str:
 def load_config(path: Path | None = None) -> AlertsConfig:
     """`path`, else the shipped defaults (SPEC's five rules)."""
     if path is None:
-        reader, root = compose_text(shipped_text(), SHIPPED_NAME)
+        name = SHIPPED_NAME
+        root, problems = parse_yaml(shipped_text(), name)
     elif not path.is_file():
         raise UsageError(f"--rules: no such file: {path}")
     else:
-        reader, root = compose(path)
+        name = str(path)
+        root, problems = read_yaml_file(path, name)
     if root is None:
-        reader.problem(None, "", "the file is empty; expected a mapping with `rules:`")
-        reader.raise_if_any()
-    assert root is not None
-    config = _parse(reader, root, reader.file)
-    reader.raise_if_any()
+        raise InputFileError(problems or [Problem(name, 1, 1, "", "file is empty")])
+    doc = check_document(root, ALERTS, name)
+    config = _config(doc) if isinstance(doc.value, dict) else None
+    if doc.problems or config is None:
+        raise InputFileError(doc.problems)
     return config
 
 
-def _parse(reader: Reader, root: yaml.Node, source: str) -> AlertsConfig:
-    top = reader.mapping(root, "") or {}
-    reader.unknown_keys(top, list(TOP_KEYS), "")
-    categories: tuple[str, ...] = (PRODUCTION,)
-    if "scope" in top:
-        categories = _categories(reader, top["scope"]) or categories
-    runbook_url = DEFAULT_RUNBOOK_URL
-    if "runbook_url" in top:
-        runbook_url = reader.string(top["runbook_url"], "runbook_url") or runbook_url
-    repeat = DEFAULT_REPEAT_INTERVAL
-    if "repeat_interval" in top:
-        repeat = reader.duration(top["repeat_interval"], "repeat_interval") or repeat
+def _config(doc: Checked) -> AlertsConfig:
+    """The checked document as values, with the checks that span several keys. Parts that
+    did not pass their schema are left out here: their problems are already reported."""
+    top: dict[str, Any] = doc.value
+    repeat = top.get("repeat_interval", DEFAULT_REPEAT_INTERVAL)
     rules: list[Rule] = []
-    if "rules" not in top:
-        reader.problem(root, "rules", "missing: list the alert rules")
-    else:
-        seen: set[str] = set()
-        for index, node in enumerate(reader.sequence(top["rules"], "rules") or []):
-            rule = _rule(reader, node, f"rules[{index}]", repeat)
-            if rule is None:
-                continue
-            if rule.id in seen:
-                reader.problem(node, f"rules[{index}].id", f"duplicate rule id {rule.id!r}")
-            seen.add(rule.id)
-            rules.append(rule)
-    notify = parse_notify(reader, top["notify"], "notify") if "notify" in top else None
+    seen: set[str] = set()
+    for index, value in enumerate(top.get("rules", [])):
+        if not isinstance(value, dict) or "id" not in value:
+            continue
+        path = ("rules", index)
+        rule = _rule(value, repeat)
+        if rule.id in seen:
+            doc.problem(path, (*path, "id"), f"duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+        for later, earlier in WINDOW_ORDER.get(rule.kind, ()):
+            if later in rule.settings and earlier in rule.settings and rule[later] <= rule[earlier]:
+                at = (*path, later) if (*path, later) in doc.marks else (*path, earlier)
+                message = f"must be longer than {earlier} (the windows follow)"
+                doc.problem(at, (*path, later), message)
+        rules.append(rule)
+    categories = tuple(top.get("scope", {}).get("categories", ())) or (PRODUCTION,)
+    runbook_url = top.get("runbook_url", DEFAULT_RUNBOOK_URL)
+    notify = notify_settings(doc, top["notify"], ("notify",)) if top.get("notify") else None
     return AlertsConfig(
-        RuleSet(tuple(rules), categories, runbook_url, source), notify or NotifySettings()
+        RuleSet(tuple(rules), categories, runbook_url, doc.file), notify or NotifySettings()
     )
 
 
-def _categories(reader: Reader, node: yaml.Node) -> tuple[str, ...] | None:
-    fields = reader.mapping(node, "scope") or {}
-    reader.unknown_keys(fields, ["categories"], "scope")
-    if "categories" not in fields:
-        return None
-    items = reader.sequence(fields["categories"], "scope.categories") or []
-    names = [reader.string(n, f"scope.categories[{i}]") for i, n in enumerate(items)]
-    if not items:
-        reader.problem(fields["categories"], "scope.categories", "list at least one category")
-    return tuple(n for n in names if n) or None
-
-
-def _rule(reader: Reader, node: yaml.Node, path: str, repeat: int) -> Rule | None:
-    fields = reader.mapping(node, path)
-    if fields is None:
-        return None
-    if "id" not in fields:
-        reader.problem(node, f"{path}.id", "missing: every rule needs an id")
-        return None
-    rule_id = reader.string(fields["id"], f"{path}.id")
-    if rule_id is None:
-        return None
-    if not _ID.match(rule_id):
-        reader.problem(fields["id"], f"{path}.id", "use lower-case letters, digits and _")
-    kind = rule_id
-    if "kind" in fields:
-        kind = reader.string(fields["kind"], f"{path}.kind") or rule_id
-    if kind not in RULE_KINDS:
-        where = fields.get("kind", fields["id"])
-        reader.problem(
-            where, f"{path}.kind", f"unknown rule kind {kind!r}; known: {', '.join(RULE_KINDS)}"
-        )
-        return None
-    specs = RULE_KINDS[kind]
-    reader.unknown_keys(fields, [*RULE_KEYS, *specs], path)
-    severity = DEFAULT_SEVERITY[kind]
-    if "severity" in fields:
-        given = reader.string(fields["severity"], f"{path}.severity")
-        if given is not None and given not in SEVERITIES:
-            reader.problem(
-                fields["severity"], f"{path}.severity", f"expected one of {', '.join(SEVERITIES)}"
-            )
-        elif given is not None:
-            severity = given
-    enabled = True
-    if "enabled" in fields:
-        enabled = bool(reader.boolean(fields["enabled"], f"{path}.enabled"))
-    if "repeat_interval" in fields:
-        repeat = reader.duration(fields["repeat_interval"], f"{path}.repeat_interval") or repeat
-    settings: dict[str, float] = {}
-    for name, spec in specs.items():
-        value: float | None = spec.default
-        if name in fields:
-            value = _setting(reader, fields[name], f"{path}.{name}", spec.unit)
-        if value is not None:
-            settings[name] = value
-    for later, earlier in WINDOW_ORDER.get(kind, ()):
-        if later in settings and earlier in settings and settings[later] <= settings[earlier]:
-            where = fields.get(later, fields.get(earlier, node))
-            reader.problem(
-                where, f"{path}.{later}", f"must be longer than {earlier} (the windows follow)"
-            )
-    return Rule(rule_id, kind, severity, settings, repeat, enabled)
-
-
-def _setting(reader: Reader, node: yaml.Node, path: str, unit: str) -> float | None:
-    if unit == DURATION:
-        seconds = reader.duration(node, path)
-        return None if seconds is None else float(seconds)
-    value = reader.number(node, path, integer=unit == COUNT)
-    if value is not None and unit == PERCENT and value > 100:
-        reader.problem(node, path, "a rate is a percentage between 0 and 100")
-        return None
-    return value
+def _rule(value: dict[str, Any], repeat: int) -> Rule:
+    kind = value.get("kind", value["id"])
+    return Rule(
+        id=value["id"],
+        kind=kind,
+        severity=value.get("severity", DEFAULT_SEVERITY[kind]),
+        settings={name: float(value[name]) for name in RULE_KINDS[kind] if name in value},
+        repeat_interval=value.get("repeat_interval", repeat),
+        enabled=value.get("enabled", True),
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from installer.analytics.query import PRODUCTION
 from installer.analytics.timeutil import DAY, HOUR
+from installer.event_schema import PRODUCTION
 
 CRITICAL = "critical"
 WARNING = "warning"

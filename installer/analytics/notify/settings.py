@@ -25,32 +25,59 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-import yaml
-
-from installer.analytics.alerts.yamlnodes import Reader
+from installer.yaml_source import (
+    Bool,
+    Checked,
+    Field,
+    Int,
+    KeyPath,
+    Map,
+    Number,
+    Seq,
+    Str,
+    Tagged,
+)
 
 DEFAULT_DIGEST_HOUR = 9  # UTC; the digest goes out at the first run after this hour
 DEFAULT_TIMEOUT = 10.0  # seconds per delivery attempt
+LAST_HOUR = 23
+MAX_PORT = 65535
 
-CHANNEL_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "slack": ("type", "name", "webhook_url_env"),
-    "webhook": ("type", "name", "url_env"),
-    "email": (
-        "type",
-        "name",
-        "host",
-        "host_env",
-        "port",
-        "starttls",
-        "from",
-        "to",
-        "to_env",
-        "username_env",
-        "password_env",
-        "ca_file",
+_TEXT = Str(pattern=r"[\s\S]+", pattern_help="a non-empty text", name="a text")
+_COMMON = {"type": Field(Str()), "name": Field(_TEXT)}
+CHANNELS: Mapping[str, Map] = {
+    "slack": Map({**_COMMON, "webhook_url_env": Field(_TEXT)}, name="a Slack channel"),
+    "webhook": Map({**_COMMON, "url_env": Field(_TEXT)}, name="a webhook channel"),
+    "email": Map(
+        {
+            **_COMMON,
+            "host": Field(_TEXT),
+            "host_env": Field(_TEXT),
+            "port": Field(Int(minimum=1, maximum=MAX_PORT)),
+            "starttls": Field(Bool()),
+            "from": Field(_TEXT),
+            "to": Field(Seq(_TEXT)),
+            "to_env": Field(_TEXT),
+            "username_env": Field(_TEXT),
+            "password_env": Field(_TEXT),
+            "ca_file": Field(_TEXT),
+        },
+        name="an email channel",
     ),
 }
+
+NOTIFY = Map(
+    {
+        "digest_hour": Field(Int(minimum=0, maximum=LAST_HOUR), default=DEFAULT_DIGEST_HOUR),
+        "timeout": Field(Number(minimum=0, exclusive_minimum=True), default=DEFAULT_TIMEOUT),
+        "channels": Field(
+            Seq(Tagged("type", CHANNELS, tag_name="channel type", name="a channel")), default=[]
+        ),
+    },
+    name="the notification settings",
+)
 
 
 @dataclass(frozen=True)
@@ -78,61 +105,22 @@ class NotifySettings:
     timeout: float = DEFAULT_TIMEOUT
 
 
-def parse_notify(reader: Reader, node: yaml.Node, path: str) -> NotifySettings:
-    fields = reader.mapping(node, path) or {}
-    reader.unknown_keys(fields, ["channels", "digest_hour", "timeout"], path)
-    digest_hour = DEFAULT_DIGEST_HOUR
-    if "digest_hour" in fields:
-        hour = reader.number(fields["digest_hour"], f"{path}.digest_hour", integer=True)
-        if hour is not None and hour > 23:
-            reader.problem(fields["digest_hour"], f"{path}.digest_hour", "an hour is 0..23")
-        elif hour is not None:
-            digest_hour = int(hour)
-    timeout = DEFAULT_TIMEOUT
-    if "timeout" in fields:
-        timeout = reader.number(fields["timeout"], f"{path}.timeout") or timeout
+def notify_settings(doc: Checked, value: dict[str, Any], path: KeyPath) -> NotifySettings:
+    """The checked `notify:` section as settings, with the checks that span several keys."""
     channels: list[ChannelSettings] = []
     names: set[str] = set()
-    for index, item in enumerate(reader.sequence(fields.get("channels", _EMPTY), path) or []):
-        channel = _channel(reader, item, f"{path}.channels[{index}]")
-        if channel is None:
+    for index, item in enumerate(value.get("channels", [])):
+        where = (*path, "channels", index)
+        if not isinstance(item, dict) or "type" not in item:
             continue
-        if channel.name in names:
-            reader.problem(item, f"{path}.channels[{index}].name", "duplicate channel name")
-        names.add(channel.name)
-        channels.append(channel)
+        if item["type"] == "email" and "host" not in item and "host_env" not in item:
+            doc.problem(where, (*where, "host"), "missing: give host or host_env")
+        name = str(item.get("name", item["type"]))
+        if name in names:
+            doc.problem(where, (*where, "name"), "duplicate channel name")
+        names.add(name)
+        options = {k: v for k, v in item.items() if k not in ("type", "name")}
+        channels.append(ChannelSettings(item["type"], name, options))
+    digest_hour = value.get("digest_hour", DEFAULT_DIGEST_HOUR)
+    timeout = float(value.get("timeout", DEFAULT_TIMEOUT))
     return NotifySettings(tuple(channels), digest_hour, timeout)
-
-
-_EMPTY = yaml.SequenceNode("tag:yaml.org,2002:seq", [])
-
-
-def _channel(reader: Reader, node: yaml.Node, path: str) -> ChannelSettings | None:
-    fields = reader.mapping(node, path)
-    if fields is None:
-        return None
-    kind = reader.string(fields["type"], f"{path}.type") if "type" in fields else None
-    if kind is None or kind not in CHANNEL_FIELDS:
-        where = fields.get("type", node)
-        reader.problem(where, f"{path}.type", f"expected one of {', '.join(CHANNEL_FIELDS)}")
-        return None
-    reader.unknown_keys(fields, list(CHANNEL_FIELDS[kind]), path)
-    options: dict[str, object] = {}
-    for key, value_node in fields.items():
-        if key in ("type", "name") or key not in CHANNEL_FIELDS[kind]:
-            continue
-        at = f"{path}.{key}"
-        if key == "port":
-            port = reader.number(value_node, at, integer=True)
-            options[key] = int(port) if port is not None else None
-        elif key == "starttls":
-            options[key] = reader.boolean(value_node, at)
-        elif key == "to":
-            items = reader.sequence(value_node, at) or []
-            options[key] = [reader.string(n, f"{at}[{i}]") for i, n in enumerate(items)]
-        else:
-            options[key] = reader.string(value_node, at)
-    if kind == "email" and "host" not in options and "host_env" not in options:
-        reader.problem(node, f"{path}.host", "missing: give host or host_env")
-    name = reader.string(fields["name"], f"{path}.name") if "name" in fields else None
-    return ChannelSettings(kind, name or kind, options)

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from installer import event_schema
 from installer.analytics.query import Counts, Scope, counts
 from installer.analytics.reports.common import Table, fmt, label, pp, window_json
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
 
-CI_CATEGORY = "Installer_CI"
+CI_CATEGORY = event_schema.CI
 
 # Thresholds of SPEC 6 as named settings.
 LISTED_FAILURE_RATE_ABOVE = 10.0
