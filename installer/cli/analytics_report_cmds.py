@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -23,9 +24,34 @@ RULES = typer.Option(
     None, "--rules", help="alerts.yaml whose `notify:` section names the channels.", dir_okay=False
 )
 
+# The options of every report: (parameter, type, option). One table, so the three commands
+# cannot drift apart; `_add` turns it into each command's signature for typer.
+OPTIONS: list[tuple[str, Any, Any]] = [
+    ("db", Optional[str], DB),
+    ("at", Optional[str], AT),
+    ("as_json", bool, JSON),
+    ("html", Optional[Path], HTML),
+    ("send", bool, SEND),
+    ("arch", Optional[str], ARCH),
+    ("os_version", Optional[str], OS),
+    ("rules", Optional[Path], RULES),
+]
+DEPRECATION_BELOW = (
+    "deprecation_below",
+    float,
+    typer.Option(
+        2.0,  # = reports.compatibility.DEFAULT_DEPRECATION_BELOW (not imported: start-up time)
+        "--deprecation-below",
+        min=0.0,
+        max=100.0,
+        help="OS versions under this % of installations are deprecation candidates.",
+    ),
+)
+
 
 def _run(
     name: str,
+    *,
     db: Optional[str],
     at: Optional[str],
     as_json: bool,
@@ -34,7 +60,7 @@ def _run(
     arch: Optional[str],
     os_version: Optional[str],
     rules: Optional[Path],
-    deprecation_below: float = 2.0,
+    **report_options: Any,
 ) -> None:
     from installer.analytics.reports.commands import run_report
     from installer.analytics.timeutil import now, parse_moment
@@ -49,61 +75,32 @@ def _run(
         html_file=html,
         send=send,
         rules_file=rules,
-        deprecation_below=deprecation_below,
+        **report_options,
     )
     raise typer.Exit(code)
 
 
-@report.command("weekly")
-def weekly_cmd(
-    db: Optional[str] = DB,
-    at: Optional[str] = AT,
-    as_json: bool = JSON,
-    html: Optional[Path] = HTML,
-    send: bool = SEND,
-    arch: Optional[str] = ARCH,
-    os_version: Optional[str] = OS,
-    rules: Optional[Path] = RULES,
-) -> None:
-    """This week [T-7d, T) vs last week, production only."""
-    _run("weekly", db, at, as_json, html, send, arch, os_version, rules)
+def _add(name: str, summary: str, *extra: tuple[str, Any, Any]) -> None:
+    """Register `report NAME` with the common options (and `extra` ones)."""
+
+    def command(**options: Any) -> None:
+        _run(name, **options)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter(p, keyword, default=o, annotation=t) for p, t, o in (*OPTIONS, *extra)
+    ]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
+    report.command(name, help=summary)(command)
 
 
-@report.command("component-health")
-def component_health_cmd(
-    db: Optional[str] = DB,
-    at: Optional[str] = AT,
-    as_json: bool = JSON,
-    html: Optional[Path] = HTML,
-    send: bool = SEND,
-    arch: Optional[str] = ARCH,
-    os_version: Optional[str] = OS,
-    rules: Optional[Path] = RULES,
-) -> None:
-    """Components failing over [T-24h, T), with the triggers for on-call."""
-    _run("component-health", db, at, as_json, html, send, arch, os_version, rules)
-
-
-@report.command("compatibility")
-def compatibility_cmd(
-    db: Optional[str] = DB,
-    at: Optional[str] = AT,
-    as_json: bool = JSON,
-    html: Optional[Path] = HTML,
-    send: bool = SEND,
-    arch: Optional[str] = ARCH,
-    os_version: Optional[str] = OS,
-    rules: Optional[Path] = RULES,
-    deprecation_below: float = typer.Option(
-        2.0,
-        "--deprecation-below",
-        min=0.0,
-        max=100.0,
-        help="OS versions under this % of installations are deprecation candidates.",
-    ),
-) -> None:
-    """The last 30 days vs the 30 before: OS versions, architectures, deprecation candidates."""
-    _run("compatibility", db, at, as_json, html, send, arch, os_version, rules, deprecation_below)
+_add("weekly", "This week [T-7d, T) vs last week, production only.")
+_add("component-health", "Components failing over [T-24h, T), with the triggers for on-call.")
+_add(
+    "compatibility",
+    "The last 30 days vs the 30 before: OS versions, architectures, deprecation candidates.",
+    DEPRECATION_BELOW,
+)
 
 
 def register(app: typer.Typer) -> None:
