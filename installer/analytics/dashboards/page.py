@@ -14,7 +14,8 @@ from installer.analytics.dashboards import (
     Development,
     Overview,
 )
-from installer.analytics.dashboards.serialize import day_text
+from installer.analytics.dashboards.serialize import by_kind, day_text, moment_text, query_text
+from installer.analytics.dashboards.serialize import label as _label
 from installer.analytics.html_page import Chart, Note, Section, Table, Widget, render_page
 from installer.analytics.timeutil import display_rate, format_moment, rate, round_rate
 
@@ -25,16 +26,24 @@ MAX_DAY_TICKS = 12
 RATE_AXIS = {"range": [0, 105], "dtick": 20}
 
 
-def _label(value: str | None) -> str:
-    return "(none)" if value is None else value
-
-
 def _rate(value: float | None) -> str | None:
     return None if value is None else display_rate(value)  # None -> "no data" cell
 
 
 def _fig(data: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:
     return {"data": data, "layout": layout}
+
+
+def _pie(labels: list[str], values: list[int], colours: list[str] | None = None) -> Chart:
+    trace: dict[str, Any] = {
+        "type": "pie",
+        "labels": labels,
+        "values": values,
+        "textinfo": "label+value+percent",
+    }
+    if colours:
+        trace.update(marker={"colors": colours}, sort=False)  # success green, failure red
+    return Chart(_fig([trace]))
 
 
 def _days_axis(days: Sequence[int]) -> dict[str, Any]:
@@ -73,25 +82,11 @@ def _overview(o: Overview) -> list[Widget]:
             )
         ],
     )
-    if t.events:
-        pie: list[Any] = [
-            Chart(
-                _fig(
-                    [
-                        {
-                            "type": "pie",
-                            "labels": ["success", "failure"],
-                            "values": [t.successes, t.failures],
-                            "textinfo": "label+value+percent",
-                            "marker": {"colors": [SUCCESS_COLOUR, FAILURE_COLOUR]},
-                            "sort": False,
-                        }
-                    ]
-                )
-            )
-        ]
-    else:
-        pie = [Note("no data")]
+    pie: Any = (
+        _pie(["success", "failure"], [t.successes, t.failures], [SUCCESS_COLOUR, FAILURE_COLOUR])
+        if t.events
+        else Note("no data")
+    )
     cats = Widget(
         "Events by category",
         [
@@ -110,7 +105,7 @@ def _overview(o: Overview) -> list[Widget]:
             )
         ],
     )
-    return [headline, volume, Widget("Success vs failure", pie), cats]
+    return [headline, volume, Widget("Success vs failure", [pie]), cats]
 
 
 def _compatibility(c: Compatibility) -> list[Widget]:
@@ -259,8 +254,8 @@ def _development(d: Development) -> list[Widget]:
             r.counts.events,
             _rate(r.counts.success_rate),
             _rate(r.counts.failure_rate),
-            None if r.first_seen is None else format_moment(r.first_seen),
-            None if r.last_seen is None else format_moment(r.last_seen),
+            moment_text(r.first_seen),
+            moment_text(r.last_seen),
             ", ".join(day_text(x) for x in r.returned_on),
         ]
         for r in d.by_sha
@@ -316,17 +311,8 @@ def _development(d: Development) -> list[Widget]:
     )
     total = sum(r.counts.events for r in d.by_category_7d)
     pie: Any = (
-        Chart(
-            _fig(
-                [
-                    {
-                        "type": "pie",
-                        "labels": [_label(r.label) for r in d.by_category_7d],
-                        "values": [r.counts.events for r in d.by_category_7d],
-                        "textinfo": "label+value+percent",
-                    }
-                ]
-            )
+        _pie(
+            [_label(r.label) for r in d.by_category_7d], [r.counts.events for r in d.by_category_7d]
         )
         if total
         else Note("no data")
@@ -375,13 +361,12 @@ def _development(d: Development) -> list[Widget]:
         Widget(
             f"Events by category, last 7 days ({format_moment(d.category_window.start)}"
             f" .. {format_moment(d.category_window.end)})",
-            [pie, Note(f"{total} events, {_share_text(d)}")],
+            [pie, Note(f"{total} events, {_share_text(d, total)}")],
         ),
     ]
 
 
-def _share_text(d: Development) -> str:
-    total = sum(r.counts.events for r in d.by_category_7d)
+def _share_text(d: Development, total: int) -> str:
     return (
         "; ".join(
             f"{_label(r.label)} {display_rate(rate(r.counts.events, total))}"
@@ -392,31 +377,13 @@ def _share_text(d: Development) -> str:
 
 
 def dashboards_page(results: Sequence[tuple[str, Dashboard]]) -> str:
-    sections = []
-    for name, result in results:
-        if isinstance(result, Overview):
-            widgets = _overview(result)
-        elif isinstance(result, Compatibility):
-            widgets = _compatibility(result)
-        elif isinstance(result, Components):
-            widgets = _components(result)
-        else:
-            widgets = _development(result)
-        sections.append(Section(DASHBOARDS[name][0], widgets, anchor=name))
-    first = results[0][1].query
-    scope = first.scope
-    filters = ", ".join(
-        f"{k} {v}"
-        for k, v in (
-            ("category", ",".join(scope.categories) if scope.categories else None),
-            ("arch", scope.arch),
-            ("OS", scope.os),
+    sections = [
+        Section(
+            DASHBOARDS[name][0],
+            by_kind(result, _overview, _compatibility, _components, _development),
+            anchor=name,
         )
-        if v
-    )
-    subtitle = (
-        f"Last {first.days} days at {format_moment(first.at)} "
-        f"({format_moment(first.window.start)} .. {format_moment(first.window.end)}); "
-        + (filters or "all categories")
-    )
+        for name, result in results
+    ]
+    subtitle = f"Last {query_text(results[0][1].query)}"
     return render_page("dtu-install dashboards", sections, subtitle=subtitle)

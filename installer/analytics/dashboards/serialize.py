@@ -1,12 +1,14 @@
 """Dashboards as JSON: exact counts, rates rounded to 2 decimals, `null` for "no data".
 
-The envelope is versioned (`"version": 1`); every widget of SPEC 6 has one key.
+The envelope is versioned (`"version": 1`); every widget of SPEC 6 has one key. Also the
+small helpers the three presentations (JSON, terminal, page) share.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from installer.analytics.dashboards import (
     Compatibility,
@@ -20,10 +22,57 @@ from installer.analytics.query import Counts
 from installer.analytics.timeutil import Window, format_moment, rate, round_rate
 
 JSON_VERSION = 1
+NO_LABEL = "(none)"  # a row whose events did not carry the dimension
+R = TypeVar("R")
+
+
+def by_kind(
+    result: Dashboard,
+    overview: Callable[[Overview], R],
+    compatibility: Callable[[Compatibility], R],
+    components: Callable[[Components], R],
+    development: Callable[[Development], R],
+) -> R:
+    """Present `result` with the function for its dashboard (each presentation has four)."""
+    if isinstance(result, Overview):
+        return overview(result)
+    if isinstance(result, Compatibility):
+        return compatibility(result)
+    if isinstance(result, Components):
+        return components(result)
+    return development(result)
 
 
 def day_text(day: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(day))
+
+
+def moment_text(ts: int | None) -> str | None:
+    return None if ts is None else format_moment(ts)
+
+
+def label(value: str | None) -> str:
+    return NO_LABEL if value is None else value
+
+
+def query_text(query: DashboardQuery) -> str:
+    """`30 days at T (start .. end); category X` (after "last"): what a dashboard shows."""
+    scope = query.scope
+    filters = ", ".join(
+        f"{key} {value}"
+        for key, value in (
+            ("category", ",".join(scope.categories) if scope.categories else None),
+            ("arch", scope.arch),
+            ("OS", scope.os),
+        )
+        if value
+    )
+    window = query.window
+    return (
+        f"{query.days} days at {format_moment(query.at)}"
+        f" ({format_moment(window.start)} .. {format_moment(window.end)}); "
+        + (filters or "all categories")
+    )
 
 
 def counts_json(c: Counts) -> dict[str, Any]:
@@ -57,15 +106,7 @@ def envelope(name: str, query: DashboardQuery) -> dict[str, Any]:
 
 
 def to_json(name: str, result: Dashboard) -> dict[str, Any]:
-    widgets: dict[str, Any]
-    if isinstance(result, Overview):
-        widgets = _overview(result)
-    elif isinstance(result, Compatibility):
-        widgets = _compatibility(result)
-    elif isinstance(result, Components):
-        widgets = _components(result)
-    else:
-        widgets = _development(result)
+    widgets = by_kind(result, _overview, _compatibility, _components, _development)
     return {**envelope(name, result.query), "widgets": widgets}
 
 
@@ -169,8 +210,8 @@ def _development(d: Development) -> dict[str, Any]:
                 "events": row.counts.events,
                 "success_rate": round_rate(row.counts.success_rate),
                 "failure_rate": round_rate(row.counts.failure_rate),
-                "first_seen": None if row.first_seen is None else format_moment(row.first_seen),
-                "last_seen": None if row.last_seen is None else format_moment(row.last_seen),
+                "first_seen": moment_text(row.first_seen),
+                "last_seen": moment_text(row.last_seen),
                 "rollback": row.rollback,
                 "returned_on": [day_text(day) for day in row.returned_on],
             }

@@ -18,8 +18,9 @@ from installer.analytics.dashboards import (
     Development,
     Overview,
 )
-from installer.analytics.dashboards.serialize import day_text
-from installer.analytics.timeutil import display_rate, format_moment, rate
+from installer.analytics.dashboards.serialize import by_kind, day_text, query_text
+from installer.analytics.dashboards.serialize import label as _label
+from installer.analytics.timeutil import display_rate, rate
 
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60  # characters; fits beside a table on a laptop terminal
@@ -77,10 +78,6 @@ def _table(title: str, *columns: str) -> Table:
     for i, name in enumerate(columns):
         table.add_column(name, justify="left" if i == 0 else "right")
     return table
-
-
-def _label(value: str | None) -> str:
-    return "(none)" if value is None else value
 
 
 def _overview(o: Overview) -> list[RenderableType]:
@@ -196,31 +193,8 @@ def _development(d: Development) -> list[RenderableType]:
 
 
 def renderable(name: str, result: Dashboard) -> RenderableType:
-    if isinstance(result, Overview):
-        parts = _overview(result)
-    elif isinstance(result, Compatibility):
-        parts = _compatibility(result)
-    elif isinstance(result, Components):
-        parts = _components(result)
-    else:
-        parts = _development(result)
-    q = result.query
-    scope = q.scope
-    filters = [
-        f"{key} {value}"
-        for key, value in (
-            ("category", ",".join(scope.categories) if scope.categories else None),
-            ("arch", scope.arch),
-            ("OS", scope.os),
-        )
-        if value
-    ]
-    subtitle = (
-        f"last {q.days} days at {format_moment(q.at)}"
-        f" ({format_moment(q.window.start)} .. {format_moment(q.window.end)})"
-        + (f"; {', '.join(filters)}" if filters else "; all categories")
-    )
-    header = Text(subtitle, style="dim")
+    parts = by_kind(result, _overview, _compatibility, _components, _development)
+    header = Text(f"last {query_text(result.query)}", style="dim")
     return Panel(Group(header, *parts), title=DASHBOARDS[name][0], expand=False)
 
 
