@@ -17,6 +17,7 @@ from installer.yaml_source import (
     Int,
     Map,
     Number,
+    Schema,
     Seq,
     Str,
     Tagged,
@@ -40,10 +41,10 @@ RULE = Map(
 RULES = Map({"rules": Field(Seq(RULE, min_items=1), required=True)})
 
 
-def check(text: str) -> tuple[Any, list[str]]:
-    root, problems = parse_yaml(text, "rules.yaml")
+def check(text: str, schema: Schema = RULES, file: str = "rules.yaml") -> tuple[Any, list[str]]:
+    root, problems = parse_yaml(text, file)
     assert root is not None, problems
-    result = check_document(root, RULES, "rules.yaml")
+    result = check_document(root, schema, file)
     return result.value, [str(p) for p in result.problems]
 
 
@@ -128,10 +129,7 @@ CHANNELS = Map({"channels": Field(Seq(CHANNEL)), "every": Field(Duration(), defa
 
 
 def check_channels(text: str) -> tuple[Any, list[str]]:
-    root, problems = parse_yaml(text, "c.yaml")
-    assert root is not None, problems
-    result = check_document(root, CHANNELS, "c.yaml")
-    return result.value, [str(p) for p in result.problems]
+    return check(text, CHANNELS, "c.yaml")
 
 
 def test_tagged_chooses_the_variant_by_its_tag_or_the_default_key() -> None:
