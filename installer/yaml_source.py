@@ -139,8 +139,11 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
         return None, [Problem(file, 1, 1, "", f"document too large (more than {MAX_NODES} values)")]
 
 
-def read_yaml_file(path: Path, display: str) -> tuple[YNode | None, list[Problem]]:
-    """Read and compose a file; an empty file is a problem (`file is empty`)."""
+def read_yaml_file(
+    path: Path, display: str, *, empty_ok: bool = False
+) -> tuple[YNode | None, list[Problem]]:
+    """Read and compose a file; an empty file is a problem (`file is empty`) unless
+    `empty_ok` (then `(None, [])`: an optional settings file left empty)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -152,7 +155,7 @@ def read_yaml_file(path: Path, display: str) -> tuple[YNode | None, list[Problem
     except UnicodeDecodeError as exc:
         return None, [Problem(display, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
     node, problems = parse_yaml(text, display)
-    if node is None and not problems:
+    if node is None and not problems and not empty_ok:
         problems = [Problem(display, 1, 1, "", "file is empty")]
     return node, problems
 

@@ -14,25 +14,27 @@ environment, which wins over the file:
 
 Credentials come only from the environment (`PIWIK_PRO_CLIENT_ID`,
 `PIWIK_PRO_CLIENT_SECRET`); a secret in the file is refused, and `Secret` never prints its
-value. Other parts add their own top-level section: declare it in `SECTIONS` (name -> parser
-of the raw YAML value) and read it with `settings.section(name)`.
+value. The file is checked with `installer.yaml_source` (as recipes and alert rules are).
+Other parts add their own top-level section: declare it in `SECTIONS` (name -> a
+`yaml_source.Field` with its default) and read it with `settings.section(name)`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from installer import event_schema, paths
-from installer.errors import InputFileError, Problem, UsageError
+from installer.errors import InputFileError, UsageError
 from installer.event_schema import DEFAULT_DIMENSIONS
 
 if TYPE_CHECKING:
-    import yaml  # imported when a file is read: the usual case, no file, stays fast
+    # Imported when a file is read: the usual case, no file, stays fast.
+    from installer.yaml_source import Checked, Field, Map
 
 CONFIG_ENV = "DTU_INSTALL_ANALYTICS_CONFIG"
 CONFIG_NAME = "analytics.yaml"
@@ -107,48 +109,45 @@ class AnalyticsSettings:
     sections: Mapping[str, Any] = field(default_factory=dict)  # parsed extra sections
 
     def section(self, name: str) -> Any:
-        """A section declared in `SECTIONS` by another part (parsed value, or its default)."""
+        """A section declared in `SECTIONS` by another part (checked value, or its default)."""
         if name not in SECTIONS:
             raise KeyError(f"unknown analytics settings section {name!r}")
-        return self.sections.get(name, SECTIONS[name](None, _Reporter("", None, [])))
+        return self.sections.get(name, SECTIONS[name].default)
 
 
-class _Reporter:
-    """Collects problems with the file, line and column of the offending YAML node."""
+# Extra top-level sections, owned by other parts: name -> its schema and default.
+SECTIONS: dict[str, Field] = {}
 
-    def __init__(self, file: str, root: yaml.Node | None, problems: list[Problem]) -> None:
-        self.file, self.root, self.problems = file, root, problems
-
-    def add(self, key_path: str, message: str) -> None:
-        line, column = _locate(self.root, key_path)
-        self.problems.append(Problem(self.file, line, column, key_path, message))
+ROLES = ("production", "ci", "test")
+MAX_SETTLE_DAYS = 30
 
 
-def _locate(root: yaml.Node | None, key_path: str) -> tuple[int, int]:
-    import yaml
+def _schema() -> Map:
+    """The file's format (built on first use: yaml_source imports PyYAML)."""
+    from installer.yaml_source import AnyValue, Either, Field, Int, Map, Str
 
-    node = root
-    for part in key_path.split(".") if key_path else []:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        for key_node, value_node in node.value:
-            if key_node.value == part:
-                node = value_node
-                break
-        else:
-            break
-    if node is None:
-        return 1, 1
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-# Parsers of extra top-level sections, owned by other parts: name -> (raw value or None,
-# reporter) -> parsed value. None means "absent": return the section's defaults.
-SectionParser = Callable[[Any, _Reporter], Any]
-SECTIONS: dict[str, SectionParser] = {}
-
-_OWN_SECTIONS = ("piwik", "dimensions", "categories")
-_PIWIK_KEYS = ("url", "website_id", "page_size", "settle_days")
+    text = Str(pattern=r"[\s\S]*\S[\s\S]*", pattern_help="a non-blank text", name="a text")
+    piwik = Map(
+        {
+            "url": Field(text),
+            "website_id": Field(Either([text, Int()], name="a text")),
+            "page_size": Field(Int(minimum=1, maximum=MAX_PAGE_SIZE)),
+            "settle_days": Field(Int(minimum=0, maximum=MAX_SETTLE_DAYS)),
+            # Accepted by the schema only to be refused with a clear message (`_refuse_secrets`).
+            **{key: Field(AnyValue()) for key in sorted(SECRET_KEYS)},
+        },
+        name="the Piwik PRO settings",
+    )
+    slot = Int(minimum=1, maximum=MAX_DIMENSION_SLOT)
+    return Map(
+        {
+            "piwik": Field(piwik, default={}),
+            "dimensions": Field(Map({n: Field(slot) for n in DEFAULT_DIMENSIONS}), default={}),
+            "categories": Field(Map({role: Field(text) for role in ROLES}), default={}),
+            **SECTIONS,
+        },
+        name="the analytics settings (piwik, dimensions, categories)",
+    )
 
 
 def default_config_path() -> Path:
@@ -163,148 +162,72 @@ def load_settings(
     env = os.environ if environ is None else environ
     explicit = config is not None or bool(env.get(CONFIG_ENV))
     path = Path(config) if config is not None else default_config_path()
-    raw: Any = None
-    root: yaml.Node | None = None
-    if path.exists():
-        import yaml
+    if not path.exists():
+        if explicit:
+            raise UsageError(f"analytics settings file {path} does not exist")
+        return _settings({}, None, env)
+    from installer.yaml_source import check_document, read_yaml_file
 
-        try:
-            text = path.read_text(encoding="utf-8")
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-            raw = yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read analytics settings {path}: {exc}") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise InputFileError(
-                [Problem(str(path), line, column, "", f"not YAML: {exc}")]
-            ) from None
-    elif explicit:
-        raise UsageError(f"analytics settings file {path} does not exist")
-    problems: list[Problem] = []
-    report = _Reporter(str(path), root, problems)
-    settings = _parse(raw, report, path if path.exists() else None, env)
+    root, problems = read_yaml_file(path, str(path), empty_ok=True)
     if problems:
         raise InputFileError(problems)
+    if root is None:  # an empty file: all defaults
+        return _settings({}, path, env)
+    doc = check_document(root, _schema(), str(path))
+    settings = _settings(doc.value, path, env, doc) if isinstance(doc.value, dict) else None
+    if doc.problems or settings is None:
+        raise InputFileError(doc.problems)
     return settings
 
 
-def _parse(
-    raw: Any, report: _Reporter, source: Path | None, env: Mapping[str, str]
+def _settings(
+    value: dict[str, Any], source: Path | None, env: Mapping[str, str], doc: Checked | None = None
 ) -> AnalyticsSettings:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        report.add("", "the analytics settings must be a mapping of sections")
-        raw = {}
-    for key in raw:
-        if key not in _OWN_SECTIONS and key not in SECTIONS:
-            known = ", ".join(sorted((*_OWN_SECTIONS, *SECTIONS)))
-            report.add(str(key), f"unknown section (known: {known})")
-    piwik = _piwik(raw.get("piwik"), report, env)
-    dimensions = _dimensions(raw.get("dimensions"), report)
-    categories = _categories(raw.get("categories"), report)
-    sections = {name: parse(raw.get(name), report) for name, parse in SECTIONS.items()}
+    """The checked file's values with the environment's overrides, and the checks that
+    span several keys (reported into `doc`)."""
+    piwik = _piwik(value.get("piwik", {}), env, doc)
+    dimensions = {**DEFAULT_DIMENSIONS, **value.get("dimensions", {})}
+    seen: dict[int, str] = {}
+    for name, slot in dimensions.items():
+        if slot in seen and doc is not None:
+            doc.report(("dimensions", name), f"slot {slot} is also used by {seen[slot]}")
+        seen[slot] = name
+    given = {role: text.strip() for role, text in value.get("categories", {}).items()}
+    categories = Categories(**given)
+    sections = {name: value[name] for name in SECTIONS if name in value}
     return AnalyticsSettings(piwik, dimensions, categories, source, sections)
 
 
-def _mapping(value: Any, key: str, report: _Reporter) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        report.add(key, "must be a mapping")
-        return {}
-    return value
-
-
-def _piwik(value: Any, report: _Reporter, env: Mapping[str, str]) -> PiwikSettings:
-    raw = _mapping(value, "piwik", report)
-    for key in raw:
-        if key in SECRET_KEYS:
-            report.add(
-                f"piwik.{key}",
+def _piwik(value: dict[str, Any], env: Mapping[str, str], doc: Checked | None) -> PiwikSettings:
+    for key in sorted(SECRET_KEYS & set(value)):
+        if doc is not None:
+            doc.report(
+                ("piwik", key),
                 f"credentials are read only from the environment ({ENV_CLIENT_ID}, "
                 f"{ENV_CLIENT_SECRET}); remove it from the file",
             )
-        elif key not in ("url", "website_id", "page_size", "settle_days"):
-            report.add(
-                f"piwik.{key}", "unknown key (known: url, website_id, page_size, settle_days)"
-            )
-    url = env.get(ENV_URL) or _string(raw.get("url"), "piwik.url", report)
+    url = env.get(ENV_URL) or _text(value.get("url"))
     if url:
         url = url.rstrip("/")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            where = ENV_URL if env.get(ENV_URL) else "piwik.url"
-            if where == ENV_URL:
+            if env.get(ENV_URL):
                 raise UsageError(f"{ENV_URL}: {url!r} is not an http(s) URL")
-            report.add(where, f"{url!r} is not an http(s) URL, e.g. https://dtu.piwik.pro")
-    website_id = env.get(ENV_WEBSITE_ID) or _string(
-        raw.get("website_id"), "piwik.website_id", report
-    )
-    page_size = _int(raw.get("page_size"), "piwik.page_size", report, 1, MAX_PAGE_SIZE)
-    settle = _int(raw.get("settle_days"), "piwik.settle_days", report, 0, 30)
+            if doc is not None:
+                doc.report(
+                    ("piwik", "url"), f"{url!r} is not an http(s) URL, e.g. https://dtu.piwik.pro"
+                )
+    website_id = env.get(ENV_WEBSITE_ID) or _text(value.get("website_id"))
     client_id, client_secret = env.get(ENV_CLIENT_ID), env.get(ENV_CLIENT_SECRET)
     return PiwikSettings(
         url=url or None,
         website_id=website_id or None,
         client_id=Secret(client_id) if client_id else None,
         client_secret=Secret(client_secret) if client_secret else None,
-        page_size=MAX_PAGE_SIZE if page_size is None else page_size,
-        settle_days=DEFAULT_SETTLE_DAYS if settle is None else settle,
+        page_size=value.get("page_size", MAX_PAGE_SIZE),
+        settle_days=value.get("settle_days", DEFAULT_SETTLE_DAYS),
     )
 
 
-def _string(value: Any, key: str, report: _Reporter) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value).strip() == "":
-        report.add(key, "must be a non-empty string")
-        return None
-    return str(value).strip()
-
-
-def _int(value: Any, key: str, report: _Reporter, low: int, high: int) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        report.add(key, f"must be a whole number from {low} to {high}")
-        return None
-    return value
-
-
-def _dimensions(value: Any, report: _Reporter) -> dict[str, int]:
-    slots = dict(DEFAULT_DIMENSIONS)
-    for name, slot in _mapping(value, "dimensions", report).items():
-        key = f"dimensions.{name}"
-        if name not in DEFAULT_DIMENSIONS:
-            report.add(key, f"unknown field (known: {', '.join(DEFAULT_DIMENSIONS)})")
-            continue
-        checked = _int(slot, key, report, 1, MAX_DIMENSION_SLOT)
-        if checked is not None:
-            slots[name] = checked
-    seen: dict[int, str] = {}
-    for name, slot in slots.items():
-        if slot in seen:
-            report.add(f"dimensions.{name}", f"slot {slot} is also used by {seen[slot]}")
-        seen[slot] = name
-    return slots
-
-
-def _categories(value: Any, report: _Reporter) -> Categories:
-    defaults = Categories()
-    chosen: dict[str, str] = {}
-    for name, text in _mapping(value, "categories", report).items():
-        key = f"categories.{name}"
-        if name not in ("production", "ci", "test"):
-            report.add(key, "unknown category role (known: production, ci, test)")
-            continue
-        checked = _string(text, key, report)
-        if checked is not None:
-            chosen[name] = checked
-    return Categories(
-        production=chosen.get("production", defaults.production),
-        ci=chosen.get("ci", defaults.ci),
-        test=chosen.get("test", defaults.test),
-    )
+def _text(value: object) -> str | None:
+    return None if value is None else str(value).strip()

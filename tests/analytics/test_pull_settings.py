@@ -77,14 +77,33 @@ extra: 1
     assert f"{path}:2:8: piwik.url: 'ftp://nope' is not an http(s) URL" in text
     assert "piwik.client_secret: credentials are read only from the environment" in text
     assert "do-not-put-me-here" not in text
-    assert "piwik.page_size: must be a whole number from 1 to 100000" in text
-    assert "dimensions.colour: unknown field" in text
+    assert "4:14: piwik.page_size: must be at most 100000, got 500000" in text
+    assert "5:21: dimensions.colour: unknown key" in text
     assert "slot 2 is also used by os" in text
-    assert f"{path}:6:8: extra: unknown section" in text
+    assert f"{path}:6:1: extra: unknown key" in text
 
 
 def test_a_named_file_must_exist_and_be_yaml(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         load_settings(tmp_path / "missing.yaml", environ={})
-    with pytest.raises(InputFileError, match="not YAML"):
+    with pytest.raises(InputFileError, match="malformed YAML"):
         load_settings(write(tmp_path, "piwik: [unclosed\n"), environ={})
+
+
+def test_an_empty_file_means_all_defaults(tmp_path: Path) -> None:
+    for text in ("", "# nothing set yet\n"):
+        s = load_settings(write(tmp_path, text), environ={})
+        assert s.source is not None and s.piwik.url is None and s.dimensions["run"] == 6
+
+
+def test_values_are_checked_by_type(tmp_path: Path) -> None:
+    path = write(tmp_path, "piwik: {url: ' ', website_id: 12}\ncategories: {prod: X}\n- 1\n")
+    with pytest.raises(InputFileError, match="malformed YAML"):
+        load_settings(path, environ={})
+    path = write(tmp_path, "piwik: {url: ' ', website_id: 12}\ncategories: {prod: X}\n")
+    with pytest.raises(InputFileError) as info:
+        load_settings(path, environ={})
+    assert "1:14: piwik.url: ' ' is not a non-blank text" in str(info.value)
+    assert "2:14: categories.prod: unknown key" in str(info.value)
+    s = load_settings(write(tmp_path, "piwik: {website_id: 12}\n"), environ={})
+    assert s.piwik.website_id == "12"
