@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from installer import paths
+from installer.analytics import deferred_indexes
 from installer.analytics.event import Event
 from installer.errors import UsageError
 
@@ -144,7 +145,15 @@ _BULK_PRAGMAS: Sequence[tuple[str, str]] = (
 class EventStore:
     """A connection to the store. Use as a context manager, or call `close()`."""
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        restore_indexes: bool = True,
+    ) -> None:
+        """`restore_indexes`: rebuild indexes an unfinished bulk load dropped
+        (`deferred_indexes`); False only for a connection that takes part in that load."""
         self.path = Path(path)
         if readonly and not self.path.exists():
             raise UsageError(
@@ -166,6 +175,8 @@ class EventStore:
             # only an OS crash/power loss can lose the last transactions.
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
+            if restore_indexes and not readonly:
+                deferred_indexes.restore(self.conn)
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"{self.path} is not a usable event store: {exc}") from None
 
@@ -233,18 +244,26 @@ class EventStore:
         return added
 
     @contextlib.contextmanager
-    def bulk_loading(self) -> Iterator[None]:
-        """Tune the connection for a large import; restores the normal settings after."""
+    def bulk_loading(self, *, defer_indexes: bool = False) -> Iterator[None]:
+        """Tune the connection for a large import; restores the normal settings after.
+        `defer_indexes`: drop the secondary indexes now and rebuild them at the end (worth
+        it when the load is about as large as the table, see `deferred_indexes`)."""
         saved = [
             (name, self.conn.execute(f"PRAGMA {name}").fetchone()[0]) for name, _ in _BULK_PRAGMAS
         ]
         for name, value in _BULK_PRAGMAS:
             self.conn.execute(f"PRAGMA {name}={value}")
         try:
+            if defer_indexes:
+                deferred_indexes.drop(self.conn)
             yield
         finally:
-            for name, value in saved:
-                self.conn.execute(f"PRAGMA {name}={value}")
+            try:
+                if defer_indexes:
+                    deferred_indexes.restore(self.conn)  # with the bulk cache: faster
+            finally:
+                for name, value in saved:
+                    self.conn.execute(f"PRAGMA {name}={value}")
 
     def count(self) -> int:
         (n,) = self.conn.execute("SELECT COUNT(*) FROM events").fetchone()
