@@ -37,6 +37,10 @@ from installer.runner.runlog import RunLog
 # allocates the full size: 1 MiB requests cost an mmap/munmap per record (2x slower than
 # curl in bench/bench_download.py); 64 KiB stays under malloc's mmap threshold.
 CHUNK = 64 * 1024
+# 200 MB over TLS is ~12,800 chunks, so per-chunk work counts: a display update per chunk is
+# wasted (progress once per MiB). Measured and dropped (bench/bench_download.py, side by
+# side): a 1 MiB write buffer (slower) and http.client's read1 under urllib3's (no change).
+PROGRESS_EVERY = 1 << 20  # bytes between progress callbacks (and one at the end)
 HASH_READ = 8 << 20  # bytes per read when hashing an existing .part before resuming
 MAX_REDIRECTS = 10
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -222,17 +226,23 @@ def _stream(
         with part.open(mode) as f:
             # read1, not iter_content: on a dropped connection urllib3's read(amt) discards
             # what it had buffered, and those bytes are exactly what a resume keeps.
-            while chunk := resp.raw.read1(CHUNK):
-                if net.cancel.is_set():
+            read1, write, update = resp.raw.read1, f.write, hasher.update  # hot loop
+            cancelled, progress = net.cancel.is_set, net.progress
+            reported = done
+            while chunk := read1(CHUNK):
+                if cancelled():
                     raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
                 if deadline is not None and time.monotonic() > deadline:
                     # The step's own `timeout`; the .part stays for the next run to resume.
                     raise StepError(ErrorCategory.TIMEOUT, f"{url}: not finished in time")
-                f.write(chunk)
-                hasher.update(chunk)
+                write(chunk)
+                update(chunk)
                 done += len(chunk)
-                if net.progress is not None:
-                    net.progress(label, done, total)
+                if progress is not None and done - reported >= PROGRESS_EVERY:
+                    progress(label, done, total)
+                    reported = done
+            if progress is not None and done != reported:
+                progress(label, done, total)
     except requests.RequestException as exc:  # an OSError subclass: catch it first
         raise _request_error(exc, url) from exc
     except urllib3.exceptions.HTTPError as exc:
