@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import os
 import pty
@@ -25,6 +26,7 @@ from installer.errors import InputFileError
 from installer.platform.facts import Facts
 from installer.recipes.model import CommandAction
 from installer.runner.command import load_plan
+from installer.runner.display import LiveDisplay, make_console
 from installer.runner.outcome import ErrorCategory, Status
 from tests.runner.conftest import plan, run, step
 
@@ -349,3 +351,17 @@ def test_recipe_prime_without_a_reason_is_rejected(tmp_path: Path, facts: Facts)
     with pytest.raises(InputFileError) as caught:
         load_plan(["tool"], [tmp_path], facts)
     assert "reason" in str(caught.value.problems)
+
+
+def test_the_live_display_prints_a_terminal_commands_output_while_paused() -> None:
+    """While a sudo step has the terminal the spinner is stopped; its output (Homebrew's
+    "==> ..." lines) is printed as it comes instead of vanishing into a stopped display."""
+    out = io.StringIO()
+    display = LiveDisplay(make_console(out), 1)
+    the_step = primed_step(Path("/bin/true"))
+    display.output_line(the_step, "shown beside the spinner only")
+    display.pause()
+    display.output_line(the_step, "==> Installing [Homebrew]")
+    display.resume()
+    display.close()
+    assert "==> Installing [Homebrew]" in out.getvalue()
