@@ -57,16 +57,17 @@ def _run_argv(
         if use.keeps_terminal:
             ctx.events.pause()  # sudo's password prompt must not fight the live display
         try:
-            result = run_process(
-                full,
-                log=ctx.log,
-                label=step.name,
-                env=env,
-                cwd=cwd,
-                timeout=step.timeout,
-                own_group=not use.keeps_terminal,
-                on_line=lambda line: ctx.events.output_line(step, line),
-            )
+            with sudo.ticket_kept_alive(use):
+                result = run_process(
+                    full,
+                    log=ctx.log,
+                    label=step.name,
+                    env=env,
+                    cwd=cwd,
+                    timeout=step.timeout,
+                    own_group=not use.keeps_terminal,
+                    on_line=lambda line: ctx.events.output_line(step, line),
+                )
         finally:
             if use.keeps_terminal:
                 ctx.events.resume()

@@ -17,6 +17,10 @@ Two ways a step can need them:
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from installer.recipes.model import PlannedStep
@@ -30,6 +34,10 @@ PRIME_ARGV: tuple[str, ...] = (SUDO, "-v")  # ask for the password, cache a tick
 PROBE_ARGV: tuple[str, ...] = (SUDO, "-n", "true")  # would a password be needed?
 PASSWORD_TIMEOUT = 900.0  # seconds; sudo's own passwd_timeout (5 min) normally ends it first
 PROBE_TIMEOUT = 30.0  # `sudo -n` never waits for a person; this only guards a broken sudo
+# macOS sudo forgets the password after 5 minutes unused, and Homebrew's script calls
+# `sudo -n` again after its git fetch (/etc/paths.d), which can take longer on a slow line.
+KEEPALIVE_ARGV: tuple[str, ...] = (SUDO, "-n", "-v")  # refresh the ticket, never ask
+KEEPALIVE_SECONDS = 60.0
 
 NOT_GRANTED = (
     "administrator rights were not granted (a wrong password, or this account is not an "
@@ -93,6 +101,36 @@ def prime(step: PlannedStep, ctx: RunContext, use: SudoUse) -> None:
     )
     if result.returncode != 0:
         raise StepError(ErrorCategory.PERMISSION, NO_PROMPT)
+
+
+@contextlib.contextmanager
+def ticket_kept_alive(use: SudoUse) -> Iterator[None]:
+    """While a primed command runs on the terminal, refresh the ticket every
+    KEEPALIVE_SECONDS from the same terminal and session (where the ticket belongs)."""
+    if not (use.prime and use.keeps_terminal):
+        yield
+        return
+    stop = threading.Event()
+
+    def refresh() -> None:
+        while not stop.wait(KEEPALIVE_SECONDS):
+            with contextlib.suppress(OSError, subprocess.SubprocessError):  # best effort
+                subprocess.run(
+                    KEEPALIVE_ARGV,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=PROBE_TIMEOUT,
+                    check=False,
+                )
+
+    thread = threading.Thread(target=refresh, name="sudo-keepalive", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(PROBE_TIMEOUT)
 
 
 def failure_reason(use: SudoUse, category: ErrorCategory) -> str | None:

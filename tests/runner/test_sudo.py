@@ -36,8 +36,9 @@ PASSWORD = b"secret"
 FAKE_SUDO = textwrap.dedent(
     """\
     #!{python}
-    import json, os, sys
+    import json, os, sys, time
     state = os.environ["FAKE_SUDO_DIR"]
+    ttl = float(os.environ.get("FAKE_SUDO_TTL", "3600"))  # macOS: timestamp_timeout, 5 min
     args = sys.argv[1:]
     try:
         tty_fd = os.open("/dev/tty", os.O_RDWR)
@@ -51,7 +52,8 @@ FAKE_SUDO = textwrap.dedent(
     while args and args[0].startswith("-"):
         opts.append(args.pop(0))
     ticket = os.path.join(state, "ticket")
-    cached = tty is not None and os.path.exists(ticket) and open(ticket).read() == key
+    cached = (tty is not None and os.path.exists(ticket) and open(ticket).read() == key
+              and time.time() - os.path.getmtime(ticket) < ttl)
     if not cached and os.environ.get("FAKE_SUDO_NOPASSWD") != "1":
         if "-n" in opts:
             sys.stderr.write("sudo: a password is required\\n")
@@ -72,6 +74,8 @@ FAKE_SUDO = textwrap.dedent(
         with open(ticket, "w") as out:
             out.write(key)
     if "-v" in opts:
+        if cached:
+            os.utime(ticket)  # -v refreshes the ticket
         sys.exit(0)
     os.execvp(args[0], args)
     """
@@ -206,6 +210,9 @@ DRIVER = textwrap.dedent(
             print("OUT", line, flush=True)
 
     mode, script = sys.argv[1], sys.argv[2]
+    if len(sys.argv) > 3:
+        from installer.runner import sudo
+        sudo.KEEPALIVE_SECONDS = float(sys.argv[3])
     facts = Facts(os_name="Linux", os_version="6", arch="x86_64", translated=False,
                   shell="bash", home=os.environ["HOME"], free_disk_bytes=1, is_admin=True,
                   is_root=False, ci=False, interactive=True)
@@ -259,12 +266,19 @@ class Terminal:
         return dict(json.loads(line))
 
 
-def start(tmp_path: Path, fake: FakeSudo, mode: str) -> Terminal:
+def start(
+    tmp_path: Path,
+    fake: FakeSudo,
+    mode: str,
+    *extra: str,
+    script: Path | None = None,
+    **env_extra: str,
+) -> Terminal:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
-    env = fake.env(PYTHONPATH=str(REPO), TERM="dumb")
+    env = fake.env(PYTHONPATH=str(REPO), TERM="dumb", **env_extra)
     env.pop("FAKE_SUDO_NOPASSWD", None)
-    return Terminal([str(driver), mode, str(fake.script)], env)
+    return Terminal([str(driver), mode, str(script or fake.script), *extra], env)
 
 
 def test_interactive_prime_asks_once_on_the_terminal_and_the_script_finds_the_ticket(
@@ -320,6 +334,43 @@ def test_without_prime_the_scripts_sudo_n_fails_in_its_own_session(
         term.close()
     assert outcome["status"] == "failed"
     assert [(c["args"], c["tty"]) for c in fake_sudo.calls()] == [(["-n", "true"], False)]
+
+
+# Homebrew's script calls `sudo -n` again after its git fetch, minutes later.
+SLOW_SCRIPT = """\
+#!/bin/sh
+sudo -n true || exit 1
+sleep 2.5
+sudo -n touch "{created}" || {{ echo "the password was forgotten"; exit 1; }}
+"""
+
+
+def _slow_install(tmp_path: Path, fake: FakeSudo, keepalive: str) -> dict[str, object]:
+    script = tmp_path / "slow.sh"
+    script.write_text(SLOW_SCRIPT.format(created=fake.created))
+    script.chmod(0o755)
+    term = start(tmp_path, fake, "prime", keepalive, script=script, FAKE_SUDO_TTL="1.2")
+    try:
+        assert term.read_until(b"Password:", 20), term.output.decode(errors="replace")
+        term.type(PASSWORD + b"\n")
+        return term.result()
+    finally:
+        term.close()
+
+
+def test_the_ticket_is_kept_alive_while_a_long_primed_command_runs(fake_sudo, tmp_path):
+    outcome = _slow_install(tmp_path, fake_sudo, keepalive="0.2")
+    assert outcome["status"] == "success", outcome
+    refreshes = [c for c in fake_sudo.calls() if c["args"] == ["-n", "-v"]]
+    assert refreshes and all(c["tty"] for c in refreshes)
+    assert len({c["key"] for c in fake_sudo.calls()}) == 1  # same terminal and session
+
+
+def test_without_the_keepalive_a_long_command_loses_the_ticket(fake_sudo, tmp_path):
+    """The fake's expiry is real: with refreshes too rare, the late `sudo -n` fails."""
+    outcome = _slow_install(tmp_path, fake_sudo, keepalive="1000")
+    assert outcome["status"] == "failed"
+    assert not fake_sudo.created.exists()
 
 
 # ---------------------------------------------------------------- the recipe syntax
