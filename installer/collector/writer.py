@@ -20,6 +20,17 @@ Row = tuple[object, ...]  # `event.normalise_row(...)`, or `store.event_row(even
 
 LINGER_SECONDS = 0.001  # at most this much extra latency for a request, when others are open
 
+# The writer's connection, tuned for a stream of small transactions. Durability is what
+# `EventStore` sets (WAL, synchronous=NORMAL: a commit survives the process being killed).
+# A checkpoint copies the WAL into the database and syncs both; it runs in the writer, so
+# while it runs nothing commits. Every 32 MiB of WAL instead of SQLite's 4 MiB means an
+# eighth of the syncs, and index pages rewritten by many batches are copied once. The page
+# cache keeps the identity index (random keys) in memory well past a million events.
+_WRITER_PRAGMAS = (
+    ("wal_autocheckpoint", "8192"),  # pages of 4 KiB
+    ("cache_size", "-65536"),  # KiB
+)
+
 
 class StoreUnavailable(Exception):
     """The store could not commit (disk full, I/O error, closing): answer 503, not 2xx."""
@@ -42,6 +53,8 @@ class GroupCommitWriter:
 
     def __init__(self, store: EventStore) -> None:
         self._store = store
+        for name, value in _WRITER_PRAGMAS:
+            store.conn.execute(f"PRAGMA {name}={value}")
         # How many senders may submit at the moment (the server sets it to its count of open
         # connections); the writer lingers briefly for that many before it commits.
         self.senders: Callable[[], int] = lambda: 1
