@@ -185,10 +185,12 @@ def test_a_plain_reason_still_runs_the_command_under_sudo_n(
 ) -> None:
     monkeypatch.setenv("FAKE_SUDO_NOPASSWD", "1")
     the_step = primed_step(fake_sudo.created, prime=False)
-    the_step = dataclasses.replace(the_step, action=CommandAction(("touch", "x")))
+    target = str(tmp_path / "x")  # never the working directory (the checkout)
+    the_step = dataclasses.replace(the_step, action=CommandAction(("touch", target)))
     result = run(plan(the_step), as_user(facts), tmp_path, assume_yes=True)
     assert result.outcomes[0].status is Status.SUCCESS
-    assert [c["args"] for c in fake_sudo.calls()] == [["-n", "touch", "x"]]
+    assert [c["args"] for c in fake_sudo.calls()] == [["-n", "touch", target]]
+    assert Path(target).exists()
 
 
 # ---------------------------------------------------------------- a student at a terminal
