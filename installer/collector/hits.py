@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import methodcaller
@@ -22,7 +21,6 @@ from installer.collector.limits import MAX_HITS_PER_REQUEST, MAX_QUERY_BYTES
 # JSON scalars a Matomo-style object may hold; they become the strings a URL would carry.
 _BOOL_TEXT = {True: "1", False: "0"}
 _SPLIT_PAIR = methodcaller("split", "=", 1)  # "k=v=w" -> ["k", "v=w"]
-_ESCAPED = re.compile(r"[%+]")  # percent-escapes, or `+` for a space
 
 
 def parse_query(text: str) -> dict[str, str]:
@@ -58,15 +56,15 @@ def parse_query(text: str) -> dict[str, str]:
 
 
 def _unquoted(params: dict[str, str], pieces: list[str]) -> dict[str, str]:
-    """Unquotes the few values that need it (found by a C-level filter, not a loop)."""
-    escaped = list(filter(_ESCAPED.search, pieces))
-    if _ESCAPED.search("".join(piece.split("=", 1)[0] for piece in escaped)):
-        return _pairs_one_by_one(pieces)  # an escaped key: rare, take the slow path
-    for piece in escaped:
-        key, _, value = piece.partition("=")
-        text = _unquote(key, value)  # even when a later repeat wins: bad UTF-8 is an error
-        if params[key] == value:  # not overridden by a later repeat of the key
-            params[key] = text
+    """Unquotes the few values that need it (`in` tests: cheaper than a regex per piece)."""
+    for piece in pieces:
+        if "%" in piece or "+" in piece:
+            key, _, value = piece.partition("=")
+            if "%" in key or "+" in key:
+                return _pairs_one_by_one(pieces)  # an escaped key: rare, take the slow path
+            text = _unquote(key, value)  # even when a later repeat wins: bad UTF-8 is an error
+            if params[key] == value:  # not overridden by a later repeat of the key
+                params[key] = text
     return params
 
 
