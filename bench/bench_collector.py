@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BULK_SIZE = 95
 TARGETS = {"single": 3000.0, "bulk": 30000.0}  # requests/s, hits/s
+KINDS = ["single", "bulk"]
 
 
 def hit_query(worker: int, n: int) -> str:
@@ -198,9 +199,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=1, help="client processes")
     parser.add_argument("--connections", type=int, default=8, help="connections per process")
+    parser.add_argument("--kinds", nargs="+", choices=("single", "bulk"), default=KINDS)
     args = parser.parse_args()
     rows = {}
-    for kind in ("single", "bulk"):
+    for kind in args.kinds:
         rows[kind] = run(kind, args.seconds, args.processes, args.connections)
     print(
         f"{'load':<8} {'requests/s':>11} {'hits/s':>9} {'target':>9} {'errors':>7} "
