@@ -7,6 +7,7 @@ Writes are idempotent: an event whose identity is already stored is not added ag
 from __future__ import annotations
 
 import contextlib
+import functools
 import operator
 import os
 import sqlite3
@@ -104,9 +105,15 @@ _INSERT = (
 )
 # Rows per INSERT statement: one SQLite call per 32 rows instead of one per row. In the
 # collector every call releases and retakes the GIL, which its many threads contend for.
-# 32 x 14 parameters stays under the 999 that SQLite before 3.32 allows.
+# 32 x 14 parameters stays under the 999 that SQLite before 3.32 allows. The remainder goes
+# in one statement of its own size (32 texts at most, kept by the connection's statement
+# cache).
 _ROWS_PER_STATEMENT = 32
-_INSERT_MANY = _INSERT.replace(_ONE_ROW, ",".join([_ONE_ROW] * _ROWS_PER_STATEMENT))
+
+
+@functools.lru_cache(maxsize=_ROWS_PER_STATEMENT)
+def _insert_sql(rows: int) -> str:
+    return _INSERT.replace(_ONE_ROW, ",".join([_ONE_ROW] * rows))
 
 
 def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
@@ -115,13 +122,12 @@ def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> Non
     rows = rows if isinstance(rows, list) else list(rows)
     size = _ROWS_PER_STATEMENT
     whole = len(rows) - len(rows) % size
+    flat = chain.from_iterable
     if whole:
-        flat = chain.from_iterable
-        conn.executemany(
-            _INSERT_MANY, (tuple(flat(rows[i : i + size])) for i in range(0, whole, size))
-        )
+        chunks = (tuple(flat(rows[i : i + size])) for i in range(0, whole, size))
+        conn.executemany(_insert_sql(size), chunks)
     if whole < len(rows):
-        conn.executemany(_INSERT, rows[whole:])
+        conn.execute(_insert_sql(len(rows) - whole), tuple(flat(rows[whole:])))
 
 
 def default_db_path() -> Path:
