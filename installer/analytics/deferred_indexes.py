@@ -8,15 +8,20 @@ the import idempotent.
 The indexes are rebuilt from the exact SQL SQLite kept for them (`sqlite_master.sql`), which
 is saved in `meta` in the same transaction that drops them. A load that never finishes
 (SIGKILL, power loss) therefore leaves a note, and the next writer that opens the store
-rebuilds the indexes from it (`restore`): queries are never left slow for good.
+rebuilds the indexes from it (`restore`): queries are never left slow for good. The note
+names the loading process, so a writer opened while that load is still running (a pull, a
+collector start) leaves the rebuild to it rather than taking the write lock for long.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 
-META_KEY = "bulk_load.deferred_indexes"  # JSON [[name, sql], ...] while they are dropped
+# While they are dropped: JSON {"pid": .., "host": .., "indexes": [[name, sql], ...]}.
+META_KEY = "bulk_load.deferred_indexes"
 
 # `sql IS NOT NULL`: SQLite's own index for the UNIQUE identity has no SQL and is never
 # dropped.
@@ -31,14 +36,13 @@ def drop(conn: sqlite3.Connection) -> None:
     """Drops the secondary indexes of `events`, noting their SQL in `meta` (one transaction)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        noted = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
         indexes = [(str(name), str(sql)) for name, sql in conn.execute(_SECONDARY)]
-        if noted is not None:  # an unfinished load dropped some already: keep its note
-            indexes = [(str(name), str(sql)) for name, sql in json.loads(noted[0])] + indexes
+        indexes += _noted(conn)  # an unfinished load dropped some already: keep them
+        note = {"pid": os.getpid(), "host": socket.gethostname(), "indexes": sorted(set(indexes))}
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (META_KEY, json.dumps(sorted(set(indexes)))),
+            (META_KEY, json.dumps(note)),
         )
         for name, _ in indexes:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
@@ -48,25 +52,56 @@ def drop(conn: sqlite3.Connection) -> None:
         raise
 
 
-def restore(conn: sqlite3.Connection) -> bool:
-    """Rebuilds the indexes a load dropped, if any (one transaction); True if it did."""
-    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (META_KEY,)).fetchone() is None:
-        return False  # the common case, checked without taking the write lock
+def restore(conn: sqlite3.Connection, *, abandoned_only: bool = False) -> bool:
+    """Rebuilds the indexes a load dropped, if any (one transaction); True if it did.
+    `abandoned_only`: not while the process that dropped them is still running."""
+    note = _note(conn)  # the common case (no note) is checked without the write lock
+    if note is None or (abandoned_only and _loader_alive(note)):
+        return False
     conn.execute("BEGIN IMMEDIATE")
     try:
-        noted = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
-        if noted is not None:  # another process may have restored them meanwhile
-            present = {name for (name,) in conn.execute(_SECONDARY_NAMES)}
-            for name, sql in json.loads(noted[0]):
-                if name not in present:
-                    conn.execute(sql)
-            conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
+        indexes = _noted(conn)  # another process may have restored them meanwhile
+        present = {name for (name,) in conn.execute(_SECONDARY_NAMES)}
+        for name, sql in indexes:
+            if name not in present:
+                conn.execute(sql)
+        conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return noted is not None
+    return bool(indexes)
 
 
 def are_deferred(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (META_KEY,)).fetchone() is not None
+    return _note(conn) is not None
+
+
+def _note(conn: sqlite3.Connection) -> dict[str, object] | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
+    if row is None:
+        return None
+    note = json.loads(row[0])
+    return note if isinstance(note, dict) else {"indexes": note}
+
+
+def _noted(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    note = _note(conn)
+    pairs = note.get("indexes", []) if note else []
+    return [(str(name), str(sql)) for name, sql in pairs]  # type: ignore[attr-defined]
+
+
+def _loader_alive(note: dict[str, object]) -> bool:
+    """Whether the process named in the note still runs (on another host: assume so)."""
+    pid = note.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    if note.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True

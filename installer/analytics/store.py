@@ -204,7 +204,7 @@ class EventStore:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
             if restore_indexes and not readonly:
-                deferred_indexes.restore(self.conn)
+                deferred_indexes.restore(self.conn, abandoned_only=True)
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"{self.path} is not a usable event store: {exc}") from None
 

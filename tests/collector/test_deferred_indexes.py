@@ -3,7 +3,10 @@ finished leaves a note from which the next writer rebuilds them."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,4 +104,26 @@ def test_a_second_drop_during_an_unfinished_load_keeps_the_first_note(tmp_path: 
         deferred_indexes.drop(store.conn)  # nothing left to drop; the note must survive
         assert deferred_indexes.restore(store.conn)
         assert not deferred_indexes.restore(store.conn)
+    assert schema(db) == before
+
+
+def test_a_load_still_running_elsewhere_is_left_to_finish(tmp_path: Path) -> None:
+    db = tmp_path / "e.sqlite3"
+    with EventStore(db):
+        pass
+    before = schema(db)
+    loader = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with EventStore(db) as store:
+            deferred_indexes.drop(store.conn)
+            note = json.loads(store.get_meta(deferred_indexes.META_KEY) or "{}")
+            note["pid"] = loader.pid  # as if that process were importing
+            store.set_meta(deferred_indexes.META_KEY, json.dumps(note))
+        with EventStore(db) as store:  # e.g. a pull started during the import
+            assert deferred_indexes.are_deferred(store.conn)
+    finally:
+        loader.kill()
+        loader.wait()
+    with EventStore(db) as store:  # the loader is gone: its indexes are rebuilt
+        assert not deferred_indexes.are_deferred(store.conn)
     assert schema(db) == before
