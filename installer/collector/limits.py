@@ -10,8 +10,8 @@ from __future__ import annotations
 MAX_BODY_BYTES = 1024 * 1024  # a bulk body; larger -> 413 before it is read
 MAX_HITS_PER_REQUEST = 1000  # entries in one bulk `requests` list; more -> 400, none stored
 MAX_QUERY_BYTES = 16 * 1024  # a single hit's query string (URL or form body); more -> 414/413
-MAX_HEADER_BYTES = 64 * 1024  # http.server's own request-line limit is 64 KiB too
+MAX_HEADER_BYTES = 64 * 1024  # a request line (more -> 414) or header line (more -> 431)
 IDLE_TIMEOUT_SECONDS = 30.0  # a keep-alive connection that says nothing is closed
-MAX_CONNECTIONS = 512  # concurrent connections (one thread each); more are refused
+MAX_CONNECTIONS = 512  # concurrent connections; more are refused with 503
 POOL_MIN_BODY_BYTES = 8 * 1024  # bulk bodies this big are parsed in worker processes
 MAX_PARSE_WORKERS = 4  # processes parsing bulk bodies (never more than the CPUs)

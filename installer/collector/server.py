@@ -1,141 +1,65 @@
-"""The HTTP side of the collector: a threaded HTTP/1.1 server (keep-alive, one thread per
-connection) in front of `protocol.handle` and the group-commit writer.
+"""The HTTP side of the collector: an asyncio HTTP/1.1 server (keep-alive, one event loop
+thread) in front of `protocol.handle` and the group-commit writer.
 
-Standard library only, so `dtu-install collector` works without the `analytics` extra. What
-makes it fast enough (bench/bench_collector.py) is not the server but the group commit
-(writer.py) and, for bulk bodies, parsing in worker processes (`BulkParser`).
+Standard library only, so `dtu-install collector` works without the `analytics` extra. A
+request is parsed (http11.py) and handled on the loop; the hits it carries go to the writer
+thread, and the answer is written once the writer reports their batch committed (a future
+resolved with `call_soon_threadsafe`): no thread per connection, no blocking. Big bulk bodies
+are parsed in worker processes (`BulkParser`), as pure-Python parsing holds the GIL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
 import os
 import signal
 import socket
 import sys
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 from installer.analytics.event import InvalidHit
 from installer.analytics.store import EventStore
 from installer.collector import limits
+from installer.collector.http11 import HttpError, Request, parse_head, serialise, too_large_head
 from installer.collector.pool import spawn_pool
-from installer.collector.protocol import BulkRows, Response, bulk_rows, handle, text
-from installer.collector.writer import GroupCommitWriter
+from installer.collector.protocol import (
+    ENDPOINTS,
+    BulkRows,
+    ParseBulk,
+    Response,
+    Row,
+    bulk_rows,
+    handle,
+    text,
+)
+from installer.collector.writer import GroupCommitWriter, StoreUnavailable
 from installer.errors import DtuInstallError, ExitCode
 
-# Statuses that http.server itself sends for a request it cannot parse. A malformed request
-# is the sender's fault, so they become 4xx (SPEC 5: never a 5xx for bad input).
-_PARSER_STATUS_TO_CLIENT_ERROR = {
-    HTTPStatus.NOT_IMPLEMENTED: HTTPStatus.METHOD_NOT_ALLOWED,  # an unknown method
-    HTTPStatus.HTTP_VERSION_NOT_SUPPORTED: HTTPStatus.BAD_REQUEST,  # `HTTP/2.0` request line
-}
 _LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: a sender reuses one connection
-    server_version = "dtu-install-collector"
-    sys_version = ""
-    timeout = limits.IDLE_TIMEOUT_SECONDS
-    disable_nagle_algorithm = True  # small answers must not wait for the client's ACK
-    wbufsize = 64 * 1024  # headers and body leave in one write (flushed per request)
-    server: CollectorServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: one line per request would cost more than storing the hit."""
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        code = _PARSER_STATUS_TO_CLIENT_ERROR.get(HTTPStatus(code), code)
-        self.close_connection = True
-        if self.request_version == "HTTP/0.9":
-            # http.server assumes HTTP/0.9 (no status line) until it has parsed a version;
-            # a garbled request line deserves a status line and a reason all the same.
-            self.request_version = "HTTP/1.0"
-        self._send(text(code, message or HTTPStatus(code).phrase))
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    # Every method reaches `handle`, which answers 405 for all but GET and POST.
-    do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = do_GET  # noqa: N815 - http.server's names
-
-    def _serve(self) -> None:
-        if len(self.path) > limits.MAX_QUERY_BYTES + 1024:
-            self.close_connection = True
-            self._send(text(HTTPStatus.REQUEST_URI_TOO_LONG, "request URL is too long"))
-            return
-        body = self._read_body()
-        if body is None:
-            return
-        try:
-            response = handle(
-                self.command,
-                self.path,
-                body,
-                received_at=int(time.time()),
-                submit=self.server.writer.submit,
-                bulk_parser=self.server.bulk_parser,
-            )
-        except Exception as exc:  # a bug must still answer, not drop the connection
-            print(f"collector: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-            self.close_connection = True
-            response = text(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
-        self._send(response)
-
-    def _read_body(self) -> bytes | None:
-        """The body, or None after answering a request whose body cannot be read."""
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            self._send(text(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks"))
-            return None
-        declared = self.headers.get("Content-Length")
-        if declared is None:
-            return b""
-        if not declared.strip().isdigit():
-            self.close_connection = True
-            self._send(text(HTTPStatus.BAD_REQUEST, f"bad Content-Length {declared[:40]!r}"))
-            return None
-        length = int(declared)
-        if length > limits.MAX_BODY_BYTES:
-            self.close_connection = True  # the body is never read, so the stream is lost
-            self._send(
-                text(
-                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    f"body of {length} bytes; at most {limits.MAX_BODY_BYTES} are accepted",
-                )
-            )
-            return None
-        body = self.rfile.read(length)
-        if len(body) < length:  # the sender went away mid-body: nobody to answer
-            self.close_connection = True
-            return None
-        return body
-
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
+_HEAD_END = b"\r\n\r\n"
+# The stream's read limit: a whole request head must fit (the request line and each header
+# line are bounded again, separately, by http11.py).
+_HEAD_READ_LIMIT = 2 * limits.MAX_HEADER_BYTES + 4
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
+    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+)
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_IDLE_SWEEP_SECONDS = 1.0
+# Answers after which the connection is closed, as http.server did.
+_CLOSING_STATUSES = frozenset({HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.REQUEST_URI_TOO_LONG})
+_SHUTDOWN_GRACE_SECONDS = 5.0  # answers to requests already committed get this long to leave
 
 
 class BulkParser:
-    """Parses big bulk bodies in worker processes, small ones in the request's thread.
+    """Parses big bulk bodies in worker processes, small ones on the loop.
 
     Parsing and normalising is pure Python and holds the GIL: in one process it would cap
     the collector at one core, however many connections there are. Rows come back (small
@@ -147,65 +71,232 @@ class BulkParser:
         if workers > 0:
             self._pool = spawn_pool(workers)
 
-    def __call__(self, body: bytes, received_at: int) -> BulkRows:
+    async def prepare(self, body: bytes, received_at: int) -> ParseBulk | None:
+        """For a big body, its parse (run in a worker) as a `bulk_parser` for `handle`;
+        None: let `handle` parse it here."""
         if self._pool is None or len(body) < limits.POOL_MIN_BODY_BYTES:
-            return bulk_rows(body, received_at)
+            return None
+        loop = asyncio.get_running_loop()
         try:
-            return self._pool.submit(bulk_rows, body, received_at).result()
-        except InvalidHit:
-            raise
+            parsed = await loop.run_in_executor(self._pool, bulk_rows, body, received_at)
+        except InvalidHit as exc:
+            return _raising(exc)
         except (BrokenProcessPool, RuntimeError):  # a worker died, or shutting down
-            return bulk_rows(body, received_at)
+            return None
+        return lambda _body, _received_at: parsed
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class CollectorServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
+def _raising(exc: InvalidHit) -> ParseBulk:
+    def parse(_body: bytes, _received_at: int) -> BulkRows:
+        raise exc
 
-    def __init__(
-        self, address: tuple[str, int], writer: GroupCommitWriter, bulk_parser: BulkParser
-    ) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
+    return parse
+
+
+class _Connection:
+    __slots__ = ("reading_since", "writer")
+
+    def __init__(self, writer: asyncio.StreamWriter, now: float) -> None:
+        self.writer = writer
+        self.reading_since: float | None = now  # None while a request is being answered
+
+
+class CollectorServer:
+    """Accepts connections on `sock` and serves each with one coroutine."""
+
+    def __init__(self, writer: GroupCommitWriter, bulk_parser: BulkParser) -> None:
         self.writer = writer
         self.bulk_parser = bulk_parser
-        self.open_connections = 0
-        self._count_lock = threading.Lock()
-        writer.senders = lambda: self.open_connections
-        self._slots = threading.BoundedSemaphore(limits.MAX_CONNECTIONS)
-        super().__init__(address, _Handler)
+        self.connections: dict[asyncio.Task[None], _Connection] = {}
+        writer.senders = lambda: len(self.connections)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            # Too many connections: refuse this one now instead of growing threads forever.
-            with contextlib.suppress(OSError):
-                request.sendall(
-                    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
-                    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
-                )
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        with self._count_lock:
-            self.open_connections += 1
+    async def serve(self, sock: socket.socket, stop: asyncio.Event) -> None:
+        server = await asyncio.start_server(self._accept, sock=sock, limit=_HEAD_READ_LIMIT)
+        sweeper = asyncio.ensure_future(self._sweep_idle())
         try:
-            super().process_request_thread(request, client_address)
+            await stop.wait()
         finally:
-            with self._count_lock:
-                self.open_connections -= 1
-            self._slots.release()
+            server.close()
+            sweeper.cancel()
+            await self._drain()
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):
-            return  # a client that hangs up or resets is its own business
-        print(f"collector: connection error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    async def _drain(self) -> None:
+        """Commit what is queued (its senders still get their answers), then close."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.writer.close)
+        tasks = list(self.connections)
+        if tasks:
+            await asyncio.wait(tasks, timeout=_SHUTDOWN_GRACE_SECONDS / 5)
+        for task, connection in list(self.connections.items()):
+            connection.writer.transport.abort()
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=_SHUTDOWN_GRACE_SECONDS)
+
+    async def _sweep_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(_IDLE_SWEEP_SECONDS)
+            oldest = loop.time() - limits.IDLE_TIMEOUT_SECONDS
+            for connection in list(self.connections.values()):
+                since = connection.reading_since
+                if since is not None and since < oldest:
+                    connection.writer.transport.abort()
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(self.connections) >= limits.MAX_CONNECTIONS:
+            # Too many connections: refuse this one now instead of holding it open.
+            writer.write(_BUSY)
+            writer.close()
+            return
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # small answers must not wait for the client's ACK
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection = _Connection(writer, asyncio.get_running_loop().time())
+        task = asyncio.ensure_future(self._serve_connection(reader, connection))
+        self.connections[task] = connection
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        connection = self.connections.pop(task, None)
+        if connection is not None:
+            connection.writer.transport.abort()  # no-op if already closed
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if not isinstance(exc, OSError):  # a client that hangs up is its own business
+                print(f"collector: connection error: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, connection: _Connection
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        writer = connection.writer
+        while True:
+            connection.reading_since = loop.time()
+            request = await self._read_request(reader, writer)
+            if request is None:
+                return
+            connection.reading_since = None
+            head, body = request
+            response = await self._answer(head, body)
+            close = not head.keep_alive or response.status in _CLOSING_STATUSES
+            writer.write(serialise(response, close=close, head_only=head.method == "HEAD"))
+            if close:
+                await writer.drain()
+                writer.close()
+                return
+            if writer.transport.get_write_buffer_size() > limits.MAX_BODY_BYTES:
+                await writer.drain()  # a client that sends but does not read
+
+    async def _read_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> tuple[Request, bytes] | None:
+        """The next request and its body; None (after answering, if there is anyone to
+        answer) when the connection ends here."""
+        try:
+            raw = await reader.readuntil(_HEAD_END)
+        except asyncio.IncompleteReadError:
+            return None  # the sender closed (between requests, or mid-head)
+        except asyncio.LimitOverrunError:
+            buffered = await reader.read(limits.MAX_HEADER_BYTES + 2)
+            await self._refuse(writer, too_large_head(buffered))
+            return None
+        try:
+            request = parse_head(raw)
+            length = _body_length(request)
+        except HttpError as exc:
+            await self._refuse(writer, exc)
+            return None
+        if not length:
+            return request, b""
+        if request.headers.get("expect", "").lower() == "100-continue":
+            writer.write(_CONTINUE)
+        try:
+            body = await reader.readexactly(length)
+        except asyncio.IncompleteReadError:
+            return None  # the sender went away mid-body: nobody to answer
+        return request, body
+
+    async def _refuse(self, writer: asyncio.StreamWriter, exc: HttpError) -> None:
+        writer.write(serialise(text(exc.status, exc.message), close=True, head_only=False))
+        with contextlib.suppress(OSError):
+            await writer.drain()
+        writer.close()
+
+    async def _answer(self, request: Request, body: bytes) -> Response:
+        received_at = int(time.time())
+        path = request.target.partition("?")[0]
+        if len(request.target) > limits.MAX_QUERY_BYTES + 1024:
+            return text(HTTPStatus.REQUEST_URI_TOO_LONG, "request URL is too long")
+        bulk_parser: ParseBulk | None = None
+        if request.method == "POST" and path in ENDPOINTS and body.lstrip()[:1] in (b"{", b"["):
+            bulk_parser = await self.bulk_parser.prepare(body, received_at)
+        batches: list[Sequence[Row]] = []
+
+        def collect(rows: Sequence[Row]) -> int:
+            batches.append(rows)  # committed below, before the answer leaves
+            return len(rows)
+
+        try:
+            response = handle(
+                request.method,
+                request.target,
+                body,
+                received_at=received_at,
+                submit=collect,
+                bulk_parser=bulk_parser,
+            )
+        except Exception as exc:  # a bug must still answer, not drop the connection
+            print(f"collector: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return text(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
+        for rows in batches:
+            error = await self._commit(rows)
+            if error is not None:
+                # Not the sender's fault and not acknowledged: it keeps the hits and retries.
+                return text(HTTPStatus.SERVICE_UNAVAILABLE, error, **{"Retry-After": "5"})
+        return response
+
+    async def _commit(self, rows: Sequence[Row]) -> str | None:
+        """None once `rows` are committed, else why not."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[str | None] = loop.create_future()
+
+        def settle(error: str | None) -> None:
+            if not done.done():
+                done.set_result(error)
+
+        def on_done(error: str | None) -> None:  # in the writer thread
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+                loop.call_soon_threadsafe(settle, error)
+
+        try:
+            self.writer.enqueue(rows, on_done)
+        except StoreUnavailable as exc:
+            return str(exc)
+        return await done
+
+
+def _body_length(request: Request) -> int:
+    """The declared body length; HttpError for framing the collector does not take."""
+    if request.headers.get("transfer-encoding"):
+        raise HttpError(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks")
+    declared = request.headers.get("content-length")
+    if declared is None:
+        return 0
+    if not declared.isdigit():
+        raise HttpError(HTTPStatus.BAD_REQUEST, f"bad Content-Length {declared[:40]!r}")
+    length = int(declared)
+    if length > limits.MAX_BODY_BYTES:
+        raise HttpError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"body of {length} bytes; at most {limits.MAX_BODY_BYTES} are accepted",
+        )
+    return length
 
 
 def is_loopback(host: str) -> bool:
@@ -239,32 +330,61 @@ def run_collector(
     store = EventStore(db)
     writer = GroupCommitWriter(store)
     try:
-        server = CollectorServer((host, port), writer, BulkParser(workers))
+        sock = _listen(host, port)
     except OSError as exc:
         writer.close()
         store.close()
         raise DtuInstallError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+    bound_host, bound_port = str(sock.getsockname()[0]), int(sock.getsockname()[1])
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    terminated: list[int] = []
+    signals: list[int] = []
+    bulk_parser = BulkParser(workers)
+    server = CollectorServer(writer, bulk_parser)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        terminated.append(signum)
-        raise KeyboardInterrupt
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
 
-    previous = signal.signal(signal.SIGTERM, stop)
-    code = ExitCode.OK
-    try:
+        def on_signal(signum: int) -> None:
+            signals.append(signum)
+            stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            _on_signal(loop, signum, on_signal)
         # Announced only now: whoever waits for this line may send SIGTERM right after it.
         announce(f"collector listening on http://{shown}:{bound_port}/ (events in {db})")
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        # SIGTERM is how a service manager stops a service: a normal end, not an interruption.
-        code = ExitCode.OK if terminated else ExitCode.INTERRUPTED
+        await server.serve(sock, stop)
+
+    try:
+        asyncio.run(main())
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.server_close()
-        server.bulk_parser.close()
-        writer.close()  # commits hits already queued: their senders are still waiting
+        sock.close()
+        bulk_parser.close()
+        writer.close()  # a no-op after a clean stop; after a crash, commits what is queued
         store.close()
-    return code
+    # SIGTERM is how a service manager stops a service: a normal end, not an interruption.
+    return ExitCode.INTERRUPTED if signal.SIGINT in signals else ExitCode.OK
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket as http.server made it (one address family, address reuse)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def _on_signal(
+    loop: asyncio.AbstractEventLoop, signum: int, handler: Callable[[int], None]
+) -> None:
+    try:
+        loop.add_signal_handler(signum, handler, signum)
+    except NotImplementedError:  # Windows: a plain handler, handing over to the loop
+        signal.signal(signum, lambda number, _frame: loop.call_soon_threadsafe(handler, number))

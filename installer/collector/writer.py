@@ -39,13 +39,19 @@ class StoreUnavailable(Exception):
 class _Ticket:
     """One request's place in a batch: set when its batch has committed (or failed)."""
 
-    __slots__ = ("added", "done", "error", "rows")
+    __slots__ = ("added", "done", "error", "on_done", "rows")
 
-    def __init__(self, rows: Sequence[Row]) -> None:
+    def __init__(self, rows: Sequence[Row], on_done: Callable[[str | None], None] | None) -> None:
         self.rows = rows
         self.done = threading.Event()
         self.added = 0
         self.error: str | None = None
+        self.on_done = on_done  # called in the writer thread: (None or the error)
+
+    def settle(self) -> None:
+        self.done.set()
+        if self.on_done is not None:
+            self.on_done(self.error)
 
 
 class GroupCommitWriter:
@@ -72,16 +78,28 @@ class GroupCommitWriter:
         Raises `StoreUnavailable` if they were not committed: the caller must not
         acknowledge them.
         """
-        ticket = _Ticket(rows)
+        ticket = self.enqueue(rows)
+        ticket.done.wait()
+        if ticket.error is not None:
+            raise StoreUnavailable(ticket.error)
+        return ticket.added
+
+    def enqueue(
+        self, rows: Sequence[Row], on_done: Callable[[str | None], None] | None = None
+    ) -> _Ticket:
+        """Queues `rows` without waiting; `on_done(error)` runs in the writer thread once
+        they are committed (error None) or were not (the reason). For an event loop, which
+        must not block: `on_done` hands the outcome over with `call_soon_threadsafe`.
+
+        Raises `StoreUnavailable` if the writer is closing.
+        """
+        ticket = _Ticket(rows, on_done)
         with self._wakeup:
             if self._closing:
                 raise StoreUnavailable("the collector is shutting down")
             self._pending.append(ticket)
             self._wakeup.notify()
-        ticket.done.wait()
-        if ticket.error is not None:
-            raise StoreUnavailable(ticket.error)
-        return ticket.added
+        return ticket
 
     def close(self) -> None:
         """Commit what is queued, then stop the writer thread."""
@@ -116,9 +134,9 @@ class GroupCommitWriter:
         except Exception as exc:  # any failure must release the waiters, not hang them
             for ticket in batch:
                 ticket.error = f"the event store could not commit: {exc}"
-                ticket.done.set()
+                ticket.settle()
             return
         self.batches += 1
         for ticket, count in zip(batch, added):
             ticket.added = count
-            ticket.done.set()
+            ticket.settle()
