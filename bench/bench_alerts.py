@@ -19,9 +19,7 @@ subprocess, so Python start-up included).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -35,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import results_file  # noqa: E402  (bench/ is on sys.path when a script there runs)
 from synth import _INSERT as SYNTH_INSERT  # noqa: E402  (bench/ is on sys.path when run)
 from synth import END, make_store  # noqa: E402
 from synth import rows as synth_rows  # noqa: E402
@@ -46,7 +45,6 @@ from installer.analytics.reports.commands import build  # noqa: E402
 from installer.analytics.store import EventStore  # noqa: E402
 from installer.analytics.timeutil import DAY, HOUR, format_moment  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 CACHE = Path(tempfile.gettempdir()) / "dtu-bench"
 HISTORY_PREFIX = b"hist:"  # identities of the added history rows (synth uses b"synth")
 TARGET_SECONDS = 1.0
@@ -188,20 +186,14 @@ def main() -> int:
         f"{max(commands):.3f} s (target {TARGET_SECONDS} s); alerts check ratio "
         f"{ratios['alerts_check_24_moments']:.2f}x (target {TARGET_RATIO}x)"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_alerts.json").write_text(
-        json.dumps(
-            {
-                "events": {"small": args.small, "large": args.large},
-                "seconds_median_min": results,
-                "ratios_large_small": ratios,
-                "targets": {"seconds_at_small": TARGET_SECONDS, "ratio": TARGET_RATIO},
-                "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    results_file.write(
+        "bench_alerts",
+        {
+            "events": {"small": args.small, "large": args.large},
+            "seconds_median_min": results,
+            "ratios_large_small": ratios,
+            "targets": {"seconds_at_small": TARGET_SECONDS, "ratio": TARGET_RATIO},
+        },
     )
     return 0
 

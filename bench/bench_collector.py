@@ -16,7 +16,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import re
 import socket
 import sqlite3
@@ -28,8 +27,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 BULK_SIZE = 95
 TARGETS = {"single": 3000.0, "bulk": 30000.0}  # requests/s, hits/s
 KINDS = ["single", "bulk"]
@@ -216,22 +216,13 @@ def main() -> int:
             f"{TARGETS[kind]:>8.0f} {ok:<3}{row['errors']:>4.0f} {row['hits']:>8.0f} "
             f"{row['stored']:>8.0f} {row['collector_cpu_us_per_hit']:>10.0f}"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "bench": "collector",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            # other work on the machine slows every figure; the load says how much there was
-            "load_average_1m_5m_15m": os.getloadavg(),
-            "niceness": os.nice(0),  # -15: run under `nice -n -15`, ahead of the other jobs
-        },
-        "command": " ".join([".venv/bin/python", "bench/" + Path(__file__).name, *sys.argv[1:]]),
         "settings": vars(args) | {"bulk_size": BULK_SIZE},
         "targets": TARGETS,
         "results": rows,
     }
-    (RESULTS / "bench_collector.json").write_text(json.dumps(result, indent=2) + "\n")
+    results_file.write("bench_collector", result)
     return 0
 
 

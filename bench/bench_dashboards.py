@@ -38,6 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+import results_file  # noqa: E402  (bench/ is on sys.path when a script there runs)
 from synth import END, make_store  # noqa: E402  (bench/ on sys.path first)
 
 from installer.analytics.dashboards import DASHBOARDS, DashboardQuery, compute  # noqa: E402
@@ -313,7 +314,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     results = run(args.sizes, args.refold)
-    results["load_average"] = os.getloadavg()
     print(
         f"{'events':>10} {'dashboard':<14} {'CLI --json':>10} {'CLI CPU':>8} {'in-proc':>9} "
         f"{'DuckDB':>8} {'ratio':>6} {'same':>5} {'target':>7}"
@@ -329,11 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         what = "rebuilt" if size["rollup_rebuilt"] else "brought up to date"
         print(f"{size['events']:>10} daily rollup {what} in {size['rollup_fold_s']} s")
-    print(f"load average during the run: {results['load_average']}")
-    out = HERE / "results" / "bench_dashboards.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out.relative_to(ROOT)}")
+    out = results_file.write("bench_dashboards", results)
+    print(f"load average after the run: {os.getloadavg()}; wrote {out.relative_to(ROOT)}")
     return 0
 
 

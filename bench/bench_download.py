@@ -21,7 +21,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -31,8 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 MAX_RATIO = 1.15
 MAX_RSS_MB = 80.0
 
@@ -181,14 +181,10 @@ def main() -> None:
         # Diagnostic: the same download with no hashing and nothing verified.
         "no_hash_seconds": [round(s, 3) for s in nohash],
         "no_hash_ratio_median": round(statistics.median(nohash) / statistics.median(curl), 3),
-        "command": "nice -n -15 .venv/bin/python bench/bench_download.py --rounds 7",
         "ratio_median": round(ratio, 3),
         "peak_rss_mb": round(max(rss), 1),
         "targets": {"max_ratio": MAX_RATIO, "max_rss_mb": MAX_RSS_MB},
         "ok": ratio <= MAX_RATIO and max(rss) < MAX_RSS_MB,
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        # Other work on the machine skews timings; the 1-minute load average says how much.
-        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(f"{'':24}{'median s':>10}")
     print(f"{'ours (sha256, rename)':24}{statistics.median(ours):>10.3f}")
@@ -199,8 +195,7 @@ def main() -> None:
         f"ratio ours/curl: {ratio:.3f} (target <= {MAX_RATIO});"
         f" peak RSS {max(rss):.1f} MB (target < {MAX_RSS_MB:.0f})"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_download.json").write_text(json.dumps(result, indent=2) + "\n")
+    results_file.write("bench_download", result)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,6 @@ Target (issue 6): 1,000,000 hits in at most 30 s; database size per million even
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
 import resource
 import sqlite3
@@ -23,8 +20,9 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 TARGET_SECONDS_PER_MILLION = 30.0
 
 STEPS = [
@@ -141,21 +139,12 @@ def main() -> int:
         f"{again:>7.1f} {stored:>9} {rows['db_mb_per_million_events']:>9.0f} "
         f"{rows['cpu_seconds_per_million']:>9.1f}"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "bench": "import",
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            # other work on the machine slows every figure; the load says how much there was
-            "load_average_1m_5m_15m": os.getloadavg(),
-            "niceness": os.nice(0),  # -15: run under `nice -n -15`, ahead of the other jobs
-        },
-        "command": " ".join([".venv/bin/python", "bench/" + Path(__file__).name, *sys.argv[1:]]),
         "target_seconds_per_million": TARGET_SECONDS_PER_MILLION,
         "results": rows,
     }
-    (RESULTS / "bench_import.json").write_text(json.dumps(result, indent=2) + "\n")
+    results_file.write("bench_import", result)
     return 0
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
 
 from installer.platform.facts import Facts
 from installer.recipes.model import (
@@ -33,7 +33,6 @@ from installer.runner.context import RunOptions
 from installer.runner.engine import run_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 MAX_OVERHEAD_MS = 5.0
 MAX_OVERLAP_RATIO = 0.65
 ROUNDS = 5
@@ -168,9 +167,6 @@ def main() -> None:
         },
         "ok": first["overhead_ms_per_step"] <= MAX_OVERHEAD_MS
         and all(o["ratio"] <= MAX_OVERLAP_RATIO for o in second.values()),
-        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        # Other work on the machine skews timings; the 1-minute load average says how much.
-        "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(
         f"overhead: {first['steps']} steps: run_plan {first['ours_s']:.3f} s, plain loop "
@@ -182,8 +178,7 @@ def main() -> None:
             f"overlap ({order}): sequential {o['sequential_s']:.2f} s, fetched ahead "
             f"{o['ahead_s']:.2f} s -> {o['ratio']:.2f}x (target <= {MAX_OVERLAP_RATIO})"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_runner.json").write_text(json.dumps(result, indent=2) + "\n")
+    results_file.write("bench_runner", result)
 
 
 if __name__ == "__main__":

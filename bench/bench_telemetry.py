@@ -24,7 +24,6 @@ import contextlib
 import io
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,9 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results"
 SLOW_SECONDS = 0.5
 ORIGINAL_MAX_TIME = 10.0  # the original utility: curl --max-time 10 --connect-timeout 5
 ORIGINAL_BLACKHOLE_STEPS = 3
@@ -214,26 +214,21 @@ def main() -> int:
             f"{row['close_seconds_max']:>7.2f}{row['hits_received_by_server']:>6}"
             f"{row['hits_spooled']:>8}{ok}{note}"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_telemetry.json").write_text(
-        json.dumps(
-            {
-                "bench": "telemetry",
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "settings": {
-                    "steps": args.steps,
-                    "repeat": args.repeat,
-                    "slow_seconds": SLOW_SECONDS,
-                    "flush_bound": DEFAULT_FLUSH_SECONDS,
-                    "original_max_time": ORIGINAL_MAX_TIME,
-                },
-                "target_seconds": bound,
-                "results": rows,
-                "meets_target": verdicts,
+    results_file.write(
+        "bench_telemetry",
+        {
+            "bench": "telemetry",
+            "settings": {
+                "steps": args.steps,
+                "repeat": args.repeat,
+                "slow_seconds": SLOW_SECONDS,
+                "flush_bound": DEFAULT_FLUSH_SECONDS,
+                "original_max_time": ORIGINAL_MAX_TIME,
             },
-            indent=2,
-        )
-        + "\n"
+            "target_seconds": bound,
+            "results": rows,
+            "meets_target": verdicts,
+        },
     )
     return 0 if all(verdicts.values()) else 1
 

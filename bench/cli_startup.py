@@ -11,17 +11,15 @@ start (`python -c pass`), measured side by side in the same run.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 TARGET_MS = 150.0
 PYTHON = sys.executable
 ENTRY = str(Path(PYTHON).parent / "dtu-install")
@@ -63,21 +61,15 @@ def main() -> int:
     version = statistics.median(samples["dtu-install --version"])
     verdict = "PASS" if version < TARGET_MS else "FAIL"
     print(f"\n--version median {version:.1f} ms, target < {TARGET_MS:.0f} ms: {verdict}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": "cli_startup",
         "runs": args.runs,
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
         "target_ms": TARGET_MS,
         "version_median_ms": round(version, 1),
         "pass": version < TARGET_MS,
         "rows": rows,
     }
-    (RESULTS / "cli_startup.json").write_text(json.dumps(result, indent=2) + "\n")
+    results_file.write("cli_startup", result)
     return 0 if version < TARGET_MS else 1
 
 

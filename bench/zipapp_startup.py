@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -26,8 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 PLAN = ["plan", "default", "--arch", "arm64", "--os-version", "14.5"]
 
 
@@ -96,22 +95,16 @@ def main() -> int:
     print(
         f"\n`plan default`: zipapp on 3.9 / venv {ratio:.2f}x; without bytecode {saved:.2f}x slower"
     )
-    RESULTS.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": "zipapp_startup",
         "runs": args.runs,
-        "machine": {
-            "python": platform.python_version(),
-            "python39": py39,
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
+        "python39": py39,
         "zipapp_bytes": os.path.getsize(pyz),
         "plan_ratio_zipapp_to_venv": round(ratio, 2),
         "plan_ratio_sources_only_to_bytecode": round(saved, 2),
         "rows": rows,
     }
-    (RESULTS / "zipapp_startup.json").write_text(json.dumps(result, indent=2) + "\n")
+    results_file.write("zipapp_startup", result)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
