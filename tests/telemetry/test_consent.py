@@ -63,38 +63,27 @@ def test_opt_out_also_skips_an_existing_spool(
     assert everything_in(paths.data_dir()) == before
 
 
-def test_interactive_run_asks_once_and_remembers(
-    telemetry_on: HitRecorder, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("answer", [True, False], ids=["yes", "no"])
+def test_interactive_run_asks_once_and_remembers_the_answer(
+    answer: bool, telemetry_on: HitRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DTU_INSTALL_TELEMETRY_POLICY")
     asked: list[int] = []
 
     def ask() -> bool:
         asked.append(1)
-        return True
+        return answer
 
-    assert isinstance(one_run(interactive=True, ask=ask), TelemetrySink)
-    assert isinstance(one_run(interactive=True, ask=ask), TelemetrySink)
+    expected_sink = TelemetrySink if answer else NullSink
+    assert isinstance(one_run(interactive=True, ask=ask), expected_sink)
+    assert isinstance(one_run(interactive=True, ask=ask), expected_sink)
     assert len(asked) == 1
     stored = json.loads((paths.config_dir() / "telemetry.json").read_text())
-    assert stored["enabled"] is True
-    assert len(telemetry_on.wait_for_hits(2)) == 2
-
-
-def test_answer_no_is_remembered(
-    telemetry_on: HitRecorder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DTU_INSTALL_TELEMETRY_POLICY")
-    asked: list[int] = []
-
-    def ask() -> bool:
-        asked.append(1)
-        return False
-
-    assert isinstance(one_run(interactive=True, ask=ask), NullSink)
-    assert isinstance(one_run(interactive=True, ask=ask), NullSink)
-    assert len(asked) == 1
-    assert telemetry_on.request_count() == 0
+    assert stored["enabled"] is answer
+    if answer:
+        assert len(telemetry_on.wait_for_hits(2)) == 2
+    else:
+        assert telemetry_on.request_count() == 0
 
 
 def test_question_on_the_terminal(
