@@ -6,7 +6,10 @@ same local HTTPS server, same run; and our peak memory.
 The server (tests/helpers/download_server.py) runs in its own process. Our side runs in a
 fresh subprocess per round (`--child`), which measures the download (fetch + verify +
 rename, after imports) and its own peak RSS with resource.getrusage. curl's time is its
-process's wall time. Each round runs, in turn: ours; ours hashing on the receiving thread;
+process's wall time. CPU seconds are recorded beside wall time for every side (ours from
+the child's process_time, curl's from its rusage, the server's from /proc), because on a
+machine with few cores the server, the client and the hashing compete for them. Each round
+runs, in turn: ours; ours hashing on the receiving thread;
 ours with no hashing at all (a diagnostic: an unverified download, to show what the sha256
 costs here); curl. Medians are compared.
 
@@ -38,11 +41,19 @@ MAX_RSS_MB = 80.0
 
 
 class InlineHasher:
-    """The alternative measured beside ours: hashing on the receiving thread."""
+    """The alternative measured beside ours: hashing each block on the receiving thread."""
 
     def __init__(self, inner: object) -> None:
+        from installer.runner.hashing import BLOCK_BYTES
+
         self.inner = inner
-        self.update = inner.update  # type: ignore[attr-defined]
+        self._block = memoryview(bytearray(BLOCK_BYTES))
+
+    def block(self) -> memoryview:
+        return self._block
+
+    def submit(self, block: memoryview, size: int) -> None:
+        self.inner.update(block[:size])  # type: ignore[attr-defined]
 
     def close(self) -> None:
         pass
@@ -51,17 +62,11 @@ class InlineHasher:
         return str(self.inner.hexdigest())  # type: ignore[attr-defined]
 
 
-class NoHasher:
+class NoHasher(InlineHasher):
     """Diagnostic only: no hashing at all, to show what the sha256 costs on this machine.
     Paired with an unverified download (nothing is compared), so no digest is pretended."""
 
-    def __init__(self, inner: object) -> None:
-        pass
-
-    def update(self, chunk: bytes) -> None:
-        pass
-
-    def close(self) -> None:
+    def submit(self, block: memoryview, size: int) -> None:
         pass
 
     def hexdigest(self) -> str:
@@ -74,22 +79,22 @@ def child(url: str, dest: str, digest: str, ca: str, variant: str) -> None:
     from installer.runner.download import Network, fetch, install
 
     if variant == "inline":
-        vars(download)["BackgroundHasher"] = InlineHasher  # patch the name _fetch_once uses
+        vars(download)["BlockHasher"] = InlineHasher  # patch the name _fetch_once uses
     from installer.runner.retry import Attempted
     from installer.runner.runlog import RunLog
 
     action = DownloadAction(url=url, dest=dest, sha256=digest)
     if variant == "nohash":
-        vars(download)["BackgroundHasher"] = NoHasher
+        vars(download)["BlockHasher"] = NoHasher
         action = DownloadAction(url=url, dest=dest, unverified_reason="diagnostic")
     net = Network(RunLog(None), verify=ca)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     install(fetch(action, net, "bench", RetryPolicy(), Attempted(0)), action)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     if sys.platform == "darwin":
         rss_mb /= 1024  # bytes on macOS
-    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_mb": rss_mb}))
 
 
 def start_server(path: Path) -> tuple[subprocess.Popen[str], int, str]:
@@ -113,31 +118,60 @@ def start_server(path: Path) -> tuple[subprocess.Popen[str], int, str]:
 
 
 VARIANTS = ("ours", "inline", "nohash")  # our child's variants, then curl, every round
+SIDES = (*VARIANTS, "curl")
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far; Linux only (the server's)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(
-    url: str, digest: str, ca: str, tmp: Path, rounds: int
-) -> tuple[dict[str, list[float]], list[float]]:
-    """Seconds per variant and curl, rounds interleaved; and our children's peak RSS."""
-    times: dict[str, list[float]] = {name: [] for name in (*VARIANTS, "curl")}
+    url: str, digest: str, ca: str, tmp: Path, rounds: int, server_pid: int
+) -> tuple[dict[str, dict[str, list[float]]], list[float]]:
+    """Per side (our variants and curl), rounds interleaved: wall seconds, the client's CPU
+    seconds and the server's CPU seconds; and our children's peak RSS."""
+    got: dict[str, dict[str, list[float]]] = {
+        side: {"seconds": [], "cpu": [], "server_cpu": []} for side in SIDES
+    }
     rss: list[float] = []
     for _ in range(rounds):
-        for variant in VARIANTS:
-            dest = tmp / "ours.bin"
-            argv = [sys.executable, __file__, "--child", url, str(dest), digest, ca]
-            done = subprocess.run(
-                [*argv, "--variant", variant], cwd=ROOT, capture_output=True, text=True, check=True
-            )
-            measured = json.loads(done.stdout)
-            times[variant].append(measured["seconds"])
-            rss.append(measured["rss_mb"])
-            dest.unlink()
-        out = tmp / "curl.bin"
-        started = time.perf_counter()
-        subprocess.run(["curl", "-sS", "--cacert", ca, "-o", str(out), url], check=True)
-        times["curl"].append(time.perf_counter() - started)
-        out.unlink()
-    return times, rss
+        for side in SIDES:
+            server_before = process_cpu(server_pid)
+            if side == "curl":
+                out = tmp / "curl.bin"
+                cpu_before, started = children_cpu(), time.perf_counter()
+                subprocess.run(["curl", "-sS", "--cacert", ca, "-o", str(out), url], check=True)
+                got[side]["seconds"].append(time.perf_counter() - started)
+                got[side]["cpu"].append(children_cpu() - cpu_before)
+            else:
+                out = tmp / "ours.bin"
+                argv = [sys.executable, __file__, "--child", url, str(out), digest, ca]
+                done = subprocess.run(
+                    [*argv, "--variant", side], cwd=ROOT, capture_output=True, text=True, check=True
+                )
+                measured = json.loads(done.stdout)
+                got[side]["seconds"].append(measured["seconds"])
+                got[side]["cpu"].append(measured["cpu"])
+                rss.append(measured["rss_mb"])
+            server_after = process_cpu(server_pid)
+            if server_before is not None and server_after is not None:
+                got[side]["server_cpu"].append(server_after - server_before)
+            out.unlink()
+    return got, rss
+
+
+def median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
 
 
 def main() -> None:
@@ -165,32 +199,42 @@ def main() -> None:
         server, port, ca = start_server(src)
         url = f"https://127.0.0.1:{port}/big.bin"
         try:
-            times, rss = measure(url, digest, ca, Path(tmp), args.rounds)
+            got, rss = measure(url, digest, ca, Path(tmp), args.rounds, server.pid)
         finally:
             server.terminate()
             server.wait()
-    ours, inline, nohash, curl = (times[v] for v in (*VARIANTS, "curl"))
-    ratio = statistics.median(ours) / statistics.median(curl)
+    curl = statistics.median(got["curl"]["seconds"])
+    ratio = statistics.median(got["ours"]["seconds"]) / curl
     result = {
         "size_mb": args.mb,
         "rounds": args.rounds,
-        "ours_seconds": [round(s, 3) for s in ours],
-        "curl_seconds": [round(s, 3) for s in curl],
-        "inline_hash_seconds": [round(s, 3) for s in inline],
-        "inline_hash_ratio_median": round(statistics.median(inline) / statistics.median(curl), 3),
-        # Diagnostic: the same download with no hashing and nothing verified.
-        "no_hash_seconds": [round(s, 3) for s in nohash],
-        "no_hash_ratio_median": round(statistics.median(nohash) / statistics.median(curl), 3),
+        # Per side: wall seconds, client CPU seconds, server CPU seconds, each round.
+        # inline = hashing on the receiving thread; nohash = a diagnostic, unverified
+        # download, to show what the sha256 costs here.
+        "sides": {
+            side: {key: [round(v, 3) for v in values] for key, values in got[side].items()}
+            for side in SIDES
+        },
+        "medians": {
+            side: {key: median(values) for key, values in got[side].items()} for side in SIDES
+        },
         "ratio_median": round(ratio, 3),
+        "inline_hash_ratio_median": round(statistics.median(got["inline"]["seconds"]) / curl, 3),
+        "no_hash_ratio_median": round(statistics.median(got["nohash"]["seconds"]) / curl, 3),
         "peak_rss_mb": round(max(rss), 1),
         "targets": {"max_ratio": MAX_RATIO, "max_rss_mb": MAX_RSS_MB},
         "ok": ratio <= MAX_RATIO and max(rss) < MAX_RSS_MB,
     }
-    print(f"{'':24}{'median s':>10}")
-    print(f"{'ours (sha256, rename)':24}{statistics.median(ours):>10.3f}")
-    print(f"{'(hash on same thread)':24}{statistics.median(inline):>10.3f}")
-    print(f"{'(no hash: diagnostic)':24}{statistics.median(nohash):>10.3f}")
-    print(f"{'curl -o':24}{statistics.median(curl):>10.3f}")
+    labels = {
+        "ours": "ours (sha256, rename)",
+        "inline": "(hash on same thread)",
+        "nohash": "(no hash: diagnostic)",
+        "curl": "curl -o",
+    }
+    print(f"{'median':24}{'wall s':>9}{'client CPU s':>14}{'server CPU s':>14}")
+    for side, label in labels.items():
+        row = result["medians"][side]  # type: ignore[index]
+        print(f"{label:24}{row['seconds']:>9}{row['cpu']:>14}{row['server_cpu']!s:>14}")
     print(
         f"ratio ours/curl: {ratio:.3f} (target <= {MAX_RATIO});"
         f" peak RSS {max(rss):.1f} MB (target < {MAX_RSS_MB:.0f})"

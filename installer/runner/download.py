@@ -5,7 +5,6 @@ matches. The destination never holds a partial or unverified file.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import os
@@ -19,28 +18,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3
 
 from installer.recipes.model import DownloadAction, RetryPolicy
-from installer.runner.failure import (
-    RETRYABLE_HTTP_STATUS,
-    StepError,
-    category_for_http_status,
-    from_os_error,
-)
-from installer.runner.hashing import BackgroundHasher
+from installer.runner.body import body_reader
+from installer.runner.failure import StepError, from_os_error
+from installer.runner.hashing import BlockHasher
+from installer.runner.http_errors import http_error, request_error
 from installer.runner.outcome import ErrorCategory
 from installer.runner.retry import Attempted, with_retries
 from installer.runner.runlog import RunLog
 
-# Bytes asked for per read. read1 returns what one TLS record holds (<= 16 KiB) but first
-# allocates the full size: 1 MiB requests cost an mmap/munmap per record (2x slower than
-# curl in bench/bench_download.py); 64 KiB stays under malloc's mmap threshold.
-CHUNK = 64 * 1024
-# 200 MB over TLS is ~12,800 chunks, so per-chunk work counts: a display update per chunk is
-# wasted (progress once per MiB). Measured and dropped (bench/bench_download.py, side by
-# side): a 1 MiB write buffer (slower) and http.client's read1 under urllib3's (no change).
-PROGRESS_EVERY = 1 << 20  # bytes between progress callbacks (and one at the end)
 HASH_READ = 8 << 20  # bytes per read when hashing an existing .part before resuming
 MAX_REDIRECTS = 10
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -86,49 +73,6 @@ def _require_https(url: str, what: str) -> None:
         raise StepError(ErrorCategory.NETWORK, f"refused {what} {url}: only HTTPS is allowed")
 
 
-def _retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _request_error(exc: requests.RequestException, url: str) -> StepError:
-    if isinstance(exc, requests.exceptions.SSLError):
-        # A certificate problem does not go away by asking again.
-        return StepError(ErrorCategory.NETWORK, f"secure connection to {url} failed: {exc}")
-    text = str(exc)
-    if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
-        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
-    return StepError(
-        ErrorCategory.NETWORK, f"{url}: connection failed ({type(exc).__name__})", True
-    )
-
-
-def _urllib3_error(exc: urllib3.exceptions.HTTPError, url: str) -> StepError:
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
-    return StepError(
-        ErrorCategory.NETWORK, f"{url}: connection dropped ({type(exc).__name__})", True
-    )
-
-
-def _http_error(resp: requests.Response, url: str) -> StepError:
-    status = resp.status_code
-    return StepError(
-        category_for_http_status(status),
-        f"{url}: HTTP {status} {resp.reason or ''}".rstrip(),
-        retryable=status in RETRYABLE_HTTP_STATUS,
-        retry_after=_retry_after(resp),
-    )
-
-
 def https_get(net: Network, url: str, headers: dict[str, str] | None = None) -> requests.Response:
     """GET following redirects by hand, so a redirect to plain HTTP is refused."""
     _require_https(url, "URL")
@@ -143,7 +87,7 @@ def https_get(net: Network, url: str, headers: dict[str, str] | None = None) -> 
                 timeout=(net.connect_timeout, net.read_timeout),
             )
         except requests.RequestException as exc:
-            raise _request_error(exc, url) from exc
+            raise request_error(exc, url) from exc
         if resp.status_code not in REDIRECT_STATUS:
             return resp
         target = urljoin(url, resp.headers.get("Location", ""))
@@ -164,10 +108,10 @@ def expected_digest(action: DownloadAction, net: Network) -> str | None:
     resp = https_get(net, action.sha256_url)
     try:
         if resp.status_code != 200:
-            raise _http_error(resp, action.sha256_url)
+            raise http_error(resp, action.sha256_url)
         body = resp.raw.read(MAX_CHECKSUM_BODY + 1, decode_content=True)
     except requests.RequestException as exc:
-        raise _request_error(exc, action.sha256_url) from exc
+        raise request_error(exc, action.sha256_url) from exc
     finally:
         resp.close()
     text = body.decode("utf-8", "replace")
@@ -213,7 +157,7 @@ def _stream(
     resp: requests.Response,
     part: Path,
     mode: str,
-    hasher: Any,
+    hasher: BlockHasher,
     done: int,
     total: int | None,
     net: Network,
@@ -221,33 +165,47 @@ def _stream(
     url: str,
     deadline: float | None = None,
 ) -> int:
-    """Append the body to `part`, hashing on the way; returns the bytes now in `part`."""
+    """Append the body to `part` a block at a time, each block hashed after it is written;
+    returns the bytes now in `part`. Whatever arrived before a failure is kept."""
+    read = body_reader(resp, url)
+    cancelled, progress = net.cancel.is_set, net.progress
     try:
         with part.open(mode) as f:
-            # read1, not iter_content: on a dropped connection urllib3's read(amt) discards
-            # what it had buffered, and those bytes are exactly what a resume keeps.
-            read1, write, update = resp.raw.read1, f.write, hasher.update  # hot loop
-            cancelled, progress = net.cancel.is_set, net.progress
-            reported = done
-            while chunk := read1(CHUNK):
-                if cancelled():
-                    raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
-                if deadline is not None and time.monotonic() > deadline:
-                    # The step's own `timeout`; the .part stays for the next run to resume.
-                    raise StepError(ErrorCategory.TIMEOUT, f"{url}: not finished in time")
-                write(chunk)
-                update(chunk)
-                done += len(chunk)
-                if progress is not None and done - reported >= PROGRESS_EVERY:
-                    progress(label, done, total)
-                    reported = done
-            if progress is not None and done != reported:
+            write = f.write
+
+            def keep(block: memoryview, size: int) -> None:
+                write(block[:size])
+                hasher.submit(block, size)
+
+            block = hasher.block()
+            size, filled = len(block), 0
+            try:
+                while True:  # one pass per TLS record (<= 16 KiB): keep it lean
+                    if cancelled():
+                        raise StepError(ErrorCategory.INTERRUPTED, "download stopped")
+                    if deadline is not None and time.monotonic() > deadline:
+                        # The step's own `timeout`; the .part stays for the next run to resume.
+                        raise StepError(ErrorCategory.TIMEOUT, f"{url}: not finished in time")
+                    count = read(block[filled:])
+                    if not count:
+                        break
+                    filled += count
+                    done += count
+                    if filled == size:
+                        filled = 0  # first: a block whose write failed is not kept twice
+                        keep(block, size)
+                        block = hasher.block()
+                        if progress is not None:
+                            progress(label, done, total)
+            except BaseException:
+                if filled:
+                    keep(block, filled)  # received before the failure: the resume keeps it
+                raise
+            if filled:
+                keep(block, filled)
+            if progress is not None:
                 progress(label, done, total)
-    except requests.RequestException as exc:  # an OSError subclass: catch it first
-        raise _request_error(exc, url) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise _urllib3_error(exc, url) from exc
-    except OSError as exc:
+    except OSError as exc:  # writing: reading errors arrive as StepError from the reader
         err = from_os_error(exc, f"cannot write {part}")
         if err.category is ErrorCategory.DISK:
             part.unlink(missing_ok=True)  # give the space back; a full disk cannot resume
@@ -284,21 +242,21 @@ def _fetch_once(
                 net.log.write(f"{label}: server ignored the range; starting again")
             hasher, offset, mode = hashlib.sha256(), 0, "wb"
         else:
-            raise _http_error(resp, action.url)
+            raise http_error(resp, action.url)
         length = resp.headers.get("Content-Length")
         total = offset + int(length) if length and length.isdigit() else None
-        background = BackgroundHasher(hasher)
+        blocks = BlockHasher(hasher)
         try:
             done = _stream(
-                resp, part, mode, background, offset, total, net, label, action.url, deadline
+                resp, part, mode, blocks, offset, total, net, label, action.url, deadline
             )
         finally:
-            background.close()
+            blocks.close()
         if total is not None and done != total:
             raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
-        return Fetched(part, background.hexdigest(), done)
+        return Fetched(part, blocks.hexdigest(), done)
     except requests.RequestException as exc:
-        raise _request_error(exc, action.url) from exc
+        raise request_error(exc, action.url) from exc
     finally:
         resp.close()
 

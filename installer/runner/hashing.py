@@ -1,11 +1,12 @@
-"""sha256 on a second thread while a download streams.
+"""sha256 of a download on a second thread, over a small pool of reusable blocks.
 
-hashlib releases the GIL while it hashes a buffer, so a hasher thread runs in parallel with
-the thread receiving and writing the body (sha256 of 200 MB is ~0.35 s of CPU, about what
-receiving it costs). bench/bench_download.py measures this against hashing on the receiving
-thread, side by side (`inline_hash_*` in bench/results/bench_download.json).
-Chunks are handed over in batches (one queue operation per ~1 MiB, not per TLS record),
-and the queue is bounded, so memory stays small when hashing falls behind.
+The receiving thread fills a block straight from the socket, writes it to the `.part`, and
+hands it here; a hasher thread hashes it (hashlib releases the GIL for big buffers) and
+puts the block back in the pool. So the receive loop never allocates per TLS record, the
+hash runs beside the receiving when a core is free, and memory stays at
+`POOL_BLOCKS * block size` however far hashing falls behind (the receiver then waits for a
+free block). bench/bench_download.py measures this against hashing on the receiving thread,
+side by side (`inline_hash_*` in bench/results/bench_download.json).
 """
 
 from __future__ import annotations
@@ -14,37 +15,41 @@ import queue
 import threading
 from typing import Any
 
-BATCH_BYTES = 1 << 20  # hand chunks over about once per MiB
-QUEUE_DEPTH = 8  # batches waiting at most: ~8 MiB of memory
+BLOCK_BYTES = 1 << 20  # one write and one hash call per MiB, not per 16 KiB TLS record
+POOL_BLOCKS = 4  # blocks in use at once: 4 MiB of memory at most
 
 
-class BackgroundHasher:
-    def __init__(self, inner: Any) -> None:
+class BlockHasher:
+    """Hashes whole blocks in order on a background thread; blocks come back to the pool."""
+
+    def __init__(self, inner: Any, block_bytes: int = BLOCK_BYTES) -> None:
         self._inner = inner  # a hashlib object, possibly holding an existing .part's bytes
-        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=QUEUE_DEPTH)
-        self._batch: list[bytes] = []
-        self._pending = 0
+        self._free: queue.SimpleQueue[memoryview] = queue.SimpleQueue()
+        for _ in range(POOL_BLOCKS):
+            self._free.put(memoryview(bytearray(block_bytes)))
+        self._filled: queue.SimpleQueue[tuple[memoryview, int] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name="sha256", daemon=True)
         self._thread.start()
 
     def _work(self) -> None:
-        while (batch := self._queue.get()) is not None:
-            for chunk in batch:
-                self._inner.update(chunk)
+        while (item := self._filled.get()) is not None:
+            block, size = item
+            self._inner.update(block[:size])
+            self._free.put(block)
 
-    def update(self, chunk: bytes) -> None:
-        self._batch.append(chunk)
-        self._pending += len(chunk)
-        if self._pending >= BATCH_BYTES:
-            self._queue.put(self._batch)
-            self._batch, self._pending = [], 0
+    def block(self) -> memoryview:
+        """A free block to fill; waits while every block is still being hashed."""
+        return self._free.get()
+
+    def submit(self, block: memoryview, size: int) -> None:
+        """Hash `block[:size]` (in order with earlier blocks); the block is not to be touched
+        again by the caller."""
+        self._filled.put((block, size))
 
     def close(self) -> None:
-        """Hash what is left and stop the thread (idempotent)."""
+        """Hash what was submitted and stop the thread (idempotent)."""
         if self._thread.is_alive():
-            self._queue.put(self._batch)
-            self._batch, self._pending = [], 0
-            self._queue.put(None)
+            self._filled.put(None)
             self._thread.join()
 
     def hexdigest(self) -> str:

@@ -1,7 +1,9 @@
 """A real HTTP(S) file server on 127.0.0.1 for download tests and benchmarks.
 
 Each served path has content and a script of behaviours, one per request, the last one
-repeating: "ok", "drop:N" (send N body bytes, then cut the connection), "status:503",
+repeating: "ok", "drop:N" (send N body bytes, then close the connection), "reset:N" (send N
+body bytes, then reset it: a TCP RST), "chunked" (the body in chunked transfer encoding, no
+Content-Length), "status:503",
 "status:429:RETRY_AFTER", "hang" (send headers and a little of the body, then nothing),
 "ignore_range" (answer 200 with the whole file even when asked for a range). A rate limit
 (bytes/s) throttles a path. Range requests are honoured and every body byte sent is counted,
@@ -17,14 +19,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import os
 import re
 import socket
 import ssl
+import struct
 import sys
 import tempfile
+import termios
 import threading
 import time
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,21 +112,27 @@ class _Handler(BaseHTTPRequestHandler):
             end = min(size, int(wanted.group(2)) + 1) if wanted.group(2) else size
             status = 206
         self.send_response(status)
-        self.send_header("Content-Length", str(end - start))
+        if kind == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(end - start))
         self.send_header("Accept-Ranges", "bytes")
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
         for key, value in served.headers.items():
             self.send_header(key, value)
         self.end_headers()
-        limit = int(arg) if kind == "drop" else None
+        if kind == "chunked":
+            self._send_chunked(path, served, start, end)
+            return
+        limit = int(arg) if kind in ("drop", "reset") else None
         if kind == "hang":
             limit = min(1024, end - start)
         self._send_body(path, served, start, end, limit)
         if kind == "hang":
             owner.stopping.wait(HANG_SECONDS)
         if limit is not None:
-            self._cut()
+            self._cut(reset=kind == "reset")
 
     def _send_body(
         self, path: str, served: Served, start: int, end: int, limit: int | None
@@ -146,11 +158,27 @@ class _Handler(BaseHTTPRequestHandler):
             if limit is not None and sent >= limit:
                 return
 
-    def _cut(self) -> None:
+    def _send_chunked(self, path: str, served: Served, start: int, end: int) -> None:
+        for data in served.read(start, end):
+            self.wfile.write(b"%x\r\n" % len(data) + bytes(data) + b"\r\n")
+            with self.server.owner.lock:
+                self.server.owner.bytes_served[path] += len(data)
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _cut(self, reset: bool) -> None:
         self.close_connection = True
         try:
             self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
+            if reset:  # linger 0: close() sends an RST instead of a FIN
+                # An RST throws away what is still queued to send; wait until the client has
+                # it all, so "served" means delivered and the resume can be counted exactly.
+                _wait_until_sent(self.connection)
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                _RESET_ON_CLOSE.add(self.connection)
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
@@ -163,9 +191,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _wait_until_sent(sock: socket.socket, limit: float = 5.0) -> None:
+    """Wait until the kernel's send queue is empty (Linux TIOCOUTQ: bytes not yet acked)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        queued = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, struct.pack("i", 0))
+        if struct.unpack("i", queued)[0] == 0:
+            return
+        time.sleep(0.005)
+
+
+# Connections to close without the usual shutdown(SHUT_WR): that would send a FIN first, and
+# the client would see a clean end of stream instead of the reset.
+_RESET_ON_CLOSE: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     owner: DownloadServer
+
+    def shutdown_request(self, request: Any) -> None:
+        if request in _RESET_ON_CLOSE:
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
 
 
 class DownloadServer:

@@ -1,0 +1,66 @@
+"""What an HTTP failure means for a download step: its category, and whether asking again
+can help. One place for the answers, used while connecting and while reading the body."""
+
+from __future__ import annotations
+
+import email.utils
+import socket
+import time
+
+import requests
+import urllib3
+
+from installer.runner.failure import RETRYABLE_HTTP_STATUS, StepError, category_for_http_status
+from installer.runner.outcome import ErrorCategory
+
+
+def retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def request_error(exc: requests.RequestException, url: str) -> StepError:
+    if isinstance(exc, requests.exceptions.SSLError):
+        # A certificate problem does not go away by asking again.
+        return StepError(ErrorCategory.NETWORK, f"secure connection to {url} failed: {exc}")
+    text = str(exc)
+    if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
+        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+    return StepError(
+        ErrorCategory.NETWORK, f"{url}: connection failed ({type(exc).__name__})", True
+    )
+
+
+def urllib3_error(exc: urllib3.exceptions.HTTPError, url: str) -> StepError:
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+    return StepError(
+        ErrorCategory.NETWORK, f"{url}: connection dropped ({type(exc).__name__})", True
+    )
+
+
+def http_error(resp: requests.Response, url: str) -> StepError:
+    status = resp.status_code
+    return StepError(
+        category_for_http_status(status),
+        f"{url}: HTTP {status} {resp.reason or ''}".rstrip(),
+        retryable=status in RETRYABLE_HTTP_STATUS,
+        retry_after=retry_after(resp),
+    )
+
+
+def read_error(exc: OSError, url: str) -> StepError:
+    """A socket error while reading a body straight from the connection."""
+    if isinstance(exc, (socket.timeout, TimeoutError)):  # distinct classes before 3.10
+        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+    return StepError(
+        ErrorCategory.NETWORK, f"{url}: connection dropped ({type(exc).__name__})", True
+    )
