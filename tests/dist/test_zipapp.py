@@ -7,6 +7,7 @@ fills once, so the test never reaches the network.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.dist.conftest import BUILD, PYTHON39, ROOT, build_zipapp
+from tests.helpers.download_server import DownloadServer
 
 INTERPRETERS = [pytest.param(sys.executable, id="current")]
 INTERPRETERS.append(
@@ -32,7 +34,7 @@ INTERPRETERS.append(
 
 
 def _run_clean(
-    python: str, zipapp: Path, *args: str, cwd: Path
+    python: str, zipapp: Path, *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`-I -S`: isolated mode and no `site`: the zipapp's own contents or nothing."""
     env = {
@@ -40,6 +42,7 @@ def _run_clean(
         "HOME": os.environ["HOME"],
         "DTU_INSTALL_NO_TELEMETRY": "1",
         "LC_ALL": "C.UTF-8",
+        **(env or {}),
     }
     return subprocess.run(
         [python, "-I", "-S", str(zipapp), *args],
@@ -76,6 +79,44 @@ def test_plan_default_with_clean_python(python: str, zipapp: Path, tmp_path: Pat
     # The human-readable plan works too (rich renders without a terminal).
     result = _run_clean(python, zipapp, "plan", "default", cwd=tmp_path)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+DOWNLOAD_RECIPE = """recipe: dl
+description: a download
+steps:
+  - name: dl_fetch
+    description: Fetch a file
+    check: {{path_exists: "{{home}}/got.bin"}}
+    retries: {{attempts: 2, backoff: 0.01}}
+    download:
+      url: {url}
+      sha256: "{digest}"
+      dest: "{{home}}/got.bin"
+"""
+
+
+@pytest.mark.parametrize("python", INTERPRETERS)
+def test_download_with_clean_python(python: str, zipapp: Path, tmp_path: Path) -> None:
+    """A real HTTPS download through the libraries the zipapp carries (its urllib3, not the
+    test environment's), cut once mid-body and resumed, as macOS's Python would run it."""
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    recipes = tmp_path / "recipes"
+    (recipes / "profiles").mkdir(parents=True)
+    with DownloadServer() as server:
+        url = server.add("/f.bin", data, ["drop:1000000", "ok"])
+        digest = hashlib.sha256(data).hexdigest()
+        (recipes / "dl.yaml").write_text(DOWNLOAD_RECIPE.format(url=url, digest=digest))
+        (recipes / "profiles" / "p.yaml").write_text("profile: p\ndescription: p\nrecipes: [dl]\n")
+        result = _run_clean(
+            python, zipapp, "run", "--recipes", str(recipes), "p", "--yes", "--json",
+            cwd=tmp_path, env={"REQUESTS_CA_BUNDLE": server.ca_path},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr + result.stdout
+        step = json.loads(result.stdout)["steps"][0]
+        assert (step["status"], step["attempts"]) == ("success", 2)
+        assert (Path(os.environ["HOME"]) / "got.bin").read_bytes() == data
+        assert server.requests["/f.bin"][1]["Range"] == "bytes=1000000-"
+        assert server.bytes_served["/f.bin"] == len(data)
 
 
 def test_contents_are_pure_python_with_recipes_and_commit(zipapp: Path) -> None:
