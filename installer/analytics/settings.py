@@ -16,7 +16,7 @@ Credentials come only from the environment (`PIWIK_PRO_CLIENT_ID`,
 `PIWIK_PRO_CLIENT_SECRET`); a secret in the file is refused, and `Secret` never prints its
 value. The file is checked with `installer.yaml_source` (as recipes and alert rules are).
 Other parts add their own top-level section: declare it in `SECTIONS` (name -> a
-`yaml_source.Field` with its default) and read it with `settings.section(name)`.
+`yaml_source.containers.Field` with its default) and read it with `settings.section(name)`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from installer.event_schema import DEFAULT_DIMENSIONS
 
 if TYPE_CHECKING:
     # Imported when a file is read: the usual case, no file, stays fast.
-    from installer.yaml_source import Checked, Field, Map
+    from installer.yaml_source.checked import Checked
+    from installer.yaml_source.containers import Field, Map
 
 CONFIG_ENV = "DTU_INSTALL_ANALYTICS_CONFIG"
 CONFIG_NAME = "analytics.yaml"
@@ -124,7 +125,9 @@ MAX_SETTLE_DAYS = 30
 
 def _schema() -> Map:
     """The file's format (built on first use: yaml_source imports PyYAML)."""
-    from installer.yaml_source import AnyValue, Either, Field, Int, Map, Str
+    from installer.yaml_source.choice import Either
+    from installer.yaml_source.containers import AnyValue, Field, Map
+    from installer.yaml_source.scalars import Int, Str
 
     text = Str(pattern=r"[\s\S]*\S[\s\S]*", pattern_help="a non-blank text", name="a text")
     piwik = Map(
@@ -166,7 +169,8 @@ def load_settings(
         if explicit:
             raise UsageError(f"analytics settings file {path} does not exist")
         return _settings({}, None, env)
-    from installer.yaml_source import check_document, read_yaml_file
+    from installer.yaml_source.document import read_yaml_file
+    from installer.yaml_source.schema import check_document
 
     root, problems = read_yaml_file(path, str(path), empty_ok=True)
     if problems:

@@ -52,7 +52,7 @@ def backtest_cmd(
     from installer.analytics.alerts.commands import run_backtest
     from installer.analytics.timeutil import parse_moment
     from installer.errors import UsageError
-    from installer.yaml_source import parse_duration
+    from installer.yaml_source.duration import parse_duration
 
     step = parse_duration(every)
     if step is None:

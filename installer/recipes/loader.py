@@ -15,7 +15,9 @@ from installer import paths as app_paths
 from installer.errors import InputFileError, Problem
 from installer.recipes.recipe_set import ProfileDef, RecipeDef, RecipeSet, StepDef, VerifyDef
 from installer.recipes.schema import SCHEMAS
-from installer.yaml_source import Checked, YNode, check_document, read_yaml_file
+from installer.yaml_source.checked import Checked
+from installer.yaml_source.document import YNode, read_yaml_file
+from installer.yaml_source.schema import check_document
 
 SETTINGS_FILE = "settings.yaml"
 PROFILES_DIR = "profiles"

@@ -16,7 +16,7 @@ from installer.recipes.graph import stable_order
 from installer.recipes.model import ExcludedStep, Plan
 from installer.recipes.recipe_set import RecipeSet, StepDef
 from installer.recipes.render import Renderer
-from installer.yaml_source import did_you_mean
+from installer.yaml_source.checked import did_you_mean
 
 DEFAULT_PROFILE = "default"
 

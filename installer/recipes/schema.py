@@ -15,19 +15,10 @@ from typing import Any
 
 from installer.platform.facts import ARCHITECTURES
 from installer.recipes.model import ACTION_KINDS, CHECK_KINDS
-from installer.yaml_source import (
-    AnyValue,
-    Bool,
-    DictOf,
-    Either,
-    Field,
-    Int,
-    Map,
-    Number,
-    Schema,
-    Seq,
-    Str,
-)
+from installer.yaml_source.choice import Either
+from installer.yaml_source.containers import AnyValue, DictOf, Field, Map, Seq
+from installer.yaml_source.scalars import Bool, Int, Number, Str
+from installer.yaml_source.schema import Schema
 
 STEP_NAME = r"[a-z][a-z0-9]*(_[a-z0-9.]+)+"
 STEP_NAME_HELP = "a step name: <component>_<action>[_<detail>], lower case (e.g. homebrew_install)"

@@ -17,7 +17,7 @@ from pathlib import Path
 from installer.recipes import schema as s
 from installer.recipes.model import ACTION_KINDS
 from installer.recipes.placeholders import FACT_PLACEHOLDERS
-from installer.yaml_source import MISSING, Field
+from installer.yaml_source.containers import MISSING, Field
 
 
 def _cell(text: str) -> str:

@@ -6,7 +6,6 @@ problems to the same per-file `Checked` results so that everything is reported a
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from installer.recipes.placeholders import (
 )
 from installer.recipes.recipe_set import RecipeSet, StepDef
 from installer.runner.outcome import ERROR_CATEGORY_NAMES
-from installer.yaml_source import Checked, KeyPath, did_you_mean
+from installer.yaml_source.checked import Checked, KeyPath, closest_match, did_you_mean
 
 # Values that are never rendered: regexes, digests, names, settings of the step itself
 # and free text for people (render.py renders exactly the other strings).
@@ -213,8 +212,8 @@ class _Validator:
                 continue
             for name in names:
                 if name not in known:
-                    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-                    hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+                    close = closest_match(name, sorted(known))
+                    hint = f" (did you mean {{{close}}}?)" if close is not None else ""
                     doc.report(path, f"unknown placeholder {{{name}}}{hint}")
 
     def urls(self, doc: Checked, step: StepDef) -> None:

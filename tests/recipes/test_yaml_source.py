@@ -6,25 +6,13 @@ from typing import Any
 
 import pytest
 
-from installer.yaml_source import (
-    INVALID,
-    AnyValue,
-    Bool,
-    DictOf,
-    Duration,
-    Either,
-    Field,
-    Int,
-    Map,
-    Number,
-    Schema,
-    Seq,
-    Str,
-    Tagged,
-    check_document,
-    parse_duration,
-    parse_yaml,
-)
+from installer.yaml_source.checked import INVALID
+from installer.yaml_source.choice import Either, Tagged
+from installer.yaml_source.containers import AnyValue, DictOf, Field, Map, Seq
+from installer.yaml_source.document import parse_yaml
+from installer.yaml_source.duration import Duration, parse_duration
+from installer.yaml_source.scalars import Bool, Int, Number, Str
+from installer.yaml_source.schema import Schema, check_document
 
 RULE = Map(
     {

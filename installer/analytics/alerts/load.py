@@ -40,22 +40,13 @@ from installer.analytics.alerts.rules import (
 from installer.analytics.notify.settings import NOTIFY, NotifySettings, notify_settings
 from installer.errors import InputFileError, Problem, UsageError
 from installer.event_schema import PRODUCTION
-from installer.yaml_source import (
-    Bool,
-    Checked,
-    Duration,
-    Field,
-    Int,
-    Map,
-    Number,
-    Schema,
-    Seq,
-    Str,
-    Tagged,
-    check_document,
-    parse_yaml,
-    read_yaml_file,
-)
+from installer.yaml_source.checked import Checked
+from installer.yaml_source.choice import Tagged
+from installer.yaml_source.containers import Field, Map, Seq
+from installer.yaml_source.document import parse_yaml, read_yaml_file
+from installer.yaml_source.duration import Duration
+from installer.yaml_source.scalars import Bool, Int, Number, Str
+from installer.yaml_source.schema import Schema, check_document
 
 SHIPPED_NAME = "alerts.yaml (shipped defaults)"
 # (longer, shorter): the baseline window [T - longer, T - shorter) must not be empty.

@@ -27,18 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from installer.yaml_source import (
-    Bool,
-    Checked,
-    Field,
-    Int,
-    KeyPath,
-    Map,
-    Number,
-    Seq,
-    Str,
-    Tagged,
-)
+from installer.yaml_source.checked import Checked, KeyPath
+from installer.yaml_source.choice import Tagged
+from installer.yaml_source.containers import Field, Map, Seq
+from installer.yaml_source.scalars import Bool, Int, Number, Str
 
 DEFAULT_DIGEST_HOUR = 9  # UTC; the digest goes out at the first run after this hour
 DEFAULT_TIMEOUT = 10.0  # seconds per delivery attempt

@@ -1,0 +1,119 @@
+"""Read YAML into a tree of `YNode`s that remember their line and column.
+
+Every failure (unreadable, too large, not UTF-8, malformed YAML, too many values after
+alias expansion) comes back as an `installer.errors.Problem`, never as an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from installer.errors import Problem
+
+# Bounds that keep hostile or broken files from eating memory or the stack.
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 100_000  # after alias expansion ("billion laughs")
+
+
+@dataclass
+class YNode:
+    kind: str  # "scalar" | "seq" | "map"
+    value: Any  # scalar: the Python value; seq: list[YNode]; map: list[(YNode, YNode)]
+    line: int  # 1-based
+    column: int  # 1-based
+    raw: str = ""  # a scalar's source text (for "quote it" hints)
+
+    def type_name(self) -> str:
+        if self.kind == "seq":
+            return "a list"
+        if self.kind == "map":
+            return "a mapping"
+        return _scalar_type_name(self.value)
+
+
+def _scalar_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Converter:
+    """yaml.Node graph -> YNode tree (aliases expanded, within `MAX_NODES`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def convert(self, node: yaml.Node) -> YNode:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if isinstance(node, yaml.MappingNode):
+            pairs = [(self.convert(k), self.convert(v)) for k, v in node.value]
+            return YNode("map", pairs, line, column)
+        if isinstance(node, yaml.SequenceNode):
+            return YNode("seq", [self.convert(item) for item in node.value], line, column)
+        try:
+            value = self.constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            value = node.value  # e.g. a malformed !!timestamp: keep its text
+        return YNode("scalar", value, line, column, raw=str(node.value))
+
+
+def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
+    """Compose one YAML document; `(None, [])` for an empty document."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
+        return None, [Problem(file, line, col, "", f"malformed YAML: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, 1, 1, "", f"malformed YAML: {exc}")]
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "", "malformed YAML: nested too deeply")]
+    if node is None:
+        return None, []
+    try:
+        return _Converter().convert(node), []
+    except (_TooLarge, RecursionError):
+        return None, [Problem(file, 1, 1, "", f"document too large (more than {MAX_NODES} values)")]
+
+
+def read_yaml_file(
+    path: Path, display: str, *, empty_ok: bool = False
+) -> tuple[YNode | None, list[Problem]]:
+    """Read and compose a file; an empty file is a problem (`file is empty`) unless
+    `empty_ok` (then `(None, [])`: an optional settings file left empty)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "", f"cannot read: {exc.strerror or exc}")]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Problem(display, 1, 1, "", f"file larger than {MAX_FILE_BYTES} bytes")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(display, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
+    node, problems = parse_yaml(text, display)
+    if node is None and not problems and not empty_ok:
+        problems = [Problem(display, 1, 1, "", "file is empty")]
+    return node, problems
