@@ -72,8 +72,11 @@ class _Converter:
             return YNode("seq", [self.convert(item) for item in node.value], line, column)
         try:
             value = self.constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
-            value = node.value  # e.g. a malformed !!timestamp: keep its text
+        except Exception:  # PyYAML's tag constructors raise whatever they hit
+            # (AttributeError for `!!timestamp 2001-99`, KeyError for `!!bool x`, IndexError
+            # for `!!int ''`): a value that cannot be built keeps its text, and the schema
+            # then says what is wrong with it, at its line and column.
+            value = node.value
         return YNode("scalar", value, line, column, raw=str(node.value))
 
 

@@ -163,3 +163,17 @@ def test_tagged_and_duration_problems(text: str, message: str) -> None:
 )  # fmt: skip
 def test_parse_duration(text: str, seconds: int | None) -> None:
     assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "tagged", ["!!timestamp 2001-99", "!!timestamp x", "!!bool x", "!!int ''", "!!float ''"]
+)
+def test_a_tag_whose_value_cannot_be_built_keeps_its_text(tagged: str) -> None:
+    # PyYAML raises AttributeError, KeyError or IndexError for these: never a crash here.
+    value, problems = check(f"rules:\n  - id: low\n    extra: {tagged}\n")
+    assert problems == []
+    raw = tagged.split(" ", 1)[1]
+    assert value["rules"][0]["extra"] == ("" if raw == "''" else raw)
+    # Where the schema wants something else, it is a located problem like any other value.
+    _, problems = check(f"rules:\n  - id: {tagged}\n")
+    assert len(problems) == 1 and problems[0].startswith("rules.yaml:2:9: rules[0].id: ")
