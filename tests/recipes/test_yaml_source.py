@@ -175,5 +175,5 @@ def test_a_tag_whose_value_cannot_be_built_keeps_its_text(tagged: str) -> None:
     raw = tagged.split(" ", 1)[1]
     assert value["rules"][0]["extra"] == ("" if raw == "''" else raw)
     # Where the schema wants something else, it is a located problem like any other value.
-    _, problems = check(f"rules:\n  - id: {tagged}\n")
-    assert len(problems) == 1 and problems[0].startswith("rules.yaml:2:9: rules[0].id: ")
+    _, problems = check(f"rules:\n  - id: low\n    min_events: {tagged}\n")
+    assert len(problems) == 1 and problems[0].startswith("rules.yaml:3:17: rules[0].min_events: ")
