@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import chain
 
 from installer.event_schema import DEFAULT_DIMENSIONS
 from installer.runner.outcome import ERROR_CATEGORY_NAMES
@@ -94,11 +93,29 @@ def hit_identity(params: Mapping[str, str]) -> bytes:
     two different hits cannot give the same text (unlike `k=v&k=v`, where a value may hold
     `&`). Computed with C-level joins: the import of a million hits spends its time here.
     """
-    items = sorted(params.items())
     if "r" in params or "rand" in params:
-        items = [item for item in items if item[0] not in CACHE_BUSTERS]
-    canonical = "\x00".join(chain.from_iterable(items))
-    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        params = {k: v for k, v in params.items() if k not in CACHE_BUSTERS}
+    return _digest(_canonical(params))
+
+
+def _canonical(params: Mapping[str, str]) -> str:
+    """Keys in order, each followed by its value, NUL between. Keys are unique, so sorting
+    the keys orders the pairs as sorting the (key, value) items would, at a fifth of the
+    cost (strings compare in C; tuples compare through their items)."""
+    keys = sorted(params)
+    parts = keys * 2
+    parts[::2] = keys
+    parts[1::2] = map(params.__getitem__, keys)
+    return "\x00".join(parts)
+
+
+_BLAKE2B_16 = hashlib.blake2b(digest_size=16)  # copied per hit: no keyword parsing
+
+
+def _digest(canonical: str) -> bytes:
+    state = _BLAKE2B_16.copy()
+    state.update(canonical.encode("utf-8", "surrogatepass"))
+    return state.digest()
 
 
 def _check_sizes(params: Mapping[str, str]) -> None:
@@ -195,13 +212,12 @@ def normalise_row(
 def _checked_identity(params: Mapping[str, str]) -> bytes:
     """`hit_identity`, and the NUL test in the same join: the canonical text of n parameters
     holds 2n - 1 NUL separators, so any more is a NUL inside a parameter."""
-    items = sorted(params.items())
-    canonical = "\x00".join(chain.from_iterable(items))
-    if items and canonical.count("\x00") > 2 * len(items) - 1:
+    canonical = _canonical(params)
+    if params and canonical.count("\x00") > 2 * len(params) - 1:
         raise InvalidHit("a parameter contains a NUL character")
     if "r" in params or "rand" in params:
         return hit_identity(params)  # without the cache busters
-    return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return _digest(canonical)
 
 
 def _dimension_keys(dimensions: Mapping[str, int]) -> dict[str, str]:

@@ -19,23 +19,18 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from http import HTTPStatus
 from pathlib import Path
 
-from installer.analytics.event import InvalidHit
 from installer.analytics.store import EventStore
 from installer.collector import limits
 from installer.collector.http11 import HttpError, Request, parse_head, serialise, too_large_head
-from installer.collector.pool import spawn_pool
+from installer.collector.parse_workers import ParseWorkers
 from installer.collector.protocol import (
     ENDPOINTS,
-    BulkRows,
     ParseBulk,
     Response,
     Row,
-    bulk_rows,
     handle,
     text,
 )
@@ -59,42 +54,29 @@ _SHUTDOWN_GRACE_SECONDS = 5.0  # answers to requests already committed get this 
 
 
 class BulkParser:
-    """Parses big bulk bodies in worker processes, small ones on the loop.
+    """Parses big bulk bodies in worker processes (`parse_workers`), small ones on the loop.
 
     Parsing and normalising is pure Python and holds the GIL: in one process it would cap
     the collector at one core, however many connections there are. Rows come back (small
-    tuples) and the one writer thread stores them. A broken pool degrades to parsing here.
+    tuples) and the one writer thread stores them. Without live workers, bodies are parsed
+    here.
     """
 
     def __init__(self, workers: int) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        if workers > 0:
-            self._pool = spawn_pool(workers)
+        self._workers = ParseWorkers(workers)
 
     async def prepare(self, body: bytes, received_at: int) -> ParseBulk | None:
         """For a big body, its parse (run in a worker) as a `bulk_parser` for `handle`;
         None: let `handle` parse it here."""
-        if self._pool is None or len(body) < limits.POOL_MIN_BODY_BYTES:
+        if len(body) < limits.POOL_MIN_BODY_BYTES:
             return None
-        loop = asyncio.get_running_loop()
-        try:
-            parsed = await loop.run_in_executor(self._pool, bulk_rows, body, received_at)
-        except InvalidHit as exc:
-            return _raising(exc)
-        except (BrokenProcessPool, RuntimeError):  # a worker died, or shutting down
+        parsed = await self._workers.parse(body, received_at)
+        if parsed is None:
             return None
-        return lambda _body, _received_at: parsed
+        return lambda _body, _received_at: parsed()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _raising(exc: InvalidHit) -> ParseBulk:
-    def parse(_body: bytes, _received_at: int) -> BulkRows:
-        raise exc
-
-    return parse
+        self._workers.close()
 
 
 class _Connection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -197,6 +198,31 @@ def test_parse_workers_end_when_the_collector_is_killed(collector: RunningCollec
     while time.monotonic() < deadline and any(map(_running, workers)):
         time.sleep(0.1)
     assert not [p for p in workers if _running(p)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_big_bulks_still_stored_after_the_parse_workers_died(collector: RunningCollector) -> None:
+    def big(tag: str) -> dict[str, object]:
+        return {"requests": ["?" + query(dimension6=f"{tag}-{i}") for i in range(95)]}
+
+    assert requests.post(collector.tracking_url, json=big("a"), timeout=30).status_code == 200
+    parsers = [
+        pid
+        for pid in _children(collector.process.pid)
+        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert parsers  # the first big body started them
+    for pid in parsers:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(_running, parsers)):
+        time.sleep(0.05)
+    for tag in ("b", "c"):  # the first finds a dead worker, the next no live one
+        response = requests.post(collector.tracking_url, json=big(tag), timeout=30)
+        assert response.json() == {"status": "success", "tracked": 95, "invalid": 0}
+    assert collector.count() == 3 * 95
+    assert collector.stop() == 0
+    assert collector.stderr == ""
 
 
 def _running(pid: int) -> bool:

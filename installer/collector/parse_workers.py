@@ -1,0 +1,173 @@
+"""Worker processes that parse and normalise big bulk bodies for the collector's event loop.
+
+Parsing is pure Python and holds the GIL, so in the collector's own process it would cap
+bulk collection at one core. Each worker is a spawned process (the collector already runs
+a writer thread, which `fork` must not copy; macOS spawns anyway) joined to the loop by a
+socket pair: the loop writes `length, received_at, body` and reads back one pickled answer.
+No thread in the collector's process takes part (a `ProcessPoolExecutor` runs two, which
+compete with the loop and the writer for the GIL), and the body crosses as plain bytes.
+
+A worker ends when its socket ends: when the collector closes it, and when the collector is
+killed (the kernel closes the collector's end), so no worker outlives it. A worker that dies
+is not replaced: its bodies are parsed on the loop instead, as with no workers at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import pickle
+import signal
+import socket
+import struct
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
+
+from installer.analytics.event import InvalidHit
+from installer.collector.protocol import BulkRows, bulk_rows
+
+_REQUEST = struct.Struct("!Iq")  # body length, receipt time (unix seconds)
+_ANSWER = struct.Struct("!I")  # length of the pickled answer
+_JOIN_SECONDS = 5.0  # a worker gets this long to end after its socket closes
+# Answers (pickled): ("rows", rows, errors, entries) | ("invalid", reason) | ("error", text)
+_Answer = tuple[object, ...]
+
+
+class _Worker:
+    """The loop's end of one worker: its process and stream."""
+
+    def __init__(self, process: BaseProcess, sock: socket.socket) -> None:
+        self.process = process
+        self.sock = sock
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def parse(self, body: bytes, received_at: int) -> _Answer:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_unix_connection(sock=self.sock)
+        self.writer.write(_REQUEST.pack(len(body), received_at))
+        self.writer.write(body)
+        await self.writer.drain()
+        (length,) = _ANSWER.unpack(await self.reader.readexactly(_ANSWER.size))
+        answer = pickle.loads(await self.reader.readexactly(length))
+        if not isinstance(answer, tuple):
+            raise EOFError("a worker answered something else than a tuple")
+        return answer
+
+    def close(self) -> None:
+        if self.writer is not None:
+            # After the collector's loop has ended there is no loop to tell; the socket
+            # itself is closed below all the same.
+            with contextlib.suppress(RuntimeError):
+                self.writer.transport.abort()
+        self.sock.close()
+
+
+class ParseWorkers:
+    """`workers` processes, started on first use; `parse` hands a body to an idle one."""
+
+    def __init__(self, workers: int) -> None:
+        self._wanted = workers
+        self._started = False
+        self._workers: list[_Worker] = []
+        # Tokens: each live worker while idle, and None for each one that has died (a
+        # waiter that draws None parses on the loop; nobody waits for a dead worker).
+        self._idle: asyncio.Queue[_Worker | None] | None = None
+
+    async def parse(self, body: bytes, received_at: int) -> Callable[[], BulkRows] | None:
+        """A callable that gives the body's rows (or raises its `InvalidHit`), or None when
+        no worker could parse it (none configured, all dead, shutting down)."""
+        if self._wanted <= 0:
+            return None
+        if not self._started:
+            self._start()
+        assert self._idle is not None
+        worker = await self._idle.get()
+        if worker is None:
+            self._idle.put_nowait(None)
+            return None
+        try:
+            answer = await worker.parse(body, received_at)
+        except BaseException as exc:  # died, or cancelled mid-answer: unusable either way
+            worker.close()
+            self._idle.put_nowait(None)
+            if not isinstance(exc, Exception):  # cancelled (shutting down): pass it on
+                raise
+            return None
+        self._idle.put_nowait(worker)
+        return _result(answer)
+
+    def _start(self) -> None:
+        self._started = True
+        self._idle = asyncio.Queue()
+        context = multiprocessing.get_context("spawn")
+        for _ in range(self._wanted):
+            ours, theirs = socket.socketpair()
+            process = context.Process(target=serve, args=(theirs,), name="collector-parser")
+            process.daemon = True
+            try:
+                process.start()
+            except OSError:  # cannot start a process: parse on the loop instead
+                ours.close()
+                self._idle.put_nowait(None)
+                continue
+            finally:
+                theirs.close()
+            worker = _Worker(process, ours)
+            self._workers.append(worker)
+            self._idle.put_nowait(worker)
+
+    def close(self) -> None:
+        """Ends the workers (their sockets close; they exit) and waits for them."""
+        for worker in self._workers:
+            worker.close()
+        for worker in self._workers:
+            worker.process.join(_JOIN_SECONDS)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+        self._workers = []
+
+
+def _result(answer: _Answer) -> Callable[[], BulkRows] | None:
+    kind = answer[0]
+    if kind == "rows":
+        _, rows, errors, entries = answer
+        parsed = BulkRows(rows, errors, entries)  # type: ignore[arg-type]  # from `_answer`
+        return lambda: parsed
+    if kind == "invalid":
+        reason = str(answer[1])
+
+        def invalid() -> BulkRows:
+            raise InvalidHit(reason)
+
+        return invalid
+    return None  # the worker hit a bug: parse on the loop, where `handle` reports it
+
+
+def serve(sock: socket.socket) -> None:
+    """A worker's life: answer bodies until the socket ends."""
+    # Ctrl-C reaches the whole process group; the collector ends its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with sock, sock.makefile("rb") as stream:
+        while True:
+            head = stream.read(_REQUEST.size)
+            if len(head) < _REQUEST.size:
+                return  # the collector closed the socket, or is gone
+            length, received_at = _REQUEST.unpack(head)
+            body = stream.read(length)
+            if len(body) < length:
+                return
+            answer = pickle.dumps(_answer(body, received_at), pickle.HIGHEST_PROTOCOL)
+            sock.sendall(_ANSWER.pack(len(answer)) + answer)
+
+
+def _answer(body: bytes, received_at: int) -> _Answer:
+    try:
+        parsed = bulk_rows(body, received_at)
+    except InvalidHit as exc:
+        return ("invalid", str(exc))
+    except Exception as exc:  # a bug: the loop parses again and answers 500 with it
+        return ("error", f"{type(exc).__name__}: {exc}")
+    return ("rows", parsed.rows, parsed.errors, parsed.entries)
