@@ -118,9 +118,7 @@ def _digest(canonical: str) -> bytes:
     return state.digest()
 
 
-def _check_sizes(params: Mapping[str, str]) -> None:
-    if len(params) > MAX_PARAMETERS:
-        raise InvalidHit(f"more than {MAX_PARAMETERS} parameters in one hit")
+def _check_field_lengths(params: Mapping[str, str]) -> None:
     if params and max(map(len, params.values())) > MAX_FIELD_LENGTH:
         key = next(k for k, v in params.items() if len(v) > MAX_FIELD_LENGTH)
         raise InvalidHit(f"parameter {key[:40]!r} is longer than {MAX_FIELD_LENGTH} characters")
@@ -166,17 +164,32 @@ def normalise_row(
 ) -> EventRow:
     """`normalise_hit` as a plain tuple in `Event`'s field order, which is also the store's
     column order (`store.event_row`): the collector and the import store millions of these,
-    and building a frozen dataclass per hit costs as much as parsing it."""
-    _check_sizes(params)
-    cdt = params.get("cdt")
+    and building a frozen dataclass per hit costs as much as parsing it.
+
+    Checks in this order, so that a hit with several faults always gets the same reason:
+    parameter count, field length, NUL, missing fields, cdt, numbers."""
+    if len(params) > MAX_PARAMETERS:
+        raise InvalidHit(f"more than {MAX_PARAMETERS} parameters in one hit")
+    get = params.get
+    cdt = get("cdt")
     ident_params = params
     if not cdt and received_at is not None:
         # The original bash utility sends no cdt, no visitor id and no run id, so two students
         # on identical Macs send identical hits: the receipt time joins the identity (as if
         # the hit had carried it as cdt), or every such event after the first would vanish.
         ident_params = {**params, "cdt": str(received_at)}
-    ident = _checked_identity(ident_params)  # rejects NUL, before the other checks
-    category, action, name = params.get("e_c"), params.get("e_a"), params.get("e_n")
+    canonical = _canonical(ident_params)
+    if len(canonical) > MAX_FIELD_LENGTH:  # shorter: no field in it can be longer
+        _check_field_lengths(params)
+    # The canonical text of n parameters holds 2n - 1 NUL separators: any more is a NUL
+    # inside a parameter (which would let two different hits share one text).
+    if ident_params and canonical.count("\x00") > 2 * len(ident_params) - 1:
+        raise InvalidHit("a parameter contains a NUL character")
+    if "r" in ident_params or "rand" in ident_params:
+        ident = hit_identity(ident_params)  # without the cache busters
+    else:
+        ident = _digest(canonical)
+    category, action, name = get("e_c"), get("e_a"), get("e_n")
     if not (category and action and name):
         missing = [k for k, v in (("e_c", category), ("e_a", action), ("e_n", name)) if not v]
         raise InvalidHit(f"not an installer event: missing {', '.join(missing)}")
@@ -187,8 +200,9 @@ def normalise_row(
     else:
         raise InvalidHit("no cdt: an imported hit must carry its time")
 
-    keys = _DEFAULT_KEYS if dimensions is DEFAULT_DIMENSIONS else _dimension_keys(dimensions)
-    get = params.get
+    os_key, arch_key, sha_key, duration_key, error_key, run_key = (
+        _DEFAULT_KEYS if dimensions is DEFAULT_DIMENSIONS else _dimension_keys(dimensions)
+    )
     event_value = _float_or_none(get("e_v"), "e_v")
     component, suffix = split_component(name)
     return (
@@ -200,29 +214,25 @@ def normalise_row(
         component,
         event_value,
         event_value is not None and event_value > 0 and suffix is None,  # success
-        get(keys["os"]) or None,
-        get(keys["arch"]) or None,
-        get(keys["sha"]) or None,
-        _float_or_none(get(keys["duration"]) or None, keys["duration"]),
-        get(keys["error"]) or suffix,
-        get(keys["run"]) or None,
+        get(os_key) or None,
+        get(arch_key) or None,
+        get(sha_key) or None,
+        _float_or_none(get(duration_key) or None, duration_key),
+        get(error_key) or suffix,
+        get(run_key) or None,
     )
 
 
-def _checked_identity(params: Mapping[str, str]) -> bytes:
-    """`hit_identity`, and the NUL test in the same join: the canonical text of n parameters
-    holds 2n - 1 NUL separators, so any more is a NUL inside a parameter."""
-    canonical = _canonical(params)
-    if params and canonical.count("\x00") > 2 * len(params) - 1:
-        raise InvalidHit("a parameter contains a NUL character")
-    if "r" in params or "rand" in params:
-        return hit_identity(params)  # without the cache busters
-    return _digest(canonical)
+_EVENT_DIMENSIONS = ("os", "arch", "sha", "duration", "error", "run")
 
 
-def _dimension_keys(dimensions: Mapping[str, int]) -> dict[str, str]:
-    """Event field -> its parameter name (`os` -> `dimension1`)."""
-    return {field_name: f"dimension{slot}" for field_name, slot in dimensions.items()}
+def _dimension_keys(dimensions: Mapping[str, int]) -> tuple[str, str, str, str, str, str]:
+    """The parameter names of the event fields os, arch, sha, duration, error and run
+    (`os` -> `dimension1`)."""
+    os_key, arch_key, sha_key, duration_key, error_key, run_key = (
+        f"dimension{dimensions[field_name]}" for field_name in _EVENT_DIMENSIONS
+    )
+    return os_key, arch_key, sha_key, duration_key, error_key, run_key
 
 
 _DEFAULT_KEYS = _dimension_keys(DEFAULT_DIMENSIONS)  # computed once: normalising is hot

@@ -46,8 +46,9 @@ class _Worker:
     async def parse(self, body: bytes, received_at: int) -> _Answer:
         if self.reader is None or self.writer is None:
             self.reader, self.writer = await asyncio.open_unix_connection(sock=self.sock)
-        self.writer.write(_REQUEST.pack(len(body), received_at))
-        self.writer.write(body)
+        # One buffer, one send: each system call here lets the writer thread take the GIL,
+        # and the loop waits to get it back.
+        self.writer.write(_REQUEST.pack(len(body), received_at) + body)
         await self.writer.drain()
         (length,) = _ANSWER.unpack(await self.reader.readexactly(_ANSWER.size))
         answer = pickle.loads(await self.reader.readexactly(length))
