@@ -35,14 +35,30 @@ TARGETS = {"single": 3000.0, "bulk": 30000.0}  # requests/s, hits/s
 KINDS = ["single", "bulk"]
 
 
+# One hit as the telemetry client sends it; run id and time vary (every hit is a new event).
+# A %-template, not an f-string per hit: the client shares the collector's 2 cores, so the
+# less CPU it spends building requests, the less it takes from what is measured.
+_HIT = (
+    "idsite=0bc7bce7-fb4d-4159-a809-e6bab2b3a431&rec=1&e_c=Installer&e_a=Event"
+    "&e_n=homebrew_install&e_v=1&dimension1=Darwin24.1&dimension2=arm64"
+    "&dimension3=abc1234&dimension4=1.234&dimension6=run%dx%d"
+    "&_id=0123456789abcdef&cdt=%d"
+    "&url=app%%3A%%2F%%2Fdtu-install%%2Fhomebrew_install"
+)
+_BULK_ENTRY = json.dumps("?" + _HIT)  # the hit needs no JSON escaping: quotes added only
+
+
 def hit_query(worker: int, n: int) -> str:
-    return (
-        "idsite=0bc7bce7-fb4d-4159-a809-e6bab2b3a431&rec=1&e_c=Installer&e_a=Event"
-        f"&e_n=homebrew_install&e_v=1&dimension1=Darwin24.1&dimension2=arm64"
-        f"&dimension3=abc1234&dimension4=1.234&dimension6=run{worker}x{n}"
-        f"&_id=0123456789abcdef&cdt={1_700_000_000 + n % 86400}"
-        "&url=app%3A%2F%2Fdtu-install%2Fhomebrew_install"
-    )
+    return _HIT % (worker, n, 1_700_000_000 + n % 86400)
+
+
+def bulk_body(worker: int, first: int) -> bytes:
+    """`json.dumps({"requests": ["?" + hit_query(worker, n), ...]})` for BULK_SIZE hits from
+    `first`, byte for byte, built from the template."""
+    entry = _BULK_ENTRY
+    hits = range(first, first + BULK_SIZE)
+    entries = [entry % (worker, n, 1_700_000_000 + n % 86400) for n in hits]
+    return ('{"requests": [' + ", ".join(entries) + "]}").encode()
 
 
 def _request(kind: str, worker: int, n: int, host: str) -> tuple[bytes, int]:
@@ -50,8 +66,7 @@ def _request(kind: str, worker: int, n: int, host: str) -> tuple[bytes, int]:
     if kind == "single":
         target = "/ppms.php?" + hit_query(worker, n)
         return (f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode(), 1)
-    requests = ["?" + hit_query(worker, n * BULK_SIZE + i) for i in range(BULK_SIZE)]
-    body = json.dumps({"requests": requests}).encode()
+    body = bulk_body(worker, n * BULK_SIZE)
     head = (
         f"POST /ppms.php HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
