@@ -225,6 +225,25 @@ def test_big_bulks_still_stored_after_the_parse_workers_died(collector: RunningC
     assert collector.stderr == ""
 
 
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="CPU affinity needs Linux and 2 CPUs",
+)
+def test_parse_workers_leave_a_cpu_to_the_collector(collector: RunningCollector) -> None:
+    body = {"requests": ["?" + query(dimension6=f"cpu-{i}") for i in range(95)]}
+    assert requests.post(collector.tracking_url, json=body, timeout=30).status_code == 200
+    parsers = [
+        pid
+        for pid in _children(collector.process.pid)
+        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    assert parsers
+    allowed = os.sched_getaffinity(collector.process.pid)
+    for pid in parsers:  # one CPU fewer (parse_workers.RESERVED_CPUS) for every worker
+        assert os.sched_getaffinity(pid) < allowed
+        assert len(os.sched_getaffinity(pid)) == len(allowed) - 1
+
+
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
