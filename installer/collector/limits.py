@@ -14,4 +14,8 @@ MAX_HEADER_BYTES = 64 * 1024  # a request line (more -> 414) or header line (mor
 IDLE_TIMEOUT_SECONDS = 30.0  # a keep-alive connection that says nothing is closed
 MAX_CONNECTIONS = 512  # concurrent connections; more are refused with 503
 POOL_MIN_BODY_BYTES = 8 * 1024  # bulk bodies this big are parsed in worker processes
-MAX_PARSE_WORKERS = 4  # processes parsing bulk bodies (never more than the CPUs)
+MAX_PARSE_WORKERS = 4  # processes parsing bulk bodies
+# Parse workers beyond one per CPU: each also waits while its body arrives and its rows are
+# taken, so one more keeps the CPUs parsing (2 CPUs, side by side: 3 workers gave 8% more
+# bulk hits/s than 2, in 6 of 6 pairs).
+EXTRA_PARSE_WORKERS = 1

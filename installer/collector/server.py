@@ -300,10 +300,12 @@ def run_collector(
     workers: int | None = None,
 ) -> int:
     """Serve until SIGTERM or Ctrl-C; returns the exit code. `workers`: processes that
-    parse big bulk bodies (default: one per CPU up to `limits.MAX_PARSE_WORKERS`; 0: none)."""
+    parse big bulk bodies (default: one per CPU and `limits.EXTRA_PARSE_WORKERS` more, up to
+    `limits.MAX_PARSE_WORKERS`; none on one CPU; 0: none)."""
     if workers is None:
         cpus = os.cpu_count() or 1
-        workers = min(limits.MAX_PARSE_WORKERS, cpus) if cpus > 1 else 0
+        workers = min(limits.MAX_PARSE_WORKERS, cpus + limits.EXTRA_PARSE_WORKERS)
+        workers = workers if cpus > 1 else 0
     if not is_loopback(host):
         warn(
             f"warning: the collector listens on {host}, reachable from other machines, and "
