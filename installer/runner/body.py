@@ -31,6 +31,12 @@ PLAIN_ENCODINGS = frozenset({"", "identity"})
 URLLIB3_READ = 64 * 1024
 
 
+def content_encoded(resp: requests.Response) -> bool:
+    """The server compressed the body although we asked for `identity` (a CDN may): the
+    bytes to keep are the decoded ones, and they cannot be resumed by byte offset."""
+    return resp.headers.get("Content-Encoding", "").strip().lower() not in PLAIN_ENCODINGS
+
+
 def body_reader(resp: requests.Response, url: str) -> BodyReader:
     direct = _direct_reader(resp, url)
     return direct if direct is not None else _urllib3_reader(resp, url)
@@ -42,10 +48,7 @@ def _direct_reader(resp: requests.Response, url: str) -> BodyReader | None:
     if not isinstance(inner, http.client.HTTPResponse):
         return None
     buffered = inner.fp
-    encoding = resp.headers.get("Content-Encoding", "").strip().lower()
-    if inner.chunked or inner.length is None or buffered is None:
-        return None
-    if encoding not in PLAIN_ENCODINGS:
+    if inner.chunked or inner.length is None or buffered is None or content_encoded(resp):
         return None
     readinto1 = buffered.readinto1
     remaining = inner.length
@@ -68,13 +71,14 @@ def _urllib3_reader(resp: requests.Response, url: str) -> BodyReader:
     # read1, not read(amt): on a dropped connection urllib3's read(amt) discards what it had
     # buffered, and those bytes are exactly what a resume keeps.
     read1 = resp.raw.read1
+    decode = content_encoded(resp)  # requests leaves urllib3's decoding off: ask for it
     pending = b""  # decoded bytes that did not fit the last view
 
     def read(view: memoryview) -> int:
         nonlocal pending
         if not pending:
             try:
-                pending = read1(min(len(view), URLLIB3_READ))
+                pending = read1(min(len(view), URLLIB3_READ), decode_content=decode)
             except requests.RequestException as exc:  # an OSError subclass: catch it first
                 raise request_error(exc, url) from exc
             except urllib3.exceptions.HTTPError as exc:

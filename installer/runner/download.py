@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from installer.recipes.model import DownloadAction, RetryPolicy
-from installer.runner.body import body_reader
+from installer.runner.body import body_reader, content_encoded
 from installer.runner.failure import StepError, from_os_error
 from installer.runner.hashing import BlockHasher
 from installer.runner.http_errors import http_error, request_error
@@ -213,6 +213,33 @@ def _stream(
     return done
 
 
+def _where_to_continue(
+    resp: requests.Response, action: DownloadAction, net: Network, label: str, offset: int
+) -> str | None:
+    """How the answer continues the .part of `offset` bytes: "ab" (append: a matching range),
+    "wb" (start over: a full answer), or None (416: the .part is already complete)."""
+    part = part_path(action.dest)
+    if content_encoded(resp) and resp.status_code == 206:
+        part.unlink(missing_ok=True)  # compressed bytes cannot continue decoded ones
+        raise StepError(ErrorCategory.NETWORK, f"{action.url}: compressed answer to a range", True)
+    if offset and resp.status_code == 416:
+        # Nothing left to send: the .part is already complete (its digest decides).
+        net.log.write(f"{label}: {part.name} already complete ({offset} bytes)")
+        return None
+    content_range = _content_range_start(resp.headers.get("Content-Range", ""))
+    if resp.status_code == 206 and content_range == offset:
+        net.log.write(f"{label}: resuming at byte {offset}")
+        return "ab"
+    if resp.status_code == 206:
+        part.unlink(missing_ok=True)  # an answer for another range: start over, cleanly
+        raise StepError(ErrorCategory.NETWORK, f"{action.url}: unexpected range", True)
+    if resp.status_code == 200:
+        if offset:
+            net.log.write(f"{label}: server ignored the range; starting again")
+        return "wb"
+    raise http_error(resp, action.url)
+
+
 def _fetch_once(
     action: DownloadAction, net: Network, label: str, deadline: float | None = None
 ) -> Fetched:
@@ -226,34 +253,30 @@ def _fetch_once(
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     resp = https_get(net, action.url, headers)
     try:
-        content_range = _content_range_start(resp.headers.get("Content-Range", ""))
-        if offset and resp.status_code == 416:
-            # Nothing left to send: the .part is already complete (its digest decides).
-            net.log.write(f"{label}: {part.name} already complete ({offset} bytes)")
+        mode = _where_to_continue(resp, action, net, label, offset)
+        if mode is None:
             return Fetched(part, hasher.hexdigest(), offset)
-        if resp.status_code == 206 and content_range == offset:
-            net.log.write(f"{label}: resuming at byte {offset}")
-            mode = "ab"
-        elif resp.status_code == 206:
-            part.unlink(missing_ok=True)  # an answer for another range: start over, cleanly
-            raise StepError(ErrorCategory.NETWORK, f"{action.url}: unexpected range", True)
-        elif resp.status_code == 200:
-            if offset:
-                net.log.write(f"{label}: server ignored the range; starting again")
-            hasher, offset, mode = hashlib.sha256(), 0, "wb"
-        else:
-            raise http_error(resp, action.url)
+        if mode == "wb":
+            hasher, offset = hashlib.sha256(), 0
+        encoded = content_encoded(resp)
         length = resp.headers.get("Content-Length")
-        total = offset + int(length) if length and length.isdigit() else None
+        sent = int(length) if length and length.isdigit() else None  # bytes on the wire
+        total = None if encoded or sent is None else offset + sent
         blocks = BlockHasher(hasher)
         try:
             done = _stream(
                 resp, part, mode, blocks, offset, total, net, label, action.url, deadline
             )
+            if (total is not None and done != total) or (
+                encoded and sent is not None and resp.raw.tell() != sent
+            ):
+                raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
+        except BaseException:
+            if encoded:
+                part.unlink(missing_ok=True)  # decoded bytes: no offset to resume from
+            raise
         finally:
             blocks.close()
-        if total is not None and done != total:
-            raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
         return Fetched(part, blocks.hexdigest(), done)
     except requests.RequestException as exc:
         raise request_error(exc, action.url) from exc

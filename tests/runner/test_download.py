@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 from pathlib import Path
@@ -53,6 +54,29 @@ def test_chunked_body_is_read_through_urllib3_and_verified(server, facts, tmp_pa
     out = _only(run(plan(download("x_download", url, dest, sha(DATA))), facts, tmp_path, server))
     assert out.status is Status.SUCCESS, out.reason
     assert dest.read_bytes() == DATA
+
+
+def test_gzip_body_despite_identity_is_decoded_then_verified(server, facts, tmp_path, sleeps):
+    # We ask for `identity`; a server that compresses anyway (a CDN with a text/x-sh
+    # installer) still yields the published bytes, and those are what the sha256 is of.
+    url = server.add("/f.sh", gzip.compress(DATA), headers={"Content-Encoding": "gzip"})
+    dest = tmp_path / "f.sh"
+    out = _only(run(plan(download("x_download", url, dest, sha(DATA))), facts, tmp_path, server))
+    assert out.status is Status.SUCCESS, out.reason
+    assert dest.read_bytes() == DATA
+
+
+def test_gzip_body_cut_mid_way_starts_over_instead_of_resuming(server, facts, tmp_path, sleeps):
+    # Decoded bytes have no offset in the compressed stream: no Range, a fresh start.
+    packed = gzip.compress(DATA)
+    url = server.add(
+        "/f.sh", packed, [f"drop:{len(packed) // 2}", "ok"], headers={"Content-Encoding": "gzip"}
+    )
+    dest = tmp_path / "f.sh"
+    out = _only(run(plan(download("x_download", url, dest, sha(DATA))), facts, tmp_path, server))
+    assert (out.status, out.attempts) == (Status.SUCCESS, 2), out.reason
+    assert dest.read_bytes() == DATA
+    assert "Range" not in server.requests["/f.sh"][1]
 
 
 def test_drop_on_every_attempt_fails_as_network_then_rerun_resumes(server, facts, tmp_path, sleeps):
