@@ -33,18 +33,26 @@ def request_error(exc: requests.RequestException, url: str) -> StepError:
         return StepError(ErrorCategory.NETWORK, f"secure connection to {url} failed: {exc}")
     text = str(exc)
     if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
-        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+        return _stopped_answering(url)
     return StepError(
         ErrorCategory.NETWORK, f"{url}: connection failed ({type(exc).__name__})", True
     )
 
 
-def urllib3_error(exc: urllib3.exceptions.HTTPError, url: str) -> StepError:
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+def _stopped_answering(url: str) -> StepError:
+    return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
+
+
+def _dropped(url: str, exc: Exception) -> StepError:
     return StepError(
         ErrorCategory.NETWORK, f"{url}: connection dropped ({type(exc).__name__})", True
     )
+
+
+def urllib3_error(exc: urllib3.exceptions.HTTPError, url: str) -> StepError:
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return _stopped_answering(url)
+    return _dropped(url, exc)
 
 
 def http_error(resp: requests.Response, url: str) -> StepError:
@@ -60,7 +68,5 @@ def http_error(resp: requests.Response, url: str) -> StepError:
 def read_error(exc: OSError, url: str) -> StepError:
     """A socket error while reading a body straight from the connection."""
     if isinstance(exc, (socket.timeout, TimeoutError)):  # distinct classes before 3.10
-        return StepError(ErrorCategory.TIMEOUT, f"{url}: the server stopped answering", True)
-    return StepError(
-        ErrorCategory.NETWORK, f"{url}: connection dropped ({type(exc).__name__})", True
-    )
+        return _stopped_answering(url)
+    return _dropped(url, exc)
