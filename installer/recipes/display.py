@@ -8,6 +8,12 @@ from collections.abc import Iterator
 from installer.recipes import model
 
 
+def machine_word(os_name: str) -> str:
+    """"Mac" for a plan made for macOS (`--arch`/`--os-version` included), else "machine":
+    `make run` and maintainers plan on Linux too."""
+    return "Mac" if os_name == "Darwin" else "machine"
+
+
 def describe_check(check: model.Check) -> str:
     if isinstance(check, model.CommandCheck):
         return f"{shlex.join(check.argv)} exits 0"
@@ -68,7 +74,7 @@ def plan_lines(plan: model.Plan) -> Iterator[str]:
             yield f"       needs admin rights: {step.sudo}"
     if plan.excluded:
         yield ""
-        yield "Left out on this Mac:"
+        yield f"Left out on this {machine_word(plan.platform['os_name'])}:"
         for excluded in plan.excluded:
             yield f"  - {excluded.name} [{excluded.recipe}]: {excluded.reason}"
     if plan.verify:

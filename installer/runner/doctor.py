@@ -174,9 +174,14 @@ def doctor(
     facts = detect_facts()
     plan = load_plan(targets, recipe_paths, facts)
     if not plan.verify:
-        raise DtuInstallError(
-            f"the recipes of {', '.join(plan.targets)} declare no verify checks to run"
+        where = f"{facts.os_name} {facts.os_version} {facts.arch}"
+        left_out = sorted({step.recipe for step in plan.excluded})
+        why = (
+            f": `when` leaves out {', '.join(left_out)} on {where} (see `dtu-install plan`)"
+            if left_out
+            else ""
         )
+        raise DtuInstallError(f"no verify checks of {', '.join(plan.targets)} apply here{why}")
     results = run_checks(plan.verify, facts, RunLog(None))
     data = serialize(results, facts, support_url(plan))
     if html is not None:

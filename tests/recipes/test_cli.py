@@ -89,6 +89,14 @@ def test_plan_arch_changes_rendered_urls() -> None:
     assert "Left out on this Mac:" in intel.stdout
 
 
+def test_plan_for_linux_says_machine_not_mac() -> None:
+    # Only a plan made for macOS (on a Mac, or with --arch/--os-version) says "this Mac".
+    linux = dtu("plan", "vscode", "--recipes", BASIC, home="/home/student")
+    assert linux.returncode == 0, linux.stderr
+    where = "Mac" if sys.platform == "darwin" else "machine"
+    assert f"Left out on this {where}:" in linux.stdout
+
+
 def test_plan_on_linux_with_overrides_plans_for_macos() -> None:
     done = dtu("plan", "--recipes", BASIC, "--arch", "x86_64", "--os-version", "12.7", "--json")
     plan = json.loads(done.stdout)

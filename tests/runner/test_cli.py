@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -142,6 +143,17 @@ def test_doctor_pass_fail_json_and_html_without_personal_data(tmp_path, isolated
     assert "FAIL" in page and "~/not-there" in page and "<script" not in page
     assert str(isolated_home) not in page and str(isolated_home) not in out
     assert os.uname().nodename not in page
+
+
+def test_doctor_says_which_recipes_when_leaves_out_here(tmp_path, isolated_home, capsys):
+    # The real recipes are for Darwin, so on Linux `when` leaves them all out; doctor says
+    # so instead of claiming they declare no checks.
+    other_os = "Linux" if platform.system() == "Darwin" else "Darwin"
+    elsewhere = DEMO.replace("description: demo steps", f"description: x\nwhen: {{os: {other_os}}}")
+    recipes = write_recipes(tmp_path / "r", {"demo": elsewhere})
+    code, _, err = cli(["doctor", "--recipes", str(recipes), "p"], capsys)
+    assert code == 1  # nothing could be checked: not a pass
+    assert "no verify checks of p apply here: `when` leaves out demo on " in err
 
 
 # ---------------------------------------------------------------- real Ctrl-C
