@@ -64,6 +64,14 @@ def named(items: Any) -> list[tuple[int, str]]:
     return [(i, n) for i, n in enumerate(items) if isinstance(n, str)]
 
 
+def mappings(items: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(index, item) of the mappings in a checked list (steps, verify checks); an item that
+    is not a mapping was already reported, and a missing list is empty."""
+    if not isinstance(items, list):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
 def validation_facts(arch: str) -> Facts:
     """A stand-in Mac to render URLs with, so their scheme can be checked per arch."""
     return Facts("Darwin", "99.0", arch, False, "zsh", "/Users/u", 0, True, False, False, False)
@@ -85,18 +93,27 @@ class _Validator:
         self.references()
         if not self.recipe_cycles():
             self.step_cycles()
-        for profile in self.rs.profiles.values():
-            about = {"description": profile.description}
-            self.placeholders(self.doc(profile.file), about, (), self.known)
-        for recipe in self.rs.recipes.values():
-            doc = self.doc(recipe.file)
-            self.placeholders(doc, {"description": recipe.description}, (), self.known)
-            for step in recipe.steps:
-                self.placeholders(doc, step.data, ("steps", step.index), self.known)
-                self.urls(doc, step)
-            for i, verify in enumerate(recipe.verify):
-                parts = {"description": verify.description, "check": verify.check}
+        for doc, value in self.file_values("profile"):
+            about = {"description": value.get("description", "")}
+            self.placeholders(doc, about, (), self.known)
+        for doc, value in self.file_values("recipe"):
+            self.placeholders(doc, {"description": value.get("description", "")}, (), self.known)
+            for index, step in mappings(value.get("steps")):
+                self.placeholders(doc, step, ("steps", index), self.known)
+                self.urls(doc, step.get("download"), ("steps", index, "download"))
+            for i, verify in mappings(value.get("verify")):
+                parts = {k: verify[k] for k in ("description", "check") if k in verify}
                 self.placeholders(doc, parts, ("verify", i), self.known)
+
+    def file_values(self, kind: str) -> Iterator[tuple[Checked, dict[str, Any]]]:
+        """Every file of `kind` with its checked mapping, whether or not its definitions were
+        registered: a recipe or profile whose name is invalid or taken, and a step without a
+        valid name, still have their values checked, so that all problems come at once
+        rather than one round per fix."""
+        for file, file_kind in self.kinds.items():
+            value = self.docs[file].value
+            if file_kind == kind and isinstance(value, dict):
+                yield self.docs[file], value
 
     # ------------------------------------------------------------ variables
     def variables(self) -> None:
@@ -145,28 +162,27 @@ class _Validator:
     def references(self) -> None:
         recipes = list(self.rs.recipes)
         steps = self.rs.steps()
-        for recipe in self.rs.recipes.values():
-            doc = self.doc(recipe.file)
-            for i, name in named(recipe.requires):
-                if name == recipe.name:
+        for doc, value in self.file_values("recipe"):
+            recipe_name = value.get("recipe")
+            for i, name in named(value.get("requires", ())):
+                if name == recipe_name:
                     doc.report(("requires", i), "a recipe cannot require itself")
                 elif name not in self.rs.recipes:
                     doc.report(
                         ("requires", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
                     )
-            for step in recipe.steps:
-                for i, name in named(step.data.get("requires", ())):
-                    path: KeyPath = ("steps", step.index, "requires", i)
-                    if name == step.name:
+            for index, step in mappings(value.get("steps")):
+                for i, name in named(step.get("requires", ())):
+                    path: KeyPath = ("steps", index, "requires", i)
+                    if name == step.get("name"):
                         doc.report(path, "a step cannot require itself")
-                    elif name == recipe.name:
+                    elif name == recipe_name:
                         doc.report(path, "a step cannot require its own recipe")
                     elif name not in steps and name not in self.rs.recipes:
                         hint = did_you_mean(name, [*steps, *recipes])
                         doc.report(path, f"unknown step or recipe {name!r}{hint}")
-        for profile in self.rs.profiles.values():
-            doc = self.doc(profile.file)
-            for i, name in named(profile.recipes):
+        for doc, value in self.file_values("profile"):
+            for i, name in named(value.get("recipes", ())):
                 if name not in self.rs.recipes:
                     doc.report(
                         ("recipes", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
@@ -216,11 +232,9 @@ class _Validator:
                     hint = f" (did you mean {{{close}}}?)" if close is not None else ""
                     doc.report(path, f"unknown placeholder {{{name}}}{hint}")
 
-    def urls(self, doc: Checked, step: StepDef) -> None:
-        download = step.data.get("download")
+    def urls(self, doc: Checked, download: Any, base: KeyPath) -> None:
         if not isinstance(download, dict):
             return
-        base: KeyPath = ("steps", step.index, "download")
         for key in URL_KEYS:
             if key not in download:
                 continue

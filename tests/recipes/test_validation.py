@@ -426,6 +426,34 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ["tool.yaml:8:11: verify[0].name: duplicate verify name 'tool_ok' (first at other.yaml:8)"],
     ),
     (
+        # The name's problem must not hide the others: all at once, not one round per fix.
+        "step_with_bad_name_still_has_its_values_checked",
+        {
+            "tool.yaml": "recipe: tool\nsteps:\n  - name: Tool_Install\n"
+            '    command: [echo, "{nope}"]\n    requires: [tool_setup]\n'
+        },
+        [
+            "tool.yaml:3:11: steps[0].name: 'Tool_Install' is not a step name: "
+            "<component>_<action>[_<detail>], lower case (e.g. homebrew_install)",
+            "tool.yaml:4:21: steps[0].command[1]: unknown placeholder {nope}",
+            "tool.yaml:5:16: steps[0].requires[0]: unknown step or recipe 'tool_setup'",
+        ],
+    ),
+    (
+        "recipe_with_taken_name_still_has_its_values_checked",
+        {
+            "tool.yaml": GOOD_RECIPE,
+            "copy.yaml": GOOD_RECIPE.replace("tool_install", "tool_setup").replace(
+                "echo, install", 'echo, "{nope}"'
+            ),
+        },
+        [
+            "copy.yaml:1:9: recipe: recipe 'tool' must be named like its file ('copy')",
+            "copy.yaml:6:21: steps[0].command[1]: unknown placeholder {nope}",
+            "tool.yaml:1:9: recipe: recipe 'tool' also in copy.yaml",
+        ],
+    ),
+    (
         "profile_shares_recipe_name",
         {"tool.yaml": GOOD_RECIPE, "profiles/tool.yaml": "profile: tool\nrecipes: [tool]\n"},
         [
