@@ -9,7 +9,7 @@ from installer.recipes import model
 
 
 def machine_word(os_name: str) -> str:
-    """"Mac" for a plan made for macOS (`--arch`/`--os-version` included), else "machine":
+    """`Mac` for a plan made for macOS (`--arch`/`--os-version` included), else `machine`:
     `make run` and maintainers plan on Linux too."""
     return "Mac" if os_name == "Darwin" else "machine"
 
