@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from installer.analytics.store import EventStore
-from installer.analytics.timeutil import DAY, Window, rate
+from installer.analytics.timeutil import DAY, Window, exact_rate, rate
 from installer.event_schema import PRODUCTION
 
 # Group-by names -> SQL expressions. Only these names are accepted (no SQL from outside).
@@ -76,6 +77,11 @@ class Counts:
     @property
     def success_rate(self) -> float | None:
         return rate(self.successes, self.events)
+
+    @property
+    def exact_success_rate(self) -> Fraction | None:
+        """For comparing differences of rates with a threshold (`timeutil.exact_rate`)."""
+        return exact_rate(self.successes, self.events)
 
     @property
     def failure_rate(self) -> float | None:

@@ -9,6 +9,7 @@ import calendar
 import re
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 
 from installer.errors import UsageError
 
@@ -80,6 +81,18 @@ def rate(successes: int, events: int) -> float | None:
     if events <= 0:
         return None
     return successes * 100.0 / events
+
+
+def exact_rate(successes: int, events: int) -> Fraction | None:
+    """`rate` as an exact fraction, for thresholds on a difference of two rates (pp).
+
+    One float rate compares exactly with a threshold (a quotient of small integers is far
+    from any other), but the difference of two rounded ones need not: 20/30 - 17/30 is
+    exactly 10 pp, yet 66.666...7 - 56.666...6 = 10.000000000000004 is "more than 10".
+    """
+    if events <= 0:
+        return None
+    return Fraction(successes * 100, events)
 
 
 def display_rate(value: float | None) -> str:

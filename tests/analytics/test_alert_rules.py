@@ -269,3 +269,11 @@ def test_commit_regression_compares_with_the_previous_rate(
         F, 20 - new_failed, new_failed, sha="new0002"
     )
     assert keys(fire(store, events, "commit_regression")) == (["new0002"] if fires else [])
+
+
+def test_commit_regression_drop_is_compared_exactly(store: EventStore) -> None:
+    # 20/30 - 17/30 is exactly 10 pp (not more than 10), though in floats it is 10.000000000000004.
+    events = mixed(F - DAY, 20, 10, sha="old0001") + mixed(F, 17, 13, sha="new0002")
+    assert fire(store, events, "commit_regression") == []
+    store.insert([ev(F, ok=False, sha="new0002")])  # 17/31: 11.83 pp
+    assert keys(evaluate(store, RuleSet((default_rule("commit_regression"),)), T)) == ["new0002"]

@@ -168,12 +168,17 @@ def commit_regression(store: EventStore, rule: Rule, at: int, scope: Scope) -> l
             continue
         if p_counts.events < rule["baseline_events_at_least"]:
             continue
-        s_rate, p_rate = s_counts.success_rate, p_counts.success_rate
-        if s_rate is None or p_rate is None or not p_rate - s_rate > rule["drop_more_than"]:
+        s_exact, p_exact = s_counts.exact_success_rate, p_counts.exact_success_rate
+        if s_exact is None or p_exact is None:
             continue
+        # Exact: a difference of float rates can pass a threshold it only equals.
+        drop = float(p_exact - s_exact)
+        if not p_exact - s_exact > rule["drop_more_than"]:
+            continue
+        s_rate, p_rate = s_counts.success_rate, p_counts.success_rate
         summary = (
             f"{sha}: success rate {_pct(s_rate)} since {format_moment(first)}, "
-            f"{p_rate - s_rate:.2f} pp below {p_sha} ({_pct(p_rate)})"
+            f"{drop:.2f} pp below {p_sha} ({_pct(p_rate)})"
         )
         found.append(
             (
@@ -185,7 +190,7 @@ def commit_regression(store: EventStore, rule: Rule, at: int, scope: Scope) -> l
                     "previous_sha": p_sha,
                     "before": {**ctx.numbers(p_counts), "window": _window(baseline)},
                     "after": {**ctx.numbers(s_counts), "window": _window(Window(first, at))},
-                    "drop_pp": round_rate(p_rate - s_rate),
+                    "drop_pp": round_rate(drop),
                 },
             )
         )
