@@ -115,7 +115,12 @@ def read_yaml_file(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(display, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]
+        # Point at the bad byte itself, so an editor jumps there (the text before it decodes).
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8")) + 1
+        message = f"not UTF-8 text (byte {exc.start})"
+        return None, [Problem(display, line, column, "", message)]
     node, problems = parse_yaml(text, display)
     if node is None and not problems and not empty_ok:
         problems = [Problem(display, 1, 1, "", "file is empty")]

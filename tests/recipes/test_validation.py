@@ -503,7 +503,15 @@ def test_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "tool.yaml").write_bytes(b"recipe: \xff\xfe\n")
     with pytest.raises(InputFileError) as info:
         load_recipe_set([tmp_path])
-    assert str(info.value).endswith("tool.yaml:1:1: not UTF-8 text (byte 8)")
+    assert str(info.value).endswith("tool.yaml:1:9: not UTF-8 text (byte 8)")
+
+
+def test_not_utf8_points_at_the_bad_byte(tmp_path: Path) -> None:
+    # Line 3, after "  - ø: " (the ø is 2 bytes but one column).
+    (tmp_path / "tool.yaml").write_bytes(b"recipe: tool\nsteps:\n  - \xc3\xb8: \xff\n")
+    with pytest.raises(InputFileError) as info:
+        load_recipe_set([tmp_path])
+    assert str(info.value).endswith("tool.yaml:3:8: not UTF-8 text (byte 28)")
 
 
 def test_missing_path(tmp_path: Path) -> None:
