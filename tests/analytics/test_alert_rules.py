@@ -277,3 +277,13 @@ def test_commit_regression_drop_is_compared_exactly(store: EventStore) -> None:
     assert fire(store, events, "commit_regression") == []
     store.insert([ev(F, ok=False, sha="new0002")])  # 17/31: 11.83 pp
     assert keys(evaluate(store, RuleSet((default_rule("commit_regression"),)), T)) == ["new0002"]
+
+
+def test_arch_failure_gap_is_compared_exactly(store: EventStore) -> None:
+    # Failure rates 49/60 and 18/27 differ by exactly 15 pp (not more than 15), though in
+    # floats the gap is 15.000000000000014.
+    events = mixed(T - HOUR, 11, 49, arch="arm64") + mixed(T - HOUR, 9, 18, arch="x86_64")
+    assert fire(store, events, "arch_failure_gap") == []
+    store.insert([ev(T - HOUR, ok=False, arch="arm64")])  # 50/61: 15.3 pp
+    rules = RuleSet((default_rule("arch_failure_gap"),))
+    assert keys(evaluate(store, rules, T)) == ["arm64"]

@@ -8,6 +8,7 @@ Every evaluator reads only its windows (plus one index seek per new SHA).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 from installer.analytics.alerts import context as ctx
@@ -113,7 +114,11 @@ def arch_failure_gap(store: EventStore, rule: Rule, at: int, scope: Scope) -> li
     worse = min(rates, key=lambda a: (-(rates[a] or 0.0), a))
     best = min(rates, key=lambda a: (rates[a] or 0.0, a))
     gap = (rates[worse] or 0.0) - (rates[best] or 0.0)
-    if not gap > rule["gap_more_than"]:
+    # Compared exactly: the gap of two float rates can pass a threshold it only equals.
+    # The failure-rate gap is the success-rate gap the other way round (100 cancels);
+    # a qualified architecture has events, so it has a rate.
+    exact = {arch: c.exact_success_rate or Fraction(0) for arch, c in qualified.items()}
+    if not exact[best] - exact[worse] > rule["gap_more_than"]:
         return []
     summary = (
         f"{worse} fails {_pct(rates[worse])} vs {best} {_pct(rates[best])} "
