@@ -128,9 +128,14 @@ def execute_step(step: PlannedStep, ctx: RunContext, prefetch: Prefetcher | None
 
 
 def _blocked_by(step: PlannedStep, outcomes: dict[str, StepOutcome]) -> str | None:
+    """The first required step that did not succeed. Neither a step left out by `--only`/
+    `--skip` nor one a dry run would have run blocks: a dry run goes on to check and report
+    the steps after it, instead of calling them all "not run: it needs X"."""
     for name in step.requires:
         done = outcomes.get(name)
-        if done is not None and not done.ok and not done.details.get("deselected"):
+        if done is None or done.ok:
+            continue
+        if not done.details.get("deselected") and not done.details.get("dry_run"):
             return name
     return None
 

@@ -162,6 +162,21 @@ def test_dry_run_runs_checks_but_no_action(facts, tmp_path):
     assert not ledger.exists() and result.exit_code == 0
 
 
+def test_dry_run_reports_steps_after_one_that_would_run(facts, tmp_path):
+    # b needs a, which a dry run does not run: b is still checked and would run, not
+    # "not run: it needs a_todo"; c's check passes, so it is reported as already done.
+    steps = (
+        step("a_todo", ShellAction("true")),
+        step("b_todo", ShellAction("true"), requires=("a_todo",)),
+        step(
+            "c_done", ShellAction("true"), checks=(CommandCheck(("true",)),), requires=("b_todo",)
+        ),
+    )
+    result = run(plan(*steps), facts, tmp_path, dry_run=True)
+    assert [o.status for o in result.outcomes] == [Status.NOT_RUN, Status.NOT_RUN, Status.SKIPPED]
+    assert [o.reason for o in result.outcomes[:2]] == ["dry run: would run"] * 2
+
+
 def test_only_and_skip(facts, tmp_path):
     steps = (cmd("a_one", "true"), cmd("b_two", "true"), cmd("c_three", "true"))
     result = run(plan(*steps), facts, tmp_path, only=("b_two",))
