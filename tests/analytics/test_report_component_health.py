@@ -111,3 +111,12 @@ def test_success_rate_drop_trigger(store: EventStore) -> None:
     assert (drop["baseline_success_rate"], drop["success_rate"], drop["drop_pp"]) == (
         100.0, 84.0, 16.0
     )  # fmt: skip
+
+
+def test_success_rate_drop_is_compared_exactly(store: EventStore) -> None:
+    # 9/28 before and 6/35 now differ by exactly 15 pp (not more than 15), though the float
+    # difference is just above 15.
+    store.insert(mixed(T - 3 * DAY, 9, 19, "exact") + mixed(T - HOUR, 6, 29, "exact"))
+    assert triggers(run(store), "success_rate_drop") == []
+    store.insert([ev(T - HOUR, "exact", ok=False)])  # 6/36: 15.48 pp lower
+    assert triggers(run(store), "success_rate_drop") == ["exact"]

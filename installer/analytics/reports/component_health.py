@@ -209,8 +209,10 @@ def _triggers(
             )
         old = before.get((component,))
         drop = pp(old.success_rate if old else None, c.success_rate)
-        if drop is not None and drop > TRIGGER_DROP_MORE_THAN:
-            assert old is not None
+        # The threshold sees the exact drop: a float difference can pass one it only equals.
+        then, now = (old.exact_success_rate if old else None), c.exact_success_rate
+        if then is not None and now is not None and then - now > TRIGGER_DROP_MORE_THAN:
+            assert old is not None and drop is not None
             found.append(
                 {
                     "trigger": "success_rate_drop",
