@@ -57,6 +57,19 @@ def test_size_bound_keeps_the_newest(tmp_path: Path) -> None:
     assert (tmp_path / SPOOL_NAME).exists() is False
 
 
+def test_a_file_over_the_size_bound_is_read_only_for_its_newest_hits(tmp_path: Path) -> None:
+    hits = [hit(f"step_{i:04d}", NOW) for i in range(100)]
+    line = len(hits[0]) + 1
+    text = "".join(h + "\n" for h in hits).encode()
+    # Cut inside a line (that line is dropped) and exactly at a line start (it is kept).
+    for max_bytes in (line * 10 + line // 2, line * 10):
+        (tmp_path / SPOOL_NAME).write_bytes(text)
+        taken = spool(tmp_path, max_bytes=max_bytes).take(now=NOW, lock_timeout=1)
+        assert taken.hits == hits[-10:]
+        assert (taken.oversize_bytes, taken.corrupt) == (line * 90, 0)
+        assert not (tmp_path / SPOOL_NAME).exists()
+
+
 def test_corrupt_lines_are_dropped_and_counted(tmp_path: Path) -> None:
     good = hit("good", NOW)
     (tmp_path / SPOOL_NAME).write_bytes(
