@@ -36,6 +36,15 @@ STATUS_LOOK: dict[Status, tuple[str, str, str]] = {
     Status.INTERRUPTED: ("■", "yellow", "interrupted"),
     Status.NOT_RUN: ("·", "dim", "not run"),
 }
+# A dry run's steps whose check did not pass are `not_run` too, but they are what a dry run
+# is asked to show: they are told apart from those a failure or `--skip` left out.
+WOULD_RUN_LOOK: tuple[str, str, str] = ("→", "blue", "would run")
+
+
+def look(outcome: StepOutcome) -> tuple[str, str, str]:
+    if outcome.status is Status.NOT_RUN and outcome.details.get("dry_run"):
+        return WOULD_RUN_LOOK
+    return STATUS_LOOK[outcome.status]
 
 
 def make_console(stream: IO[str] | None = None) -> Console:
@@ -55,7 +64,7 @@ class LineDisplay(RunEvents):
 
     def record(self, outcome: StepOutcome) -> None:
         self.done += 1
-        symbol, style, word = STATUS_LOOK[outcome.status]
+        symbol, style, word = look(outcome)
         extra = escape(f" [{outcome.category.value}]") if outcome.category else ""
         self.console.print(
             f"[{style}]{symbol}[/] [{self.done}/{self.total}] {escape(outcome.step)}: {word}"
@@ -137,7 +146,7 @@ def summary_table(result: RunResult) -> Table:
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for o in result.outcomes:
-        symbol, style, word = STATUS_LOOK[o.status]
+        symbol, style, word = look(o)
         table.add_row(
             escape(o.step),
             f"[{style}]{symbol} {word}[/]",
@@ -150,9 +159,11 @@ def summary_table(result: RunResult) -> Table:
 def print_summary(console: Console, result: RunResult) -> None:
     console.print(summary_table(result))
     counts = result.counts()
+    would_run = sum(look(o) is WOULD_RUN_LOOK for o in result.outcomes)
     console.print(
         f"{counts['success']} done, {counts['skipped']} already done, {counts['failed']} failed, "
-        f"{counts['not_run']} not run in {result.duration:.1f} s"
+        + (f"{would_run} would run, " if result.dry_run else "")
+        + f"{counts['not_run'] - would_run} not run in {result.duration:.1f} s"
         + (" (dry run: no action was executed; checks did run)" if result.dry_run else "")
     )
     trouble = [o for o in result.outcomes if o.status in (Status.FAILED, Status.INTERRUPTED)]

@@ -107,6 +107,8 @@ def test_dry_run_executes_nothing(tmp_path, isolated_home, capsys):
     code, out, _ = cli(["run", "--recipes", str(recipes), "p", "--dry-run"], capsys)
     assert code == 0 and "dry run" in out
     assert not (isolated_home / "ledger").exists()
+    # What a dry run would do is said as such, not as "not run" like a step left out.
+    assert "demo_write: would run" in out and "2 would run, 0 not run" in out
 
 
 def test_telemetry_sink_gets_every_outcome_and_is_closed_with_test_mode(
