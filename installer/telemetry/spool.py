@@ -120,7 +120,13 @@ class Spool:
             return Taken([])
         hits: list[str] = []
         too_old = corrupt = 0
-        for raw in data.splitlines():
+        # Every hit we write ends with a newline, so text after the last one is a hit cut
+        # short (a damaged file). It may still parse, with its last values cut (`url`,
+        # `action_name` come after `cdt`), and would be sent wrong: drop it.
+        complete, _, cut = data.rpartition(b"\n")
+        if cut.strip():
+            corrupt += 1
+        for raw in complete.splitlines():
             line = raw.decode("ascii", errors="replace").strip()
             if not line:
                 continue

@@ -80,6 +80,15 @@ def test_corrupt_lines_are_dropped_and_counted(tmp_path: Path) -> None:
     assert taken.corrupt == 3
 
 
+def test_a_last_line_cut_short_is_dropped_even_if_it_parses(tmp_path: Path) -> None:
+    whole = hit("whole", NOW) + "&url=app%3A%2F%2Fdtu-install%2Fwhole"
+    cut = whole[:-10]  # still has every required parameter; its url lost its end
+    (tmp_path / SPOOL_NAME).write_text(whole + "\n" + cut)
+    taken = spool(tmp_path).take(now=NOW, lock_timeout=1)
+    assert taken.hits == [whole]
+    assert taken.corrupt == 1
+
+
 def _hold_lock(directory: str, ready: multiprocessing.synchronize.Event, seconds: float) -> None:
     s = spool(Path(directory))
     with s._locked(1.0):
