@@ -7,6 +7,7 @@ Each takes the action, its step, the run context and an attempt counter, and eit
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -75,12 +76,24 @@ def _run_argv(
             category = category_for_exit(result.returncode, result.tail)
             last = result.tail.strip().splitlines()[-1:] or [""]
             reason = sudo.failure_reason(use, category) or (
-                f"{argv[0]} exited with code {result.returncode}"
+                f"{argv[0]} {_how_it_ended(result.returncode)}"
                 + (f": {last[0][:200]}" if last[0] else "")
             )
             raise StepError(category, reason, retryable=retryable_category(category))
 
     with_retries(step.retries, attempt, _logger(step, ctx), counter)
+
+
+def _how_it_ended(returncode: int) -> str:
+    """A negative code is subprocess's way of saying a signal ended the process: "exited
+    with code -9" means nothing to a student, "was stopped by SIGKILL" says it was killed."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was stopped by {name}"
+    return f"exited with code {returncode}"
 
 
 def _logger(step: PlannedStep, ctx: RunContext) -> Callable[[int, StepError, float], None]:

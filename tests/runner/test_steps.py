@@ -177,6 +177,12 @@ def test_dry_run_reports_steps_after_one_that_would_run(facts, tmp_path):
     assert [o.reason for o in result.outcomes[:2]] == ["dry run: would run"] * 2
 
 
+def test_a_command_killed_by_a_signal_says_so(facts, tmp_path):
+    result = run(plan(step("a_killed", ShellAction("kill -9 $$"))), facts, tmp_path)
+    assert result.outcomes[0].status is Status.FAILED
+    assert result.outcomes[0].reason == "/bin/bash was stopped by SIGKILL"
+
+
 def test_only_and_skip(facts, tmp_path):
     steps = (cmd("a_one", "true"), cmd("b_two", "true"), cmd("c_three", "true"))
     result = run(plan(*steps), facts, tmp_path, only=("b_two",))
