@@ -227,7 +227,14 @@ class _Validator:
                 doc.report(path, str(exc))
                 continue
             for name in names:
-                if name not in known:
+                if name in self.rs.variables and name not in known:
+                    # Only in settings.yaml: a variable is filled in from the facts alone.
+                    doc.report(
+                        path,
+                        f"{{{name}}} is a variable; a variable's value may use only the fact "
+                        f"placeholders ({', '.join(f'{{{f}}}' for f in FACT_PLACEHOLDERS)})",
+                    )
+                elif name not in known:
                     close = closest_match(name, sorted(known))
                     hint = f" (did you mean {{{close}}}?)" if close is not None else ""
                     doc.report(path, f"unknown placeholder {{{name}}}{hint}")

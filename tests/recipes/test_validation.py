@@ -357,6 +357,18 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "variable_uses_another_variable",
+        {
+            "settings.yaml": "variables:\n  prefix: '{home}/p'\n  bin: '{prefix}/bin'\n",
+            "tool.yaml": GOOD_RECIPE,
+        },
+        [
+            "settings.yaml:3:8: variables.bin: {prefix} is a variable; a variable's value may "
+            "use only the fact placeholders ({arch}, {os_name}, {os_version}, {home}, {shell}, "
+            "{cache_dir})",
+        ],
+    ),
+    (
         "two_documents",
         {"tool.yaml": GOOD_RECIPE + "---\nrecipe: again\n"},
         [
