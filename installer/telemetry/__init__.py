@@ -8,6 +8,7 @@ See docs/telemetry.md for what is sent and how to opt out.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -35,6 +36,18 @@ LOG_NAME = "telemetry.log"
 LOG_MAX_BYTES = 256 * 1024
 
 
+class _QuietLogFile(logging.FileHandler):
+    """`telemetry.log`, where a failed write (a full disk) is dropped. logging's default
+    prints "--- Logging error ---" and a traceback to stderr, into the install's output."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # its last buffered write can fail the same way
+            super().close()
+
+
 def _open_log(directory: Path) -> logging.Handler | None:
     """Send this package's messages to `telemetry.log` in the log dir (never to the screen).
 
@@ -45,7 +58,10 @@ def _open_log(directory: Path) -> logging.Handler | None:
         path = directory / LOG_NAME
         if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
             os.replace(path, path.with_name(LOG_NAME + ".1"))
-        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+        # Opened now, not at the first message (`delay`): a file that cannot be opened (a
+        # directory in its place, a file left by a `sudo` run) raised out of `log.info`
+        # there, through `open_sink`'s own error handling, and ended the install.
+        handler = _QuietLogFile(path, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

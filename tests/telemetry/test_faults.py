@@ -181,6 +181,25 @@ def test_read_only_data_dir(
     assert len(telemetry_on.wait_for_hits(3)) == 3
 
 
+@pytest.mark.parametrize("damage", ["directory", "full_device"])
+def test_a_log_file_that_cannot_be_written(
+    telemetry_on: HitRecorder, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """telemetry.log cannot be opened (a directory in its place; as a file left by a `sudo`
+    run) or written (/dev/full: every write fails with ENOSPC): the hits still go, and
+    nothing is raised or printed (logging's own error report included)."""
+    log = paths.log_dir() / "telemetry.log"
+    log.parent.mkdir(parents=True)
+    if damage == "directory":
+        log.mkdir()
+    elif Path("/dev/full").exists():
+        log.symlink_to("/dev/full")
+    else:
+        pytest.skip("no /dev/full here")
+    run_once(capsys)
+    assert len(telemetry_on.wait_for_hits(len(OUTCOMES))) == len(OUTCOMES)
+
+
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
     """A real, full file system: a 64 KiB tmpfs filled to the last byte (needs root)."""
