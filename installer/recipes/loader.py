@@ -22,6 +22,7 @@ from installer.yaml_source.schema import check_document
 SETTINGS_FILE = "settings.yaml"
 PROFILES_DIR = "profiles"
 SUFFIX = ".yaml"
+OTHER_SUFFIX = ".yml"  # YAML's other common suffix, which the loader does not read
 
 
 def display_path(path: Path) -> str:
@@ -39,6 +40,18 @@ def _yaml_files(directory: Path) -> list[Path]:
     )
 
 
+def _misnamed_files(directory: Path) -> list[Problem]:
+    """A `.yml` file where recipes are looked for would be left out without a word (and
+    `validate` would say OK): the maintainer is told to rename it."""
+    misnamed = sorted(directory.glob(f"*{OTHER_SUFFIX}")) + sorted(
+        (directory / PROFILES_DIR).glob(f"*{OTHER_SUFFIX}")
+    )
+    return [
+        Problem(display_path(p), 1, 1, "", f"not read: recipe files end in {SUFFIX}")
+        for p in misnamed
+    ]
+
+
 def _context_dir(file: Path) -> Path:
     """The recipes directory a single file belongs to (its settings and sibling recipes)."""
     parent = file.parent
@@ -54,7 +67,13 @@ def find_files(roots: Sequence[Path]) -> tuple[list[Path], set[Path], list[Probl
     problems: list[Problem] = []
     for path in roots:
         if path.is_dir():
-            asked += _yaml_files(path)
+            found = _yaml_files(path)
+            problems += _misnamed_files(path)
+            if not found:
+                problems.append(
+                    Problem(display_path(path), 1, 1, "", f"no {SUFFIX} files in this directory")
+                )
+            asked += found
         elif path.exists():
             asked.append(path)
             context += _yaml_files(_context_dir(path.resolve()))

@@ -532,6 +532,17 @@ def test_missing_path(tmp_path: Path) -> None:
     assert str(info.value).endswith("nope:1:1: no such file or directory")
 
 
+def test_yml_files_and_an_empty_directory_are_not_passed_over_in_silence(tmp_path: Path) -> None:
+    # Only *.yaml is read: a recipe saved as .yml was left out while `validate` said OK.
+    write_tree(tmp_path, {"tool.yaml": GOOD_RECIPE, "other.yml": GOOD_RECIPE, "empty/x.txt": ""})
+    with pytest.raises(InputFileError) as info:
+        load_recipe_set([tmp_path, tmp_path / "empty"])
+    assert [(Path(p.file).name, p.message) for p in info.value.problems] == [
+        ("empty", "no .yaml files in this directory"),
+        ("other.yml", "not read: recipe files end in .yaml"),
+    ]
+
+
 def test_alias_bomb_is_refused(tmp_path: Path) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
