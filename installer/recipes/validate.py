@@ -182,8 +182,13 @@ class _Validator:
                         hint = did_you_mean(name, [*steps, *recipes])
                         doc.report(path, f"unknown step or recipe {name!r}{hint}")
         for doc, value in self.file_values("profile"):
+            first: dict[str, int] = {}
             for i, name in named(value.get("recipes", ())):
-                if name not in self.rs.recipes:
+                if first.setdefault(name, i) != i:
+                    doc.report(
+                        ("recipes", i), f"{name!r} is listed twice (also recipes[{first[name]}])"
+                    )
+                elif name not in self.rs.recipes:
                     doc.report(
                         ("recipes", i), f"unknown recipe {name!r}{did_you_mean(name, recipes)}"
                     )

@@ -369,6 +369,14 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "profile_lists_a_recipe_twice",
+        {
+            "tool.yaml": GOOD_RECIPE,
+            "profiles/default.yaml": "profile: default\nrecipes: [tool, tool]\n",
+        },
+        ["profiles/default.yaml:2:17: recipes[1]: 'tool' is listed twice (also recipes[0])"],
+    ),
+    (
         "two_documents",
         {"tool.yaml": GOOD_RECIPE + "---\nrecipe: again\n"},
         [
