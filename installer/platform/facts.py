@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 from installer.errors import UsageError
+from installer.platform.env_flags import is_ci, says_noninteractive
 
 ARCHITECTURES: tuple[str, ...] = ("arm64", "x86_64")
 
@@ -58,8 +59,6 @@ ARCH_ALIASES: Mapping[str, str] = {
     "amd64": "x86_64",
     "AMD64": "x86_64",
 }
-CI_VARIABLES: tuple[str, ...] = ("CI", "GITHUB_ACTIONS", "GITHUB_CI")
-TRUE_VALUES: tuple[str, ...] = ("true", "1")
 ADMIN_GROUPS: Mapping[str, tuple[str, ...]] = {
     "Darwin": ("admin",),
     "Linux": ("sudo", "wheel", "admin"),
@@ -89,11 +88,6 @@ def _is_tty(stream: object) -> bool:
         return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
     except (ValueError, OSError, AttributeError):
         return False
-
-
-def is_ci(env: Mapping[str, str]) -> bool:
-    """CI=true, GITHUB_ACTIONS=true or GITHUB_CI=true (SPEC section 4)."""
-    return any(env.get(var, "").strip().lower() in TRUE_VALUES for var in CI_VARIABLES)
 
 
 def native_arch(system: str, machine: str, run: CommandRunner) -> str:
@@ -155,7 +149,7 @@ def detect_facts(
         is_admin=is_root or any(g in ADMIN_GROUPS.get(system, ()) for g in groups),
         is_root=is_root,
         ci=ci,
-        interactive=tty and not ci and not environ.get("NONINTERACTIVE"),
+        interactive=tty and not says_noninteractive(environ),
     )
 
 

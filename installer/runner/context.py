@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from installer.platform.env_flags import says_noninteractive
 from installer.platform.facts import Facts
 from installer.recipes.model import PlannedStep
 from installer.runner.download import Network
@@ -16,9 +17,6 @@ from installer.runner.runlog import RunLog
 DEFAULT_SUPPORT_URL = "https://pythonsupport.dtu.dk/install/"
 PREFETCH_WORKERS = 4  # downloads fetched ahead at once; one per typical profile download
 CHECK_TIMEOUT = 60.0  # seconds a check command may take before it counts as "not done"
-# Environment variables that mean "nobody is there to answer a prompt" (Homebrew's
-# install.sh uses NONINTERACTIVE; CI systems set CI).
-NONINTERACTIVE_VARS = ("NONINTERACTIVE", "CI", "GITHUB_ACTIONS", "GITHUB_CI")
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ class RunOptions:
 
 def env_is_noninteractive(environ: dict[str, str] | None = None) -> bool:
     env = os.environ if environ is None else environ
-    if any(env.get(var, "").lower() not in ("", "0", "false") for var in NONINTERACTIVE_VARS):
+    if says_noninteractive(env):  # NONINTERACTIVE (Homebrew's install.sh, ours) or CI
         return True
     return not (sys.stdin.isatty() and sys.stdout.isatty())
 

@@ -10,10 +10,10 @@ import os
 from collections.abc import Mapping
 
 from installer.errors import UsageError
+from installer.platform.env_flags import flag_on, is_ci
 from installer.platform.facts import Facts
 
 CONTAINER_MARKERS = ("/.dockerenv", "/run/.containerenv")
-CI_VARS = ("CI", "GITHUB_ACTIONS", "GITHUB_CI")
 ALLOW_ROOT_VAR = "DTU_INSTALL_ALLOW_ROOT"
 
 
@@ -21,8 +21,7 @@ def root_is_normal(environ: Mapping[str, str] | None = None) -> bool:
     env = os.environ if environ is None else environ
     if any(os.path.exists(marker) for marker in CONTAINER_MARKERS):
         return True
-    truthy = ("1", "true", "yes")
-    return any(env.get(v, "").lower() in truthy for v in (*CI_VARS, ALLOW_ROOT_VAR))
+    return is_ci(env) or flag_on(env, ALLOW_ROOT_VAR)
 
 
 def refuse_root(facts: Facts, environ: Mapping[str, str] | None = None) -> None:

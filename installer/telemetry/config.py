@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from installer import event_schema
 from installer.event_schema import DEFAULT_DIMENSIONS
+from installer.platform.env_flags import CI_VARIABLES, any_flag_on, flag_on
 
 # The DTU Python-support Piwik PRO account (seed guide, "Enhanced Piwik Utility").
 DEFAULT_ENDPOINT = "https://pythonsupport.piwik.pro/ppms.php"
@@ -21,9 +22,6 @@ DEFAULT_SITE_ID = "0bc7bce7-fb4d-4159-a809-e6bab2b3a431"
 ENV_URL = "DTU_INSTALL_TELEMETRY_URL"
 ENV_SITE_ID = "DTU_INSTALL_SITE_ID"
 ENV_POLICY = "DTU_INSTALL_TELEMETRY_POLICY"  # maintainers' builds and CI images
-
-# Values of an environment flag that mean "set" (`CI=true`, `DO_NOT_TRACK=1`, ...).
-TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
 class Environment(str, enum.Enum):
@@ -49,7 +47,7 @@ DEFAULT_CATEGORIES: Mapping[Environment, str] = {
 }
 
 TEST_FLAGS = ("TESTING_MODE",)
-CI_FLAGS = ("CI", "GITHUB_ACTIONS", "GITHUB_CI")
+CI_FLAGS = CI_VARIABLES  # read as the platform facts read them (installer/platform/env_flags)
 OPT_OUT_FLAGS = ("DO_NOT_TRACK", "DTU_INSTALL_NO_TELEMETRY")
 
 # Piwik PRO's bulk endpoint takes at most 100 hits per request; 95 leaves headroom.
@@ -66,12 +64,8 @@ DEFAULT_SPOOL_MAX_AGE = 23 * 3600.0
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024
 
 
-def flag(environ: Mapping[str, str], name: str) -> bool:
-    return environ.get(name, "").strip().lower() in TRUTHY
-
-
-def any_flag(environ: Mapping[str, str], names: tuple[str, ...]) -> bool:
-    return any(flag(environ, name) for name in names)
+flag = flag_on  # `CI=true`, `DO_NOT_TRACK=1`, ...: one meaning of "set" everywhere
+any_flag = any_flag_on
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from installer.errors import UsageError
-from installer.platform.facts import Facts, detect_facts, is_ci, override_facts
+from installer.platform.env_flags import is_ci
+from installer.platform.facts import Facts, detect_facts, override_facts
 from tests.helpers.recipes import mac
 
 
