@@ -102,6 +102,12 @@ MALFORMED: list[tuple[str, bytes, int, str]] = [
         "Content-Length",
     ),
     (
+        "length-superscript",  # "²" is a digit to str.isdigit, not to int
+        b"POST /ppms.php HTTP/1.1\r\nContent-Length: \xb2\r\n\r\nab",
+        400,
+        "Content-Length",
+    ),
+    (
         "body-too-large",
         b"POST /ppms.php HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n{",
         413,
