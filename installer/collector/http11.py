@@ -70,7 +70,16 @@ def parse_head(head: bytes) -> Request:
     connection = headers.get("connection", "").lower()
     # HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only when asked to.
     keep_alive = "close" not in connection if minor >= 1 else "keep-alive" in connection
-    return Request(method.decode("ascii"), target.decode("latin-1"), keep_alive, headers)
+    try:
+        # UTF-8, as a form body, an escaped value and an imported line are read: as latin-1,
+        # a raw `é` in the URL was stored as `Ã©` (another identity than the same hit
+        # imported) and raw bytes that are not UTF-8 at all were stored as if they were.
+        text = target.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError(
+            HTTPStatus.BAD_REQUEST, "the request URL is not valid UTF-8 (percent-encode it)"
+        ) from None
+    return Request(method.decode("ascii"), text, keep_alive, headers)
 
 
 def _minor_version(version: bytes) -> int:

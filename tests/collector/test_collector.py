@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.collector.hits import params, query
+from tests.collector.rawhttp import send_raw
 from tests.helpers.collector import RunningCollector, collector, start_collector
 
 __all__ = ["collector"]  # the fixture, imported for pytest
@@ -100,6 +101,16 @@ def test_same_hit_twice_is_stored_once_cache_busters_ignored(collector: RunningC
     bulk = {"requests": ["?" + query(), "?" + query(r="9")]}
     assert requests.post(collector.tracking_url, json=bulk, timeout=10).json()["tracked"] == 2
     assert collector.count() == 1
+
+
+def test_raw_utf8_in_the_url_is_read_as_utf8(collector: RunningCollector) -> None:
+    # A client that does not escape its URL: the raw UTF-8 bytes of "café" are that text,
+    # and the same hit as when escaped (or imported from a UTF-8 file), so stored once.
+    raw = f"GET /ppms.php?{query(e_n=None)}&e_n=café HTTP/1.1\r\nConnection: close\r\n\r\n"
+    assert send_raw(collector.url, raw.encode("utf-8"))[0] == 202
+    escaped = requests.get(collector.tracking_url, params=params(e_n="café"), timeout=10)
+    assert escaped.status_code == 202
+    assert collector.rows("name") == [("café",)]
 
 
 def test_keep_alive_many_requests_on_one_connection(collector: RunningCollector) -> None:

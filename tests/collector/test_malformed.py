@@ -80,6 +80,14 @@ MALFORMED: list[tuple[str, bytes, int, str]] = [
     ("cut-utf8", request("GET", "/ppms.php?" + query() + "&e_n=a%C3"), 400, "UTF-8"),
     ("bad-utf8-key", request("GET", "/ppms.php?" + query() + "&%FE=1"), 400, "UTF-8"),
     ("nul-in-name", request("GET", "/ppms.php?" + query() + "&e_n=a%00b"), 400, "NUL"),
+    (
+        "raw-latin1-in-url",  # a raw byte that is not UTF-8, not an escape
+        f"GET /ppms.php?{query()}&e_n=caf\xe9 HTTP/1.1\r\nConnection: close\r\n\r\n".encode(
+            "latin-1"
+        ),
+        400,
+        "UTF-8",
+    ),
     ("only-ampersands", request("GET", "/ppms.php?&&&&"), 400, "no tracking parameters"),
     ("only-values", request("GET", "/ppms.php?=1&=2"), 400, "no tracking parameters"),
     ("url-too-long", request("GET", "/ppms.php?e_n=" + "x" * 20000), 414, "too long"),
