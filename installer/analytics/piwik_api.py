@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from installer.analytics.settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Secret
+from installer.analytics.settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL, Secret
 from installer.errors import DtuInstallError
 
 TOKEN_PATH = "/auth/token"
@@ -33,6 +33,15 @@ TOKEN_MARGIN = 60.0  # s: refresh this long before the token expires
 DEFAULT_TOKEN_LIFETIME = 1800.0  # s: Piwik PRO's tokens live 30 minutes
 TIMEOUT = (10.0, 120.0)  # connect, read (a page of 100000 rows takes a while)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# Failures on the way that another attempt may not meet. ChunkedEncodingError (the connection
+# broke inside the body) and ContentDecodingError (a garbled gzip body) are not
+# ConnectionErrors; without them a truncated answer ended the pull as a crash (exit 3).
+RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 MAX_ATTEMPTS = 6
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0)  # s, between attempts without a Retry-After
 MAX_RETRY_AFTER = 300.0  # s: a longer wait is reported instead of sat through
@@ -126,7 +135,7 @@ class PiwikClient:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 response = self.session.post(url, json=body, headers=headers, timeout=TIMEOUT)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except RETRYABLE_ERRORS as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise PiwikError(
                         f"cannot reach Piwik PRO at {self.base_url} after {attempt} attempts: "
@@ -134,6 +143,13 @@ class PiwikClient:
                     ) from None
                 self._pause(BACKOFF[min(attempt, len(BACKOFF)) - 1])
                 continue
+            except requests.RequestException as exc:
+                # Not worth another attempt (a bad URL, a redirect loop): say what kind of
+                # failure it was, as an expected error rather than a crash.
+                raise PiwikError(
+                    f"cannot talk to Piwik PRO at {self.base_url}: {type(exc).__name__}; "
+                    f"check piwik.url or {ENV_URL}"
+                ) from None
             if response.status_code not in RETRYABLE_STATUS or attempt == MAX_ATTEMPTS:
                 return response
             wait = retry_after_seconds(response.headers.get("Retry-After"))

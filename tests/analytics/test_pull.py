@@ -18,7 +18,7 @@ from installer.analytics.pull import META_PREFIX, pull
 from installer.analytics.settings import PiwikSettings, Secret
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
-from tests.helpers.piwik_fake import FakePiwik, Scripted, serve
+from tests.helpers.piwik_fake import FakePiwik, Raw, Scripted, serve
 
 SITE = "0b5c7e24-9a1c-4f5e-8d3a-2f6c1e9b7a10"
 CLIENT_ID, SECRET = "client-abc", "s3cr3t-value-never-shown"
@@ -178,6 +178,25 @@ def test_429_then_success_honours_retry_after(fake: FakePiwik, tmp_path: Path) -
     assert api.waited == [3.0]
     assert result.waited == 3.0
     assert [s.status for s in fake.event_requests()][:2] == [429, 200]
+
+
+def test_a_body_that_breaks_off_is_retried_not_a_crash(fake: FakePiwik, tmp_path: Path) -> None:
+    # The connection drops inside the body: requests raises ChunkedEncodingError, which is
+    # not a ConnectionError; it used to escape as an unexpected error (exit 3).
+    fake.script = [Scripted(200, body=Raw(b'{"data": [["2026-11-10T08', declared_length=500))]
+    api = client(fake)
+    with EventStore(tmp_path / "e.db") as store:
+        run_pull(store, fake, api)
+        assert store.count() == INSTALLER_ROWS
+    assert api.waited == [1.0]  # one backoff, then the same page again
+    assert [s.body["offset"] for s in fake.event_requests()][:2] == [0, 0]
+
+
+def test_an_html_answer_is_a_clear_error(fake: FakePiwik, tmp_path: Path) -> None:
+    fake.script = [Scripted(200, body=Raw(b"<html>maintenance</html>", "text/html"))]
+    with EventStore(tmp_path / "e.db") as store, pytest.raises(PiwikError) as info:
+        run_pull(store, fake)
+    assert "a body that is not JSON (text/html)" in str(info.value)
 
 
 def test_wrong_credentials_give_a_clear_message(fake: FakePiwik, tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ It follows Piwik PRO's documented shapes (SPEC 6):
   -> `{"data": [[...]], "meta": {"columns": [...], "count": N}}`, rows in time order;
   a missing/expired token -> 401, an unknown website -> 403, bad parameters -> 400, all as
   `{"errors": [{"status", "title", "detail", "source": {"parameter"}}]}`.
-- Scripted trouble: `script` (statuses to answer next, e.g. 429 with Retry-After),
-  `drop_from_offset` (close the connection without an answer: a broken network).
+- Scripted trouble: `script` (statuses to answer next, e.g. 429 with Retry-After; a `Raw`
+  body for garbage or a body that breaks off), `drop_from_offset` (close the connection
+  without an answer: a broken network).
 
 The server keeps its own clock (`clock`), shared with the client under test so that token
 expiry can be exercised without waiting 30 minutes; `advance_per_request` moves it.
@@ -66,6 +67,15 @@ class Scripted:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+
+
+@dataclass
+class Raw:
+    """A scripted body sent as these exact bytes (HTML, truncated JSON, ...)."""
+
+    data: bytes
+    content_type: str = "application/json"
+    declared_length: int | None = None  # more than len(data): the body breaks off midway
 
 
 @dataclass
@@ -249,14 +259,18 @@ def _handler(fake: FakePiwik) -> type[BaseHTTPRequestHandler]:
             self._answer(*answer)
 
         def _answer(self, status: int, headers: dict[str, str], body: Any) -> None:
-            data = json.dumps(body).encode()
+            raw = body if isinstance(body, Raw) else Raw(json.dumps(body).encode())
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Type", raw.content_type)
+            self.send_header("Content-Length", str(raw.declared_length or len(raw.data)))
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(data)
+            self.wfile.write(raw.data)
+            if raw.declared_length is not None and raw.declared_length > len(raw.data):
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.close()
 
     return Handler
 
