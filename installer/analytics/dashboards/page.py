@@ -16,7 +16,16 @@ from installer.analytics.dashboards import (
 )
 from installer.analytics.dashboards.serialize import by_kind, day_text, moment_text, query_text
 from installer.analytics.dashboards.serialize import label as _label
-from installer.analytics.html_page import Chart, Note, Section, Table, Widget, render_page
+from installer.analytics.html_page import (
+    NO_DATA,
+    Chart,
+    Note,
+    Part,
+    Section,
+    Table,
+    Widget,
+    render_page,
+)
 from installer.analytics.timeutil import display_rate, format_moment, rate, round_rate
 
 SUCCESS_COLOUR, FAILURE_COLOUR, ROLLBACK_COLOUR = "#2e9e5b", "#d64545", "#d64545"
@@ -32,6 +41,14 @@ def _rate(value: float | None) -> str | None:
 
 def _fig(data: list[dict[str, Any]], **layout: Any) -> dict[str, Any]:
     return {"data": data, "layout": layout}
+
+
+def _chart_or_no_data(figure: dict[str, Any], has_data: bool, height: int | None = None) -> Part:
+    """The chart, or "no data" when it would have nothing to draw: plotly's empty axes (a
+    date axis without points draws a smear of overlapping ticks) read as a broken page."""
+    if not has_data:
+        return Note(NO_DATA)
+    return Chart(figure) if height is None else Chart(figure, height=height)
 
 
 def _pie(labels: list[str], values: list[int], colours: list[str] | None = None) -> Chart:
@@ -90,7 +107,7 @@ def _overview(o: Overview) -> list[Widget]:
     cats = Widget(
         "Events by category",
         [
-            Chart(
+            _chart_or_no_data(
                 _fig(
                     [
                         {
@@ -101,7 +118,8 @@ def _overview(o: Overview) -> list[Widget]:
                         }
                     ],
                     yaxis={"title": {"text": "events"}},
-                )
+                ),
+                bool(o.by_category),
             )
         ],
     )
@@ -161,8 +179,11 @@ def _compatibility(c: Compatibility) -> list[Widget]:
         Widget(
             "Per OS version (most events first)", [Table(["OS", "events", "success %"], os_rows)]
         ),
-        Widget("Architecture vs success rate", [Chart(combo)]),
-        Widget("Events per OS version per day", [Chart(lines)]),
+        Widget("Architecture vs success rate", [_chart_or_no_data(combo, bool(c.by_arch))]),
+        Widget(
+            "Events per OS version per day",
+            [_chart_or_no_data(lines, bool(c.os_daily_events))],
+        ),
     ]
 
 
@@ -242,8 +263,14 @@ def _components(c: Components) -> list[Widget]:
             [Table(["component", "successes", "failures", "success %"], rows)],
         ),
         Widget("Top 10 components by failures", [top_chart]),
-        Widget("Daily success % of the 5 most used components", [Chart(daily)]),
-        Widget("Success % by component x architecture", [Chart(heat, height=420)]),
+        Widget(
+            "Daily success % of the 5 most used components",
+            [_chart_or_no_data(daily, bool(c.daily_success))],
+        ),
+        Widget(
+            "Success % by component x architecture",
+            [_chart_or_no_data(heat, bool(c.heat), height=420)],
+        ),
     ]
 
 
@@ -339,19 +366,20 @@ def _development(d: Development) -> list[Widget]:
         Widget(
             "Events per SHA per day (deployments and rollbacks)",
             [
-                Chart(
+                _chart_or_no_data(
                     _fig(
                         traces,
                         xaxis=_days_axis(d.days),
                         yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
-                    )
+                    ),
+                    bool(traces),
                 )
             ],
         ),
         Widget(
             "CI vs production per component",
             [
-                Chart(ci_chart),
+                _chart_or_no_data(ci_chart, bool(d.ci_vs_production)),
                 Table(
                     ["component", "prod events", "prod success %", "CI events", "CI success %"],
                     ci_rows,
