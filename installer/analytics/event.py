@@ -80,7 +80,13 @@ def parse_cdt(text: str) -> int:
             moment = datetime.datetime(year, month, day, hh, mm, ss)
         except ValueError:
             raise InvalidHit(f"cdt {text!r} is not a valid date and time") from None
-        return calendar.timegm(moment.utctimetuple())
+        # The range unix seconds are held to (below): a year-1 or year-9999 date was stored,
+        # with a negative ts or one past the year 3000, though the same moment in seconds
+        # was refused.
+        seconds = calendar.timegm(moment.utctimetuple())
+        if not 0 <= seconds < MAX_UNIX_SECONDS:
+            raise InvalidHit(f"cdt {text[:40]!r} is out of range") from None
+        return seconds
     if not math.isfinite(seconds) or not 0 <= seconds < MAX_UNIX_SECONDS:
         raise InvalidHit(f"cdt {text[:40]!r} is out of range")
     return int(seconds)
