@@ -111,6 +111,10 @@ def _value_text(value: Any) -> str:
 
 def _timestamp(value: Any) -> int:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # JSON from requests admits NaN and Infinity, which int() cannot take: without this
+        # one such cell ended the whole pull as a crash instead of one invalid row.
+        if not math.isfinite(value):
+            raise InvalidHit(f"timestamp {value!r} is not a time")
         return int(value)
     if isinstance(value, str):
         try:

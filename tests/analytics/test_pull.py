@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from installer.analytics.piwik_api import PiwikAuthError, PiwikClient, PiwikError
-from installer.analytics.pull import META_PREFIX, pull
+from installer.analytics.pull import META_PREFIX, columns_for, pull
 from installer.analytics.settings import PiwikSettings, Secret
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
@@ -197,6 +197,19 @@ def test_an_html_answer_is_a_clear_error(fake: FakePiwik, tmp_path: Path) -> Non
     with EventStore(tmp_path / "e.db") as store, pytest.raises(PiwikError) as info:
         run_pull(store, fake)
     assert "a body that is not JSON (text/html)" in str(info.value)
+
+
+def test_a_nan_timestamp_is_an_invalid_row_not_a_crash(fake: FakePiwik, tmp_path: Path) -> None:
+    columns = columns_for(DIMENSIONS)
+    good = [ROWS[0].get(c) for c in columns]
+    nan = [float("nan") if c == "timestamp" else v for c, v in zip(columns, good)]
+    inf = [float("inf") if c == "timestamp" else v for c, v in zip(columns, good)]
+    page = {"data": [nan, good, inf], "meta": {"columns": columns, "count": 3}}
+    fake.script = [Scripted(200, body=page)]  # json.dumps writes NaN and Infinity as such
+    with EventStore(tmp_path / "e.db") as store:
+        result = run_pull(store, fake)
+    assert result.invalid == 2 and "timestamp nan is not a time" in result.invalid_samples[0]
+    assert result.added >= 1
 
 
 def test_wrong_credentials_give_a_clear_message(fake: FakePiwik, tmp_path: Path) -> None:
