@@ -262,7 +262,16 @@ class PiwikClient:
                 f"Piwik PRO events request failed with {response.status_code}"
                 f"{': ' + detail if detail else ''}"
             )
-        return self._page(self._json(response, "the events request"))
+        page = self._page(self._json(response, "the events request"))
+        # Rows are read by column name, so another order is fine; but a column we asked for
+        # and did not get would make every row invalid (or "not an event") and the days
+        # would be marked as pulled: refuse the answer instead, so the next run asks again.
+        missing = [c for c in columns if c not in page.columns]
+        if missing:
+            raise PiwikError(
+                "Piwik PRO's events answer lacks the columns asked for: " + ", ".join(missing)
+            )
+        return page
 
     @staticmethod
     def _page(data: Any) -> EventsPage:

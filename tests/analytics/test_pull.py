@@ -212,6 +212,30 @@ def test_a_nan_timestamp_is_an_invalid_row_not_a_crash(fake: FakePiwik, tmp_path
     assert result.added >= 1
 
 
+def test_columns_in_another_order_are_read_by_name(fake: FakePiwik, tmp_path: Path) -> None:
+    columns = list(reversed(columns_for(DIMENSIONS)))
+    page = {"data": [[ROWS[0].get(c) for c in columns]], "meta": {"columns": columns, "count": 1}}
+    fake.script = [Scripted(200, body=page)]
+    with EventStore(tmp_path / "e.db") as store:
+        run_pull(store, fake)
+        (name, arch) = store.conn.execute("SELECT name, arch FROM events").fetchone()
+    assert (name, arch) == ("homebrew_install", "arm64")
+
+
+def test_an_answer_without_the_columns_asked_for_is_refused(
+    fake: FakePiwik, tmp_path: Path
+) -> None:
+    columns = [c for c in columns_for(DIMENSIONS) if c != "timestamp"]
+    page = {"data": [[ROWS[0].get(c) for c in columns]], "meta": {"columns": columns, "count": 1}}
+    fake.script = [Scripted(200, body=page)]
+    with EventStore(tmp_path / "e.db") as store:
+        with pytest.raises(PiwikError, match="lacks the columns asked for: timestamp"):
+            run_pull(store, fake)
+        position = json.loads(store.get_meta(META_PREFIX + SITE) or "{}")
+        assert position["settled_through"] is None  # the days are not taken as pulled
+        assert position["pending"]["offset"] == 0
+
+
 def test_wrong_credentials_give_a_clear_message(fake: FakePiwik, tmp_path: Path) -> None:
     with EventStore(tmp_path / "e.db") as store, pytest.raises(PiwikAuthError) as info:
         run_pull(store, fake, client(fake, secret="wrong-secret-value"))
