@@ -75,11 +75,19 @@ class _Chunk:
     bad: list[tuple[int, str]]  # (line number, reason)
 
 
-def _hit_rows(entry: object) -> list[Row]:
-    """One line's JSON value: a bulk object (several hits) or one Matomo-style hit."""
+def _hit_rows(entry: object, bad: list[str]) -> list[Row]:
+    """One line's JSON value: a bulk object (several hits) or one Matomo-style hit. A bad
+    entry of a bulk goes to `bad` (as `requests[i]: reason`) and the others are kept, as in
+    a bulk document and at the collector: one bad entry used to drop its whole line."""
     if isinstance(entry, dict) and "requests" in entry:
         bulk = bulk_from_document(entry, max_hits=None)
-        return [_row(params_from_entry(e)) for e in bulk.entries]
+        rows: list[Row] = []
+        for index, hit in enumerate(bulk.entries):
+            try:
+                rows.append(_row(params_from_entry(hit)))
+            except InvalidHit as exc:
+                bad.append(f"requests[{index}]: {exc}")
+        return rows
     return [_row(params_from_entry(entry))]
 
 
@@ -106,7 +114,9 @@ def parse_lines(first_line: int, lines: Sequence[bytes]) -> _Chunk:
                     value = json.loads(text)
                 except (ValueError, RecursionError) as exc:
                     raise InvalidHit(f"not valid JSON: {exc}") from None
-                chunk.rows.extend(_hit_rows(value))
+                bad: list[str] = []
+                chunk.rows.extend(_hit_rows(value, bad))
+                chunk.bad.extend((first_line + offset, reason) for reason in bad)
             else:
                 chunk.rows.append(_row(parse_query(text)))
         except InvalidHit as exc:

@@ -132,6 +132,22 @@ def test_json_lines_of_bulks_and_objects(tmp_path: Path) -> None:
     assert runs(db) == ["j1", "j2", "j3"]
 
 
+def test_a_bad_entry_in_a_json_line_bulk_keeps_its_good_neighbours(tmp_path: Path) -> None:
+    # As in a bulk document and at the collector: only the bad entry is skipped.
+    entries = ["?" + query(dimension6="k1"), "?e_c=only", 42, "?" + query(dimension6="k2")]
+    path = tmp_path / "spool.jsonl"
+    path.write_text("?" + query(dimension6="k0") + "\n" + json.dumps({"requests": entries}))
+    db = tmp_path / "e.sqlite3"
+    result = cli(str(path), "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{path}:2:1: requests[1]: not an installer event: missing e_a, e_n",
+        f"{path}:2:1: requests[2]: a bulk entry must be a query string or an object, not a number",
+    ]
+    assert "3 hits, 3 new, 0 already stored; 2 bad lines or entries skipped" in result.stdout
+    assert runs(db) == ["k0", "k1", "k2"]
+
+
 def test_broken_json_document_is_reported_and_other_files_still_imported(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{\n  "requests": [\n    "?e_c=a",\n    oops\n  ]\n}\n')
