@@ -104,6 +104,9 @@ section > p { margin: 0 0 8px; color: #52607a; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 8px; border-bottom: 1px solid #e6e9ef; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+/* A long name (components_with_underscores_only) wraps instead of pushing the numbers
+   out of the card. */
+td:first-child { overflow-wrap: anywhere; }
 th { position: sticky; top: 0; background: #f6f8fa; }
 td.nodata { color: #8a94a6; font-style: italic; }
 """

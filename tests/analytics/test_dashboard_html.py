@@ -82,3 +82,52 @@ def test_pages_render_every_chart_offline(tmp_path: Path) -> None:
     assert "no data" in empty.read_text(encoding="utf-8")
     assert empty_report.console_errors == [] and empty_report.network_requests == []
     assert empty_report.document_size.width <= LAPTOP[0]
+
+
+LONG = "install_visual_studio_code_extensions_for_python_and_jupyter_notebooks"
+
+
+@pytest.mark.timeout(400)
+def test_long_component_names_leave_room_for_the_numbers(tmp_path: Path) -> None:
+    from installer.analytics.event import normalise_hit
+
+    hits = [
+        normalise_hit(
+            {
+                "e_c": category,
+                "e_a": "Event",
+                "e_n": name + ("_network_error" if i % 3 == 0 else ""),
+                "e_v": "0" if i % 3 == 0 else "1",
+                "cdt": str(T - (i + 1) * 3600),
+                "dimension2": ("arm64", "x86_64")[i % 2],
+                "dimension6": f"run{i}",
+            },
+            received_at=None,
+        )
+        for i, (name, category) in enumerate(
+            [
+                (n, c)
+                for n in (LONG, f"{LONG}_and_more", "git")
+                for c in ("Installer", "Installer_CI")
+            ]
+            * 4
+        )
+    ]
+    with EventStore(tmp_path / "events.db") as store:
+        store.insert(hits)
+        query = DashboardQuery(at=T, days=DAYS)
+        results = [(name, compute(name, store, query)) for name in DASHBOARDS]
+    path = write_page(tmp_path / "long.html", dashboards_page(results))
+    with browser() as page:
+        url = page.open(path)
+        # Tables that need sideways scrolling inside their card hide the numbers.
+        scrolling = page.evaluate(
+            "Array.from(document.querySelectorAll('.tablewrap'))"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1).length"
+        )
+        report = page.report(url, {"heatmap": ".heatmaplayer image", "charts": ".js-plotly-plot"})
+    (tmp_path / "long.png").write_bytes(report.screenshot)
+    assert report.console_errors == [] and scrolling == 0
+    # The heat map keeps most of its chart's width (its labels are cut, not the plot).
+    (heat,) = report.boxes["heatmap"]
+    assert heat.width >= 0.4 * max(b.width for b in report.boxes["charts"])

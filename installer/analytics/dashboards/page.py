@@ -33,6 +33,26 @@ HEAT_SCALE = "RdYlGn"
 HEAT_FLOOR = 50.0  # the heat map's colour scale starts here unless a rate is lower
 MAX_DAY_TICKS = 12
 RATE_AXIS = {"range": [0, 105], "dtick": 20}
+# Axis and legend labels longer than this are cut with "…" (the full name is in the hover
+# and the tables): plotly makes room for the longest label, so a 70-character component
+# name left the heat map and the CI chart a sliver of plot on a laptop screen.
+MAX_LABEL = 28
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def _names_axis(names: Sequence[str]) -> dict[str, Any]:
+    """A category axis of names, shown cut to MAX_LABEL. The values stay the full names, so
+    two names that start alike remain two bars or rows (and the hover names them whole)."""
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": list(names),
+        "ticktext": [_short(n) for n in names],
+        "automargin": True,
+    }
 
 
 def _rate(value: float | None) -> str | None:
@@ -208,6 +228,7 @@ def _components(c: Components) -> list[Widget]:
                 ],
                 margin={"l": 150, "r": 16, "t": 16, "b": 48},
                 xaxis={"title": {"text": "failures"}},
+                yaxis=_names_axis([_label(r.label) for r in top]),
             )
         )
         if top
@@ -222,7 +243,11 @@ def _components(c: Components) -> list[Widget]:
                 "x": days,
                 "connectgaps": False,
                 "y": [round_rate(day.success_rate) for day in series],
-                "name": _label(name),
+                "name": _short(_label(name)),
+                "meta": _label(name),
+                "customdata": [day.events for day in series],
+                # The day's events beside its rate: 0% of 1 event is not 0% of 100.
+                "hovertemplate": "%{meta}<br>%{x}: %{y}% of %{customdata} events<extra></extra>",
             }
             for name, series in c.daily_success.items()
         ],
@@ -255,7 +280,8 @@ def _components(c: Components) -> list[Widget]:
             }
         ],
         margin={"l": 150, "r": 16, "t": 16, "b": 48},
-        yaxis={"autorange": "reversed"},  # the most used component on top
+        # The most used component on top.
+        yaxis={**_names_axis([_label(n) for n in c.heat]), "autorange": "reversed"},
     )
     return [
         Widget(
@@ -334,6 +360,9 @@ def _development(d: Development) -> list[Widget]:
             },
         ],
         barmode="group",
+        xaxis=_names_axis(names),
+        # Above the plot: below it, the slanted component names ran into the legend.
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         yaxis={"title": {"text": "success %"}, **RATE_AXIS},
     )
     total = sum(r.counts.events for r in d.by_category_7d)
