@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from installer.analytics.event import InvalidHit, normalise_hit
-from installer.analytics.piwik_api import PiwikClient
+from installer.analytics.piwik_api import PiwikClient, PiwikError
 from installer.analytics.settings import PiwikSettings
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
@@ -297,8 +297,15 @@ def _pages(
         offset += len(page.rows)
         remember(offset)  # after the page is committed: a resume never skips a row
         progress(f"{date_from}..{date_to}: {offset} of {page.count} rows")
-        if not page.rows or offset >= page.count:
+        if offset >= page.count:
             return
+        if not page.rows:
+            # meta.count promises more rows than the API gives: stopping quietly would mark
+            # the days as pulled with rows missing. The position keeps this offset instead.
+            raise PiwikError(
+                f"Piwik PRO gave no rows at offset {offset} of {page.count} "
+                f"({date_from}..{date_to}); the next pull resumes there"
+            )
 
 
 def run_pull(

@@ -236,6 +236,20 @@ def test_an_answer_without_the_columns_asked_for_is_refused(
         assert position["pending"]["offset"] == 0
 
 
+def test_an_empty_page_before_meta_count_is_not_the_end(fake: FakePiwik, tmp_path: Path) -> None:
+    columns = columns_for(DIMENSIONS)
+    fake.script = [
+        Scripted(200, body={"data": [], "meta": {"columns": columns, "count": len(ROWS)}})
+    ]
+    with EventStore(tmp_path / "e.db") as store:
+        with pytest.raises(PiwikError, match="no rows at offset 0 of 6"):
+            run_pull(store, fake)
+        position = json.loads(store.get_meta(META_PREFIX + SITE) or "{}")
+        assert position["settled_through"] is None and position["pending"]["offset"] == 0
+        run_pull(store, fake, since=None)  # the next run fetches the days after all
+        assert store.count() == INSTALLER_ROWS
+
+
 def test_wrong_credentials_give_a_clear_message(fake: FakePiwik, tmp_path: Path) -> None:
     with EventStore(tmp_path / "e.db") as store, pytest.raises(PiwikAuthError) as info:
         run_pull(store, fake, client(fake, secret="wrong-secret-value"))
