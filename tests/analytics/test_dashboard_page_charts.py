@@ -28,3 +28,11 @@ def test_a_window_without_events_draws_no_empty_charts(tmp_path: Path) -> None:
     empty = _page(db, T + 400 * DAY)
     assert empty.count(PLOT) == 1
     assert empty.count('<p class="note">no data</p>') == 9  # with the two pies
+
+
+def test_the_page_says_how_tables_are_ordered_and_what_a_rollback_is(tmp_path: Path) -> None:
+    page = _page(make_store(tmp_path / "events.db"), T)
+    assert "Per commit SHA (newest first: latest first seen on top)" in page
+    assert "Per component (most failures first, then by name)" in page
+    assert "Per OS version (most events first, then by name)" in page
+    assert "Rollback (x): a SHA has events again on a UTC day after" in page

@@ -32,6 +32,11 @@ SUCCESS_COLOUR, FAILURE_COLOUR, ROLLBACK_COLOUR = "#2e9e5b", "#d64545", "#d64545
 HEAT_SCALE = "RdYlGn"
 HEAT_FLOOR = 50.0  # the heat map's colour scale starts here unless a rate is lower
 MAX_DAY_TICKS = 12
+# How development.rollbacks decides, told on the page so a marked day can be checked.
+ROLLBACK_RULE = (
+    "Rollback (x): a SHA has events again on a UTC day after one or more days without any, "
+    "during which a newer SHA (first seen later) had events."
+)
 RATE_AXIS = {"range": [0, 105], "dtick": 20}
 # Axis and legend labels longer than this are cut with "…" (the full name is in the hover
 # and the tables): plotly makes room for the longest label, so a 70-character component
@@ -197,7 +202,8 @@ def _compatibility(c: Compatibility) -> list[Widget]:
             "Per architecture", [Table(["arch", "events", "success %", "failure %"], arch_rows)]
         ),
         Widget(
-            "Per OS version (most events first)", [Table(["OS", "events", "success %"], os_rows)]
+            "Per OS version (most events first, then by name)",
+            [Table(["OS", "events", "success %"], os_rows)],
         ),
         Widget("Architecture vs success rate", [_chart_or_no_data(combo, bool(c.by_arch))]),
         Widget(
@@ -285,7 +291,7 @@ def _components(c: Components) -> list[Widget]:
     )
     return [
         Widget(
-            "Per component (most failures first)",
+            "Per component (most failures first, then by name)",
             [Table(["component", "successes", "failures", "success %"], rows)],
         ),
         Widget("Top 10 components by failures", [top_chart]),
@@ -375,7 +381,7 @@ def _development(d: Development) -> list[Widget]:
     )
     return [
         Widget(
-            "Per commit SHA (newest first)",
+            "Per commit SHA (newest first: latest first seen on top)",
             [
                 Table(
                     [
@@ -402,7 +408,8 @@ def _development(d: Development) -> list[Widget]:
                         yaxis={"title": {"text": "events"}, "rangemode": "tozero"},
                     ),
                     bool(traces),
-                )
+                ),
+                Note(ROLLBACK_RULE),
             ],
         ),
         Widget(

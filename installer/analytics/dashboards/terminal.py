@@ -113,7 +113,9 @@ def _compatibility(c: Compatibility) -> list[RenderableType]:
             display_rate(row.counts.failure_rate),
             bar(row.counts.events, largest),
         )
-    os_table = _table("Per OS version", "OS", "events", "success", "events per day")
+    os_table = _table(
+        "Per OS version (most events first)", "OS", "events", "success", "events per day"
+    )
     for row in c.by_os:
         series = [float(n) for n in c.os_daily_events.get(row.label, [])]
         os_table.add_row(
@@ -126,7 +128,9 @@ def _compatibility(c: Compatibility) -> list[RenderableType]:
 
 
 def _components(c: Components) -> list[RenderableType]:
-    table = _table("Per component (most failures first)", "component", "ok", "failed", "success")
+    table = _table(
+        "Per component (most failures first, then name)", "component", "ok", "failed", "success"
+    )
     for row in c.by_component:
         table.add_row(
             _label(row.label),
@@ -152,7 +156,9 @@ def _minute(ts: int | None) -> str:
 
 
 def _development(d: Development) -> list[RenderableType]:
-    shas = _table("Per commit SHA (newest first)", "SHA", "events", "success", "failure")
+    shas = _table(
+        "Per commit SHA (latest first seen on top)", "SHA", "events", "success", "failure"
+    )
     shas.add_column("first seen", justify="left")
     shas.add_column("last seen", justify="left")
     shas.add_column("rollback", justify="left")
