@@ -11,9 +11,9 @@ Incremental and idempotent:
   the same `normalise_hit` as the collector and the importer: the same event pulled twice
   has the same identity and is stored once.
 
-Piwik PRO gives dates and `timestamp` in the website's time zone; we read them as UTC, so the
-website should be set to UTC (as SPEC 4's `cdt` is) for the times to line up with the
-collector's.
+Piwik PRO gives dates and `timestamp` in the website's time zone; a `timestamp` without an
+offset is read as UTC, so the website should be set to UTC (as SPEC 4's `cdt` is) for the
+times to line up with the collector's (one with an offset is converted).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,12 @@ HIT_FIELDS = {
     "custom_event_value": "e_v",
 }
 MAX_INVALID_SAMPLES = 5
+# `timestamp` as ISO 8601: seconds optional, fraction ignored, `Z`/`+hh:mm`/`+hhmm` or no
+# zone (= UTC, see the module docstring). Python 3.9's fromisoformat takes neither `Z` nor
+# any fraction length, hence the split.
+_ISO_TIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 @dataclass
@@ -117,11 +124,23 @@ def _timestamp(value: Any) -> int:
             raise InvalidHit(f"timestamp {value!r} is not a time")
         return int(value)
     if isinstance(value, str):
+        match = _ISO_TIME.match(value.strip())
+        if match:
+            # An ISO 8601 time with fractional seconds or an offset names one moment exactly;
+            # rejecting it dropped the event for good, as its day is then marked as pulled.
+            base, zone = match.groups()
+            offset = "+00:00" if zone in (None, "Z") else f"{zone[:3]}:{zone[-2:]}"
+            try:
+                moment = datetime.datetime.fromisoformat(base.replace(" ", "T") + offset)
+            except ValueError:
+                pass  # no such day or hour: reported below
+            else:
+                return int(moment.timestamp())
         try:
-            return parse_moment(value.replace("+00:00", "Z"), option="timestamp")
+            return parse_moment(value, option="timestamp")  # unix seconds, a bare date
         except UsageError:
             pass
-    raise InvalidHit(f"timestamp {str(value)[:40]!r} is not a UTC time")
+    raise InvalidHit(f"timestamp {str(value)[:40]!r} is not a time")
 
 
 def row_to_params(

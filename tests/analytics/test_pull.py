@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from installer.analytics.piwik_api import PiwikAuthError, PiwikClient, PiwikError
-from installer.analytics.pull import META_PREFIX, columns_for, pull
+from installer.analytics.pull import (
+    BASE_COLUMNS,
+    META_PREFIX,
+    columns_for,
+    pull,
+    row_to_params,
+)
 from installer.analytics.settings import PiwikSettings, Secret
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
@@ -248,6 +254,24 @@ def test_an_empty_page_before_meta_count_is_not_the_end(fake: FakePiwik, tmp_pat
         assert position["settled_through"] is None and position["pending"]["offset"] == 0
         run_pull(store, fake, since=None)  # the next run fetches the days after all
         assert store.count() == INSTALLER_ROWS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-10T08:00:00",
+        "2026-11-10 08:00:00",
+        "2026-11-10T08:00:00Z",
+        "2026-11-10T08:00:00.250Z",
+        "2026-11-10T09:00:00+01:00",
+        "2026-11-10T03:00:00-0500",
+    ],
+)
+def test_timestamp_forms_give_the_same_moment(text: str) -> None:
+    params = row_to_params(
+        [text, "Installer", "Event", "homebrew_install", 1], BASE_COLUMNS, SITE, {}
+    )
+    assert params is not None and params["cdt"] == str(parse_moment("2026-11-10T08:00:00Z"))
 
 
 def test_wrong_credentials_give_a_clear_message(fake: FakePiwik, tmp_path: Path) -> None:
