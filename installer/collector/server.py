@@ -50,6 +50,7 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _IDLE_SWEEP_SECONDS = 1.0
 # Answers after which the connection is closed, as http.server did.
 _CLOSING_STATUSES = frozenset({HTTPStatus.INTERNAL_SERVER_ERROR, HTTPStatus.REQUEST_URI_TOO_LONG})
+_CUT_HEAD = "the request ended before the blank line that ends its header"
 _SHUTDOWN_GRACE_SECONDS = 5.0  # answers to requests already committed get this long to leave
 
 
@@ -182,7 +183,9 @@ class CollectorServer:
         answer) when the connection ends here."""
         try:
             raw = await reader.readuntil(_HEAD_END)
-        except asyncio.IncompleteReadError:
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial.strip():  # it stopped sending mid-head, but may still listen
+                await self._refuse(writer, HttpError(HTTPStatus.BAD_REQUEST, _CUT_HEAD))
             return None  # the sender closed (between requests, or mid-head)
         except asyncio.LimitOverrunError:
             buffered = await reader.read(limits.MAX_HEADER_BYTES + 2)
@@ -200,8 +203,13 @@ class CollectorServer:
             writer.write(_CONTINUE)
         try:
             body = await reader.readexactly(length)
-        except asyncio.IncompleteReadError:
-            return None  # the sender went away mid-body: nobody to answer
+        except asyncio.IncompleteReadError as exc:
+            # A Content-Length bigger than the body, then a half-close (shutdown(SHUT_WR)):
+            # the sender can still read why nothing was stored. (Gone altogether, it reads
+            # nothing, and the write fails quietly.)
+            cut = f"the body ended after {len(exc.partial)} of its {length} bytes"
+            await self._refuse(writer, HttpError(HTTPStatus.BAD_REQUEST, cut))
+            return None
         return request, body
 
     async def _refuse(self, writer: asyncio.StreamWriter, exc: HttpError) -> None:

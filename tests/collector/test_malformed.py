@@ -4,8 +4,10 @@ never a crash, and the collector keeps storing good hits afterwards (SPEC 5)."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -207,6 +209,35 @@ def test_malformed_input_gets_a_4xx_with_a_reason(
     assert (
         requests.get(shared_collector.tracking_url, params=params(), timeout=10).status_code == 202
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (  # a Content-Length bigger than the body
+            b"POST /ppms.php HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + query().encode(),
+            f"the body ended after {len(query())} of its 1000 bytes",
+        ),
+        (b"GET /ppms.php?" + query().encode() + b" HTTP/1.1\r\nHost: x\r\n", "blank line"),
+    ],
+    ids=["body", "head"],
+)
+def test_a_request_cut_short_by_a_half_close_is_answered(
+    shared_collector: RunningCollector, raw: bytes, reason: str
+) -> None:
+    # The sender has stopped sending (shutdown(SHUT_WR)) but still reads: it is told why
+    # nothing was stored instead of finding the connection closed without an answer.
+    before = shared_collector.count()
+    parts = urlsplit(shared_collector.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(raw)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert reason.encode() in answer, answer
+    assert shared_collector.count() == before
 
 
 def test_a_bulk_keeps_its_valid_hits(shared_collector: RunningCollector) -> None:
