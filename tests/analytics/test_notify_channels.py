@@ -132,6 +132,22 @@ def test_unreachable_webhook_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert outbox(store)[0][2] is None
 
 
+def test_a_malformed_webhook_url_is_a_failed_delivery_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # urllib3 raises LocationParseError (a ValueError, not a RequestException) for this host.
+    monkeypatch.setenv(SLACK_ENV, "https://hooks..example.org/services/T0/B0/secret-token")
+    config = load_config(rules_file(tmp_path, slack=True))
+    with EventStore(tmp_path / "e.db") as store:
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert not outcome.ok
+        assert "could not reach the webhook (LocationParseError)" in outcome.flushed.failed[0]
+        assert "secret-token" not in " ".join(outcome.lines()) and "hooks.." not in str(
+            outbox(store)
+        )
+        assert outbox(store)[0][2] is None  # kept for the next run
+
+
 def test_two_runs_at_once_send_a_message_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -43,8 +43,10 @@ def _post_json(url: str, body: object, timeout: float) -> None:
 
     try:
         answer = requests.post(url, json=body, timeout=timeout, headers={"User-Agent": USER_AGENT})
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError) as exc:
         # The exception text contains the URL; say only what kind of failure it was.
+        # ValueError: urllib3's LocationParseError (a host like `a..b`) and UnicodeError get
+        # past requests unwrapped; uncaught, they ended the whole run with the host shown.
         raise DeliveryError(f"could not reach the webhook ({type(exc).__name__})") from None
     if 200 <= answer.status_code < 300:
         return
