@@ -69,6 +69,18 @@ def test_email_with_a_wrong_password_stays_in_the_outbox(
         assert "wrong-password" not in " ".join(outcome.lines())
 
 
+def test_a_non_ascii_password_is_a_failed_delivery_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server(tmp_path) as box, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv("TEST_SMTP_USER", box.user)
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "pässwörd")  # smtplib sends AUTH as ASCII
+        config = load_config(rules_file(tmp_path, email=(box.host, box.port, box.ca_file)))
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert not outcome.ok and box.messages == []
+        assert outbox(store) == [(1, "could not deliver by SMTP (UnicodeEncodeError)", None)]
+
+
 def test_slack_blocks_and_text_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with webhook_server() as slack, EventStore(tmp_path / "e.db") as store:
         monkeypatch.setenv(SLACK_ENV, slack.url)

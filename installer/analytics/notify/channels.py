@@ -112,7 +112,9 @@ def send_email(channel: ChannelSettings, message: Message, timeout: float) -> No
         raise DeliveryError("the SMTP server refused the credentials") from None
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"the SMTP server answered {exc.smtp_code}") from None
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+    except (smtplib.SMTPException, OSError, ssl.SSLError, ValueError) as exc:
+        # ValueError: smtplib encodes AUTH as ASCII, so a password with a non-ASCII letter
+        # raised UnicodeEncodeError, which crashed the run and quoted part of the password.
         raise DeliveryError(f"could not deliver by SMTP ({type(exc).__name__})") from None
 
 
