@@ -17,6 +17,7 @@ from installer.collector.protocol import Response
 
 MAX_LINE_BYTES = MAX_HEADER_BYTES  # a request line or one header line; more -> 414 / 431
 MAX_HEADERS = 100  # header fields in one request; more -> 431
+_FRAMING_FIELDS = frozenset({"content-length", "transfer-encoding"})  # repeats must agree
 SERVER_NAME = "dtu-install-collector"
 _SUPPORTED_MAJOR = 1  # HTTP/1.0 and HTTP/1.1; HTTP/2+ speaks another wire format
 _TOKEN_BYTES = frozenset(
@@ -109,7 +110,13 @@ def _header_fields(lines: list[bytes]) -> dict[str, str]:
         name, colon, value = line.partition(b":")
         if not colon or not name or not _TOKEN_BYTES.issuperset(name):
             raise HttpError(HTTPStatus.BAD_REQUEST, f"bad header line {line[:80]!r}")
-        headers.setdefault(name.decode("ascii").lower(), value.strip().decode("latin-1"))
+        key, text = name.decode("ascii").lower(), value.strip().decode("latin-1")
+        kept = headers.setdefault(key, text)
+        if kept is not text and key in _FRAMING_FIELDS and kept != text:
+            # RFC 9112 6.3: differing lengths leave the body's end unknown. Taking the first
+            # would read the rest as the next request, where a proxy in front may have taken
+            # the other (request smuggling).
+            raise HttpError(HTTPStatus.BAD_REQUEST, f"two different {key} fields")
     return headers
 
 

@@ -120,6 +120,12 @@ MALFORMED: list[tuple[str, bytes, int, str]] = [
         "Content-Length",
     ),
     (
+        "two-lengths",  # which one ends the body? (request smuggling behind a proxy)
+        b"POST /ppms.php HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 50\r\n\r\n" + b"x" * 50,
+        400,
+        "two different content-length",
+    ),
+    (
         "body-too-large",
         b"POST /ppms.php HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n{",
         413,
