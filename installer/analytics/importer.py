@@ -300,6 +300,8 @@ def is_document(path: Path) -> bool:
 def check_readable(paths: Sequence[Path]) -> None:
     """All files are checked before anything is imported: a typo imports nothing."""
     for path in paths:
+        if path.is_dir():  # "no such file" would send the user looking for a typo
+            raise UsageError(f"{path}: is a directory; give the files in it")
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
         if not os.access(path, os.R_OK):

@@ -170,6 +170,15 @@ def test_missing_file_imports_nothing_and_is_a_usage_error(tmp_path: Path) -> No
     assert not db.exists()
 
 
+def test_a_directory_is_named_as_such_and_imports_nothing(tmp_path: Path) -> None:
+    (tmp_path / "exports").mkdir()
+    db = tmp_path / "e.sqlite3"
+    result = cli(str(tmp_path / "exports"), "--db", str(db))
+    assert result.returncode == 2
+    assert "exports: is a directory" in result.stderr
+    assert not db.exists()
+
+
 def test_original_bash_utility_events_are_tolerated(tmp_path: Path) -> None:
     # No dimensions 4-6, no _id, e_v holding a duration in seconds (0 for a fast step).
     bash = "?idsite=s&rec=1&e_c=Installer&e_a=Event&dimension1=Darwin14.2&dimension2=arm64"
