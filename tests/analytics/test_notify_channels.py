@@ -93,6 +93,24 @@ def test_slack_blocks_and_text_fallback(tmp_path: Path, monkeypatch: pytest.Monk
         assert "runbook.md#success_rate_low|runbook" in body["blocks"][2]["elements"][0]["text"]
 
 
+def test_a_long_slack_digest_shows_every_warning_and_runbook_link() -> None:
+    from dataclasses import replace
+
+    from installer.analytics.notify.message import SLACK_TEXT_LIMIT, digest_message
+
+    warnings = [
+        replace(FIRING, rule="commit_regression", kind="commit_regression", key=f"sha{i:04d}",
+                severity="warning", runbook="https://example.org/runbook.md#commit_regression")
+        for i in range(40)
+    ]  # fmt: skip
+    blocks = digest_message([("firing", f) for f in warnings], T).blocks
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(blocks) <= 50 and all(len(t) <= SLACK_TEXT_LIMIT for t in sections)
+    shown = "\n".join(sections)
+    assert all(f"[sha{i:04d}]" in shown for i in range(40))  # the last ones were cut off
+    assert shown.count("runbook.md#commit_regression|runbook") == 40
+
+
 def test_slack_429_waits_for_retry_after_then_sends_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from installer.analytics.alerts.firing import Firing
 from installer.analytics.timeutil import format_moment
 
 SLACK_TEXT_LIMIT = 2900  # Slack rejects a section text over 3000 characters
+SLACK_MAX_SECTIONS = 45  # Slack takes at most 50 blocks; the header and context use two
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,43 @@ def _title(firing: Firing, resolved: bool) -> str:
     return f"[{state}] {firing.rule}{key}"
 
 
-def _slack(title: str, body: str, links: Sequence[str]) -> list[dict[str, Any]]:
+def _chunks(body: str, limit: int) -> list[str]:
+    """`body` in pieces of at most `limit` characters, cut between lines where possible."""
+    chunks: list[str] = []
+    current = ""
+    for whole in body.split("\n"):
+        line = whole
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    chunks.append(current)
+    return chunks
+
+
+def _slack(
+    title: str, body: str, links: Sequence[str], *, code: bool = False
+) -> list[dict[str, Any]]:
+    # Slack shows the blocks, not `text`: one section cut at 3000 characters hid every
+    # warning of a long digest after the first dozen (their runbook links too). So the
+    # body goes into as many sections as it needs; `code` puts each in its own ``` pair.
+    fence = "```" if code else ""
+    pieces = [
+        f"{fence}{piece}{fence}" for piece in _chunks(body, SLACK_TEXT_LIMIT - 2 * len(fence))
+    ]
+    if len(pieces) > SLACK_MAX_SECTIONS:
+        hidden = len(pieces) - SLACK_MAX_SECTIONS + 1
+        pieces = [*pieces[: SLACK_MAX_SECTIONS - 1], f"... {hidden} more part(s) not shown"]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": body[:SLACK_TEXT_LIMIT]}},
+        *({"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in pieces),
     ]
     if links:
         text = " · ".join(f"<{link}|runbook>" for link in links)
@@ -138,5 +172,5 @@ def report_message(name: str, title: str, text: str, page: str, data: Mapping[st
         text=text,
         html=page,
         data={"type": "report", "report": name, **data},
-        blocks=_slack(title, f"```{text}```", []),
+        blocks=_slack(title, text, [], code=True),
     )
