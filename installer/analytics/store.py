@@ -96,6 +96,12 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (day, category, component, os, arch, sha, error, success)
     ) WITHOUT ROWID;
     """,
+    # When a message first failed to be delivered, and when the outbox stopped retrying it
+    # (notify `give_up_after` after the first failure); such a message is kept for the record.
+    """
+    ALTER TABLE alert_outbox ADD COLUMN first_failed_at INTEGER;
+    ALTER TABLE alert_outbox ADD COLUMN gave_up_at INTEGER;
+    """,
 )
 
 _ONE_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"

@@ -202,3 +202,35 @@ def test_two_runs_at_once_send_a_message_once(
         for thread in threads:
             thread.join()
         assert hook.attempts == 1 and len(hook.received) == 1
+
+
+def test_a_message_undelivered_for_give_up_after_is_given_up_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: a message whose channel kept refusing (or was removed) was retried, and failed
+    # the scheduled run with exit 1, forever; and could arrive days late.
+    from installer.analytics.notify.dispatch import DispatchOutcome
+    from installer.analytics.notify.outbox import flush
+    from installer.analytics.notify.settings import DEFAULT_GIVE_UP_AFTER
+
+    monkeypatch.setenv(WEBHOOK_ENV, "http://127.0.0.1:9/secret-path")  # refused, every time
+    config = load_config(rules_file(tmp_path, webhook=True))
+    with EventStore(tmp_path / "e.db") as store:
+        from installer.analytics.notify.outbox import enqueue
+
+        enqueue(store, list(config.notify.channels), alert_message(FIRING), T)
+        first = flush(store, config.notify, now=T)  # the first failed attempt
+        assert first.failed != [] and first.given_up == []
+        just_before = flush(store, config.notify, now=T + DEFAULT_GIVE_UP_AFTER - 1)
+        assert just_before.given_up == [] and just_before.failed != []
+    with EventStore(tmp_path / "e.db") as store:  # a later run, a new connection
+        due = flush(store, config.notify, now=T + DEFAULT_GIVE_UP_AFTER)
+        assert not due.ok and due.failed == [] and due.waiting == 0
+        (line,) = due.given_up
+        assert line.startswith("webhook: ") and "failing for 72 h" in line
+        assert "secret-path" not in line
+        assert "GAVE UP on webhook: " in " ".join(DispatchOutcome(flushed=due).lines())
+        after = flush(store, config.notify, now=T + DEFAULT_GIVE_UP_AFTER + 900)
+        assert after.ok and after.given_up == [] and after.failed == []
+        (kept,) = store.conn.execute("SELECT gave_up_at, sent_at FROM alert_outbox").fetchall()
+        assert kept == (T + DEFAULT_GIVE_UP_AFTER, None)

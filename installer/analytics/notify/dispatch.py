@@ -29,6 +29,7 @@ class DispatchOutcome:
         out = [f"notify: channel {name} skipped (not configured)" for name in self.skipped_channels]
         out += [f"notify: sent to {s}" for s in self.flushed.sent]
         out += [f"notify: FAILED {s} (will retry on the next run)" for s in self.flushed.failed]
+        out += [f"notify: GAVE UP on {s}; no more retries" for s in self.flushed.given_up]
         if self.flushed.waiting and not self.flushed.failed:
             out.append(f"notify: {self.flushed.waiting} message(s) waiting for a later retry")
         return out

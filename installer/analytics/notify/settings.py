@@ -5,6 +5,7 @@ names the environment variables, never the values, and nothing here prints or lo
 
     notify:
       digest_hour: 9                      # warnings: next business day at 09:00 UTC
+      give_up_after: 3d                   # stop retrying after 3 days of failures (said once)
       channels:
         - type: slack
           webhook_url_env: DTU_INSTALL_SLACK_WEBHOOK_URL
@@ -30,10 +31,16 @@ from typing import Any
 from installer.yaml_source.checked import Checked, KeyPath
 from installer.yaml_source.choice import Tagged
 from installer.yaml_source.containers import Field, Map, Seq
+from installer.yaml_source.duration import Duration
 from installer.yaml_source.scalars import Bool, Int, Number, Str
 
 DEFAULT_DIGEST_HOUR = 9  # UTC; the digest goes out at the first run after this hour
 DEFAULT_TIMEOUT = 10.0  # seconds per delivery attempt
+# An undelivered message is retried at every run until this long after its first failure,
+# then given up (and reported once): a channel removed from the settings, or one that
+# refuses for days, must not fail every scheduled run forever, nor deliver an alert days
+# late. Longer than a weekend.
+DEFAULT_GIVE_UP_AFTER = 3 * 86400
 LAST_HOUR = 23
 MAX_PORT = 65535
 
@@ -64,6 +71,7 @@ NOTIFY = Map(
     {
         "digest_hour": Field(Int(minimum=0, maximum=LAST_HOUR), default=DEFAULT_DIGEST_HOUR),
         "timeout": Field(Number(minimum=0, exclusive_minimum=True), default=DEFAULT_TIMEOUT),
+        "give_up_after": Field(Duration(), default=DEFAULT_GIVE_UP_AFTER),
         "channels": Field(
             Seq(Tagged("type", CHANNELS, tag_name="channel type", name="a channel")), default=[]
         ),
@@ -95,6 +103,7 @@ class NotifySettings:
     channels: tuple[ChannelSettings, ...] = ()
     digest_hour: int = DEFAULT_DIGEST_HOUR
     timeout: float = DEFAULT_TIMEOUT
+    give_up_after: int = DEFAULT_GIVE_UP_AFTER  # seconds
 
 
 def notify_settings(doc: Checked, value: dict[str, Any], path: KeyPath) -> NotifySettings:
@@ -115,4 +124,5 @@ def notify_settings(doc: Checked, value: dict[str, Any], path: KeyPath) -> Notif
         channels.append(ChannelSettings(item["type"], name, options))
     digest_hour = value.get("digest_hour", DEFAULT_DIGEST_HOUR)
     timeout = float(value.get("timeout", DEFAULT_TIMEOUT))
-    return NotifySettings(tuple(channels), digest_hour, timeout)
+    give_up_after = int(value.get("give_up_after", DEFAULT_GIVE_UP_AFTER))
+    return NotifySettings(tuple(channels), digest_hour, timeout, give_up_after)
