@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -15,6 +16,11 @@ from installer.analytics.timeutil import format_moment
 
 SLACK_TEXT_LIMIT = 2900  # Slack rejects a section text over 3000 characters
 SLACK_MAX_SECTIONS = 45  # Slack takes at most 50 blocks; the header and context use two
+SUBJECT_LIMIT = 200
+# Line breaks and other control characters. Event names come from the network: a component
+# named "a\r\nb" put a line break in the subject, and Python's email package refuses such a
+# header (ValueError), so that alert was never delivered by email, only retried.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def _slack(
         hidden = len(pieces) - SLACK_MAX_SECTIONS + 1
         pieces = [*pieces[: SLACK_MAX_SECTIONS - 1], f"... {hidden} more part(s) not shown"]
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": _subject(title)[:150]}},
         *({"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in pieces),
     ]
     if links:
@@ -115,6 +121,11 @@ def _html(title: str, sections: Sequence[tuple[str, Sequence[str], str]]) -> str
     return "<!doctype html><html><body>" + "".join(parts) + "</body></html>"
 
 
+def _subject(text: str) -> str:
+    """One line, short enough for a mail client's list."""
+    return _CONTROL.sub(" ", text)[:SUBJECT_LIMIT]
+
+
 def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = None) -> Message:
     title = _title(firing, resolved)
     if resolved:
@@ -126,7 +137,7 @@ def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = No
     text = "\n".join([title, *lines, f"Runbook: {firing.runbook}"])
     return Message(
         kind="resolved" if resolved else "alert",
-        subject=f"{title}: {summary}"[:200],
+        subject=_subject(f"{title}: {summary}"),
         text=text,
         html=_html(title, [(summary, lines[1:] or lines, firing.runbook)]),
         data={
@@ -153,7 +164,7 @@ def digest_message(items: Sequence[tuple[str, Firing]], at: int) -> Message:
     body = "\n".join(f"*{h}*: {d[0]} (<{link}|runbook>)" for h, d, link in sections)
     return Message(
         kind="digest",
-        subject=title,
+        subject=_subject(title),
         text="\n".join(text_lines),
         html=_html(title, sections),
         data={
@@ -168,7 +179,7 @@ def digest_message(items: Sequence[tuple[str, Firing]], at: int) -> Message:
 def report_message(name: str, title: str, text: str, page: str, data: Mapping[str, Any]) -> Message:
     return Message(
         kind="report",
-        subject=title,
+        subject=_subject(title),
         text=text,
         html=page,
         data={"type": "report", "report": name, **data},
