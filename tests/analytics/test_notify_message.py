@@ -11,7 +11,7 @@ import pytest
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.load import load_config
 from installer.analytics.notify.dispatch import dispatch_message
-from installer.analytics.notify.message import alert_message
+from installer.analytics.notify.message import alert_message, digest_message, report_message
 from installer.analytics.store import EventStore
 from tests.analytics.notify_setup import rules_file
 from tests.helpers.alert_events import T
@@ -46,3 +46,20 @@ def test_a_line_break_in_a_component_name_does_not_stop_the_email(
         assert outcome.ok, outcome.lines()
         (mail,) = box.messages
         assert mail["Subject"].startswith("[CRITICAL] new_failure_pattern [vscode install]")
+
+
+def _slack_text(blocks: object) -> str:
+    assert isinstance(blocks, (list, tuple))
+    return "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+
+
+def test_slack_shows_event_text_instead_of_reading_it_as_mentions_or_links() -> None:
+    evil = "<!channel> <https://evil.example|runbook> a&b"
+    alert = _slack_text(alert_message(firing(evil)).blocks)
+    digest = _slack_text(digest_message([("firing", firing(evil))], T).blocks)
+    for text in (alert, digest):
+        assert "<!channel>" not in text and "<https://evil" not in text
+        assert "&lt;!channel&gt; &lt;https://evil.example|runbook&gt; a&amp;b" in text
+    assert f"<{RUNBOOK}|runbook>" in digest  # our own link is still a link
+    report = _slack_text(report_message("weekly", "weekly", f"{evil}\n", "", {}).blocks)
+    assert "<!channel>" not in report and "&lt;!channel&gt;" in report

@@ -60,6 +60,15 @@ def _short(value: object) -> str:
     return str(value)
 
 
+def _mrkdwn(text: str) -> str:
+    """`text` shown as it is in a Slack mrkdwn field. Slack reads `<...>` there as a link or
+    a mention: a component named `<!channel>` (event names come from the network) would
+    notify the whole channel, `<https://x|runbook>` would show a link of the sender's
+    choosing. Slack asks for exactly these three characters to be escaped
+    (https://api.slack.com/reference/surfaces/formatting#escaping)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _title(firing: Firing, resolved: bool) -> str:
     key = f" [{firing.key}]" if firing.key is not None else ""
     state = "RESOLVED" if resolved else firing.severity.upper()
@@ -145,7 +154,7 @@ def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = No
             "at": format_moment(at or firing.at),
             "alerts": [firing.serialize()],
         },
-        blocks=_slack(title, "\n".join(lines), [firing.runbook]),
+        blocks=_slack(title, _mrkdwn("\n".join(lines)), [firing.runbook]),
     )
 
 
@@ -161,7 +170,9 @@ def digest_message(items: Sequence[tuple[str, Firing]], at: int) -> Message:
             detail += _context_lines(firing)
         sections.append((head, detail, firing.runbook))
         text_lines += [head, *(f"  {d}" for d in detail), f"  Runbook: {firing.runbook}"]
-    body = "\n".join(f"*{h}*: {d[0]} (<{link}|runbook>)" for h, d, link in sections)
+    body = "\n".join(
+        f"*{_mrkdwn(h)}*: {_mrkdwn(d[0])} (<{link}|runbook>)" for h, d, link in sections
+    )
     return Message(
         kind="digest",
         subject=_subject(title),
@@ -183,5 +194,5 @@ def report_message(name: str, title: str, text: str, page: str, data: Mapping[st
         text=text,
         html=page,
         data={"type": "report", "report": name, **data},
-        blocks=_slack(title, text, [], code=True),
+        blocks=_slack(title, _mrkdwn(text), [], code=True),
     )
