@@ -97,16 +97,17 @@ install_clt_headless() {
   label=$(softwareupdate -l 2>/dev/null |
     sed -n 's/^[[:space:]]*\*[[:space:]]*Label:[[:space:]]*//p; s/^[[:space:]]*\*[[:space:]]*\(Command Line Tools.*\)$/\1/p' |
     grep 'Command Line Tools' | tail -n 1 || true)
-  status=1
+  # Not `status`: zsh (`curl ... | zsh`) has it as a read-only alias of `$?`.
+  installed=1
   if [ -n "$label" ]; then
     say "Found: ${label}"
     if sudo_cmd softwareupdate -i "$label"; then
       sudo_cmd xcode-select --switch /Library/Developer/CommandLineTools || true
-      status=0
+      installed=0
     fi
   fi
   sudo_cmd rm -f "$CLT_PLACEHOLDER" || true
-  return "$status"
+  return "$installed"
 }
 
 # The GUI installer: only with a person at the screen; wait until it has finished.
@@ -226,16 +227,17 @@ main() {
     die "${PYTHON} is older than Python 3.9; update macOS or the Command Line Tools."
   pyz=$(get_zipapp)
   [ "$#" -gt 0 ] || set -- run # no arguments: install the default profile
-  # Run the native Python: under Rosetta it would otherwise run as x86_64.
-  runner=""
+  set -- "$PYTHON" "$pyz" "$@"
+  # Run the native Python: under Rosetta it would otherwise run as x86_64. Prepended to the
+  # argument list, not kept in a variable expanded unquoted: zsh does not split words.
   if [ "$arch" = "arm64" ] && [ "$translated" = "1" ]; then
-    runner="arch -arm64"
+    set -- arch -arm64 "$@"
   fi
   if noninteractive || [ -t 0 ]; then
-    exec $runner "$PYTHON" "$pyz" "$@"
+    exec "$@"
   fi
   # Piped from curl: give dtu-install the terminal for its questions.
-  exec $runner "$PYTHON" "$pyz" "$@" </dev/tty
+  exec "$@" </dev/tty
 }
 
 main "$@"

@@ -176,8 +176,20 @@ def test_second_run_reuses_the_verified_download(boot: Bootstrap) -> None:
     assert boot.server.hits("/dtu-install.pyz.sha256") == 2
 
 
-def test_rosetta_terminal_gets_arm64_and_a_native_python(boot: Bootstrap) -> None:
-    result = boot.run("--version", FAKE_UNAME_M="x86_64", FAKE_TRANSLATED="1")
+# macOS's login shell is zsh, so `curl ... | zsh` gets pasted too; zsh does not split an
+# unquoted `$var` into words and has a read-only `$status`.
+SHELLS = [
+    "bash",
+    "sh",
+    pytest.param(
+        "zsh", marks=pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh here")
+    ),
+]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_rosetta_terminal_gets_arm64_and_a_native_python(boot: Bootstrap, shell: str) -> None:
+    result = boot.run("--version", shell=shell, FAKE_UNAME_M="x86_64", FAKE_TRANSLATED="1")
     assert result.returncode == 0, result.stderr
     assert "Apple silicon (arm64)" in result.stdout
     assert "runs under Rosetta" in result.stdout
@@ -249,9 +261,10 @@ def test_plain_http_is_refused(boot: Bootstrap) -> None:
     assert "could not download" in result.stderr
 
 
-def test_missing_command_line_tools_are_installed_headless(boot: Bootstrap) -> None:
+@pytest.mark.parametrize("shell", SHELLS)
+def test_missing_command_line_tools_are_installed_headless(boot: Bootstrap, shell: str) -> None:
     (boot.state / "clt").unlink()
-    result = boot.run("--version", FAKE_SU_LABEL=CLT_LABEL)
+    result = boot.run("--version", shell=shell, FAKE_SU_LABEL=CLT_LABEL)
     assert result.returncode == 0, result.stderr
     calls = boot.calls()
     assert f"sudo -n softwareupdate -i {CLT_LABEL}" in calls
