@@ -63,3 +63,18 @@ def test_slack_shows_event_text_instead_of_reading_it_as_mentions_or_links() -> 
     assert f"<{RUNBOOK}|runbook>" in digest  # our own link is still a link
     report = _slack_text(report_message("weekly", "weekly", f"{evil}\n", "", {}).blocks)
     assert "<!channel>" not in report and "&lt;!channel&gt;" in report
+
+
+def test_context_shows_no_data_and_nested_windows_readably() -> None:
+    window = {"from": "2026-11-16T02:00:00Z", "to": "2026-11-23T02:00:00Z"}
+    message = alert_message(
+        firing(
+            "vscode_install",
+            before={"events": 0, "failures": 0, "success_rate": None, "window": window},
+        )
+    )
+    line = "before: events=0, failures=0, success_rate=no data, "
+    line += "window=(from=2026-11-16T02:00:00Z, to=2026-11-23T02:00:00Z)"
+    for body in (message.text, message.html, _slack_text(message.blocks)):
+        assert line in body
+        assert "None" not in body and "{" not in body

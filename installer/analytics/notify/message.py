@@ -17,6 +17,7 @@ from installer.analytics.timeutil import format_moment
 SLACK_TEXT_LIMIT = 2900  # Slack rejects a section text over 3000 characters
 SLACK_MAX_SECTIONS = 45  # Slack takes at most 50 blocks; the header and context use two
 SUBJECT_LIMIT = 200
+NO_DATA = "no data"  # a window without events has no rate (SPEC 6)
 # Line breaks and other control characters. Event names come from the network: a component
 # named "a\r\nb" put a line break in the subject, and Python's email package refuses such a
 # header (ValueError), so that alert was never delivered by email, only retried.
@@ -55,9 +56,18 @@ def _context_lines(firing: Firing) -> list[str]:
 
 
 def _short(value: object) -> str:
+    # A rate of an empty window is None in the JSON; the reader sees "no data" (SPEC 6), not
+    # "success_rate=None". A nested mapping (commit_regression's before.window) was shown as
+    # a Python dict repr.
+    if value is None:
+        return NO_DATA
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
+        return ", ".join(f"{k}={_nested(v)}" for k, v in value.items())
     return str(value)
+
+
+def _nested(value: object) -> str:
+    return f"({_short(value)})" if isinstance(value, Mapping) else _short(value)
 
 
 def _mrkdwn(text: str) -> str:
