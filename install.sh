@@ -177,28 +177,30 @@ fetch() {
   done
 }
 
+# These two set variables (`want`, `pyz`) instead of printing them: called as `$(...)`, a
+# `die` ends only that subshell, and bash does not apply `set -e` inside one, so a failed
+# checksum download went on with an empty checksum and printed a second, misleading error.
 expected_sha256() {
   if [ -n "${DTU_INSTALL_SHA256:-}" ]; then
-    echo "$DTU_INSTALL_SHA256"
+    want=$DTU_INSTALL_SHA256
     return 0
   fi
   fetch "${BASE_URL}/${PYZ_NAME}.sha256" "${CACHE_DIR}/${PYZ_NAME}.sha256.part" ||
     die "could not download ${BASE_URL}/${PYZ_NAME}.sha256; check your internet connection."
-  cut -d ' ' -f 1 <"${CACHE_DIR}/${PYZ_NAME}.sha256.part"
+  want=$(cut -d ' ' -f 1 <"${CACHE_DIR}/${PYZ_NAME}.sha256.part")
   rm -f "${CACHE_DIR}/${PYZ_NAME}.sha256.part"
 }
 
-# Prints the path of a verified zipapp; reuses the cached one when its sha256 still matches.
+# Sets `pyz` to a verified zipapp; reuses the cached one when its sha256 still matches.
 get_zipapp() {
-  mkdir -p "$CACHE_DIR"
+  mkdir -p "$CACHE_DIR" || die "could not create ${CACHE_DIR}."
   pyz="${CACHE_DIR}/${PYZ_NAME}"
-  want=$(expected_sha256)
+  expected_sha256
   case "$want" in
     *[!0-9a-f]* | "") die "the published checksum is not a sha256: '${want}'" ;;
   esac
   [ "${#want}" -eq 64 ] || die "the published checksum is not a sha256: '${want}'"
   if [ -f "$pyz" ] && [ "$(sha256_of "$pyz")" = "$want" ]; then
-    echo "$pyz"
     return 0
   fi
   fetch "${BASE_URL}/${PYZ_NAME}" "${pyz}.part" ||
@@ -208,8 +210,7 @@ get_zipapp() {
     rm -f "${pyz}.part"
     die "the downloaded dtu-install is damaged (sha256 ${got}, expected ${want}); nothing was run."
   fi
-  mv -f "${pyz}.part" "$pyz"
-  echo "$pyz"
+  mv -f "${pyz}.part" "$pyz" || die "could not put the download in place as ${pyz}."
 }
 
 main() {
@@ -225,7 +226,7 @@ main() {
   ensure_clt
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null ||
     die "${PYTHON} is older than Python 3.9; update macOS or the Command Line Tools."
-  pyz=$(get_zipapp)
+  get_zipapp
   [ "$#" -gt 0 ] || set -- run # no arguments: install the default profile
   set -- "$PYTHON" "$pyz" "$@"
   # Run the native Python: under Rosetta it would otherwise run as x86_64. Prepended to the

@@ -261,6 +261,17 @@ def test_plain_http_is_refused(boot: Bootstrap) -> None:
     assert "could not download" in result.stderr
 
 
+def test_missing_checksum_file_is_one_clear_error(boot: Bootstrap) -> None:
+    del boot.server.files["/dtu-install.pyz.sha256"]  # 404
+    result = boot.run("--version")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("dtu-install:")]
+    assert "dtu-install.pyz.sha256" in errors[0]
+    assert len(errors) == 2, result.stderr  # the reason and the support link, once
+    assert "not a sha256" not in result.stderr
+    assert boot.server.hits("/dtu-install.pyz") == 0
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_missing_command_line_tools_are_installed_headless(boot: Bootstrap, shell: str) -> None:
     (boot.state / "clt").unlink()
