@@ -12,7 +12,7 @@ import pytest
 from installer.analytics.html_page import write_page
 from installer.analytics.query import Scope
 from installer.analytics.reports.commands import build
-from installer.analytics.reports.render import to_page
+from installer.analytics.reports.render import to_html, to_page, to_text
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
 from tests.helpers.alert_events import T, ev, mixed
@@ -37,6 +37,31 @@ def test_report_page_is_one_offline_file_with_its_tables(tmp_path: Path, name: s
     text = _page(tmp_path, name).read_text(encoding="utf-8")
     assert text.count("<table") == TABLES[name]
     assert "<script src=" not in text and "<link " not in text and "@import" not in text
+
+
+WINDOWS = {
+    "weekly": [
+        "This week: 2026-11-16T12:00:00Z to 2026-11-23T12:00:00Z (end excluded)",
+        "Last week: 2026-11-09T12:00:00Z to 2026-11-16T12:00:00Z (end excluded)",
+    ],
+    "component-health": [
+        "Window: 2026-11-22T12:00:00Z to 2026-11-23T12:00:00Z (end excluded)",
+        "Triggers' baseline: 2026-11-15T12:00:00Z to 2026-11-22T12:00:00Z (end excluded)",
+    ],
+    "compatibility": [
+        "Window: 2026-10-24T12:00:00Z to 2026-11-23T12:00:00Z (end excluded)",
+        "Previous 30 days: 2026-09-24T12:00:00Z to 2026-10-24T12:00:00Z (end excluded)",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(WINDOWS))
+def test_every_form_of_a_report_says_t_and_its_windows(tmp_path: Path, name: str) -> None:
+    with EventStore(tmp_path / "events.db") as store:
+        report = build(store, name, T, Scope.production())
+    for form in (to_text(report), to_html(report), to_page(report)):
+        for line in ["T = 2026-11-23T12:00:00Z (UTC)", *WINDOWS[name]]:
+            assert line.replace("'", "&#x27;") in form or line in form, (name, line)
 
 
 @pytest.mark.chromium

@@ -59,6 +59,15 @@ def window_json(window: Window) -> dict[str, str]:
     return {"from": format_moment(window.start), "to": format_moment(window.end)}
 
 
+def period(at: int, windows: Sequence[tuple[str, Window]]) -> list[str]:
+    """The moment and the windows a report covers, one line each: the title alone ("week
+    ending T") left the reader to work out when last week began and that T is excluded."""
+    return [f"T = {format_moment(at)} (UTC)"] + [
+        f"{name}: {format_moment(w.start)} to {format_moment(w.end)} (end excluded)"
+        for name, w in windows
+    ]
+
+
 def fmt(value: object) -> str:
     """Display form: rates with 2 decimals and %, pp with sign, None as "no data"."""
     if value is None:

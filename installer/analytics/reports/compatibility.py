@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from installer.analytics.query import Counts, Scope, counts
-from installer.analytics.reports.common import Table, fmt, label, per_run, pp, share, window_json
+from installer.analytics.reports.common import (
+    Table,
+    fmt,
+    label,
+    per_run,
+    period,
+    pp,
+    share,
+    window_json,
+)
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
 
@@ -30,6 +39,16 @@ class CompatibilityReport:
     @property
     def title(self) -> str:
         return f"dtu-install compatibility, 30 days to {format_moment(self.at)}"
+
+    @property
+    def period(self) -> list[str]:
+        return period(
+            self.at,
+            [
+                ("Window", Window.last(self.at, PERIOD)),
+                ("Previous 30 days", Window(self.at - 2 * PERIOD, self.at - PERIOD)),
+            ],
+        )
 
     @property
     def deprecation_candidates(self) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from installer import event_schema
 from installer.analytics.query import Counts, Scope, counts
-from installer.analytics.reports.common import Table, fmt, label, pp, window_json
+from installer.analytics.reports.common import Table, fmt, label, period, pp, window_json
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
 
@@ -67,6 +67,16 @@ class ComponentHealthReport:
     @property
     def title(self) -> str:
         return f"dtu-install component health, 24 hours to {format_moment(self.at)}"
+
+    @property
+    def period(self) -> list[str]:
+        return period(
+            self.at,
+            [
+                ("Window", Window.last(self.at, WINDOW)),
+                ("Triggers' baseline", Window(self.at - BASELINE_FROM, self.at - WINDOW)),
+            ],
+        )
 
     def serialize(self) -> dict[str, Any]:
         return {

@@ -15,13 +15,16 @@ class Report(Protocol):
     @property
     def title(self) -> str: ...
 
+    @property
+    def period(self) -> list[str]: ...  # T and the windows, one line each, under the title
+
     def serialize(self) -> dict[str, Any]: ...
 
     def tables(self) -> list[Table]: ...
 
 
 def to_text(report: Report) -> str:
-    out = [report.title, "=" * len(report.title)]
+    out = [report.title, "=" * len(report.title), *report.period]
     for table in report.tables():
         out += ["", table.title, "-" * len(table.title)]
         if table.rows:
@@ -52,6 +55,7 @@ def to_html(report: Report) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(report.title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{html.escape(report.title)}</h1>",
+        "<p>" + "<br>".join(html.escape(line) for line in report.period) + "</p>",
     ]
     for table in report.tables():
         parts.append(f"<h2>{html.escape(table.title)}</h2>")
@@ -83,4 +87,4 @@ def to_page(report: Report) -> str:
         sections.append(
             html_page.Section(table.title, [html_page.Widget(table.title, parts, wide=True)])
         )
-    return html_page.render_page(report.title, sections, subtitle=f"report {report.name}")
+    return html_page.render_page(report.title, sections, subtitle=" · ".join(report.period))

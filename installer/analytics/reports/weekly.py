@@ -12,6 +12,7 @@ from installer.analytics.reports.common import (
     fmt,
     label,
     per_run,
+    period,
     pp,
     share,
     window_json,
@@ -41,6 +42,16 @@ class WeeklyReport:
     @property
     def title(self) -> str:
         return f"dtu-install weekly report, week ending {format_moment(self.at)}"
+
+    @property
+    def period(self) -> list[str]:
+        return period(
+            self.at,
+            [
+                ("This week", Window.last(self.at, WEEK)),
+                ("Last week", Window(self.at - 2 * WEEK, self.at - WEEK)),
+            ],
+        )
 
     def serialize(self) -> dict[str, Any]:
         this, last = self.success_rate
