@@ -161,9 +161,9 @@ fetch() {
   attempt=1
   while :; do
     code=0
-    curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
+    http=$(curl --fail --silent --show-error --location --proto '=https' --proto-redir '=https' \
       --tlsv1.2 --connect-timeout 15 --max-time 300 --retry 3 --retry-delay 2 \
-      --output "$out" "$url" || code=$?
+      --write-out '%{http_code}' --output "$out" "$url") || code=$?
     [ "$code" -ne 0 ] || return 0
     rm -f "$out"
     case "$TRANSIENT_CURL_EXITS" in
@@ -180,13 +180,34 @@ fetch() {
 # These two set variables (`want`, `pyz`) instead of printing them: called as `$(...)`, a
 # `die` ends only that subshell, and bash does not apply `set -e` inside one, so a failed
 # checksum download went on with an empty checksum and printed a second, misleading error.
+# Why the download of $1 failed, in plain words, from curl's exit code ($code) and the
+# HTTP status ($http) that fetch left behind: "check your internet connection" alone sent
+# students with a full disk or a missing release looking at their Wi-Fi.
+# (curl's exit codes: https://curl.se/libcurl/c/libcurl-errors.html)
+download_failed() {
+  case "$code" in
+    6) why="the server's name could not be looked up (DNS); check your internet connection." ;;
+    5 | 7 | 18 | 28 | 52 | 55 | 56) why="the connection failed or broke off; check your internet connection and try again." ;;
+    22) case "$http" in
+      404) why="the server has no such file (HTTP 404); the release may be missing or the address wrong." ;;
+      5* | 429) why="the server is having problems (HTTP ${http}); try again in a few minutes." ;;
+      *) why="the server refused it (HTTP ${http})." ;;
+    esac ;;
+    23) why="it could not be saved in ${CACHE_DIR}; is the disk full?" ;;
+    1) why="it is not offered over HTTPS (the address, or one the server redirected to, is plain HTTP), and only HTTPS is accepted." ;;
+    35 | 51 | 53 | 54 | 58 | 59 | 60 | 77 | 80 | 83 | 90 | 91) why="the secure (HTTPS) connection could not be verified; a network that intercepts web traffic (some public or company Wi-Fi) does this; try another network." ;;
+    *) why="curl failed (exit ${code}); check your internet connection." ;;
+  esac
+  die "could not download $1: ${why}"
+}
+
 expected_sha256() {
   if [ -n "${DTU_INSTALL_SHA256:-}" ]; then
     want=$DTU_INSTALL_SHA256
     return 0
   fi
   fetch "${BASE_URL}/${PYZ_NAME}.sha256" "${CACHE_DIR}/${PYZ_NAME}.sha256.part" ||
-    die "could not download ${BASE_URL}/${PYZ_NAME}.sha256; check your internet connection."
+    download_failed "${BASE_URL}/${PYZ_NAME}.sha256"
   want=$(cut -d ' ' -f 1 <"${CACHE_DIR}/${PYZ_NAME}.sha256.part")
   rm -f "${CACHE_DIR}/${PYZ_NAME}.sha256.part"
 }
@@ -204,7 +225,7 @@ get_zipapp() {
     return 0
   fi
   fetch "${BASE_URL}/${PYZ_NAME}" "${pyz}.part" ||
-    die "could not download ${BASE_URL}/${PYZ_NAME}; check your internet connection."
+    download_failed "${BASE_URL}/${PYZ_NAME}"
   got=$(sha256_of "${pyz}.part")
   if [ "$got" != "$want" ]; then
     rm -f "${pyz}.part"

@@ -261,6 +261,32 @@ def test_plain_http_is_refused(boot: Bootstrap) -> None:
     assert "could not download" in result.stderr
 
 
+def test_missing_release_says_404_not_internet(boot: Bootstrap) -> None:
+    del boot.server.files["/dtu-install.pyz"]
+    result = boot.run("--version")
+    assert result.returncode == 1
+    assert "no such file (HTTP 404)" in result.stderr
+    assert "internet connection" not in result.stderr
+
+
+def test_redirect_to_plain_http_is_refused_and_says_why(boot: Bootstrap) -> None:
+    boot.server.add_redirect("/dtu-install.pyz", "http://127.0.0.1:9/dtu-install.pyz")
+    result = boot.run("--version")
+    assert result.returncode == 1
+    assert "only HTTPS is accepted" in result.stderr
+    assert not list(boot.cached.parent.glob("*"))
+
+
+def test_full_disk_says_so(boot: Bootstrap) -> None:
+    # /dev/full fails every write with ENOSPC, as a full disk does (no tmpfs mount needed).
+    boot.cached.parent.mkdir(parents=True)
+    boot.cached.with_name("dtu-install.pyz.part").symlink_to("/dev/full")
+    result = boot.run("--version")
+    assert result.returncode == 1
+    assert "is the disk full?" in result.stderr
+    assert not list(boot.cached.parent.glob("*"))
+
+
 def test_missing_checksum_file_is_one_clear_error(boot: Bootstrap) -> None:
     del boot.server.files["/dtu-install.pyz.sha256"]  # 404
     result = boot.run("--version")
