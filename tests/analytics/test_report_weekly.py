@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from installer.analytics.query import Scope
+from installer.analytics.reports.render import to_page, to_text
 from installer.analytics.reports.weekly import weekly
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
@@ -143,3 +144,14 @@ def test_cli_json_and_html(tmp_path: Path) -> None:
     assert "<script src=" not in html and '<link rel="stylesheet" href' not in html  # offline
     text = dtu("analytics", "report", "weekly", "--db", str(db), "--at", "2026-11-23T12:00:00Z")
     assert "vscode_install  1         4       75.00" in text.stdout
+
+
+def test_empty_weeks_read_no_data_in_text_and_page(store: EventStore) -> None:
+    report_ = weekly(store, T, Scope.production())
+    text = to_text(report_)
+    assert "no data pp" not in text
+    assert "success rate %  no data    no data    no data\n" in text
+    assert "Commits this week\n-----------------\nno data\n" in text
+    assert "(share %)\n---------------------------------------\nno data\n" in text
+    page = to_page(report_)
+    assert '<h3>Commits this week</h3><p class="note">no data</p>' in page

@@ -8,6 +8,14 @@ from typing import Any, Protocol
 
 from installer.analytics.reports.common import Table
 
+NO_DATA = "no data"
+
+
+def _note(table: Table) -> str:
+    """A table without rows and without a note of its own says "no data": an empty window
+    (no commits, no architectures) left a heading over nothing, or an empty card."""
+    return table.note or ("" if table.rows else NO_DATA)
+
 
 class Report(Protocol):
     name: str
@@ -29,8 +37,8 @@ def to_text(report: Report) -> str:
         out += ["", table.title, "-" * len(table.title)]
         if table.rows:
             out += _grid(table.columns, table.rows)
-        if table.note:
-            out.append(table.note)
+        if _note(table):
+            out.append(_note(table))
     return "\n".join(out) + "\n"
 
 
@@ -66,8 +74,8 @@ def to_html(report: Report) -> str:
                 for row in table.rows
             )
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        if table.note:
-            parts.append(f"<p>{html.escape(table.note)}</p>")
+        if _note(table):
+            parts.append(f"<p>{html.escape(_note(table))}</p>")
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -82,8 +90,8 @@ def to_page(report: Report) -> str:
         parts: list[html_page.Part] = []
         if table.rows:
             parts.append(html_page.Table(list(table.columns), [list(r) for r in table.rows]))
-        if table.note:
-            parts.append(html_page.Note(table.note))
+        if _note(table):
+            parts.append(html_page.Note(_note(table)))
         sections.append(
             html_page.Section(table.title, [html_page.Widget(table.title, parts, wide=True)])
         )

@@ -121,7 +121,7 @@ class WeeklyReport:
                         "success rate %",
                         fmt(rate["this_week"]),
                         fmt(rate["last_week"]),
-                        f"{fmt(rate['change_pp'])} pp",
+                        _pp(rate["change_pp"]),
                         "",
                     ],
                 ],
@@ -160,6 +160,11 @@ class WeeklyReport:
                 ],
             ),
         ]
+
+
+def _pp(value: float | None) -> str:
+    # Not "no data pp": a unit on a missing value read as if there were a number.
+    return fmt(value) if value is None else f"{fmt(value)} pp"
 
 
 def _scope_json(scope: Scope) -> dict[str, Any]:
