@@ -155,3 +155,9 @@ def test_empty_weeks_read_no_data_in_text_and_page(store: EventStore) -> None:
     assert "(share %)\n---------------------------------------\nno data\n" in text
     page = to_page(report_)
     assert '<h3>Commits this week</h3><p class="note">no data</p>' in page
+
+
+def test_a_line_break_in_a_component_name_keeps_the_text_grid(store: EventStore) -> None:
+    store.insert(mixed(T - DAY, 0, 2, "vscode\ninstall"))
+    text = to_text(weekly(store, T, Scope.production()))
+    assert "vscode install  2         2       0.00\n" in text

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from installer.analytics.reports.common import Table
 
 NO_DATA = "no data"
+# A line break or tab inside a cell (event names come from the network) broke the grid of
+# the terminal and email text: the rest of the row started at column 0.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def _note(table: Table) -> str:
@@ -43,7 +47,7 @@ def to_text(report: Report) -> str:
 
 
 def _grid(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    cells = [[str(c) for c in columns]] + [[str(v) for v in row] for row in rows]
+    cells = [[str(c) for c in columns]] + [[_CONTROL.sub(" ", str(v)) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
     return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
