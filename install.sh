@@ -234,7 +234,19 @@ get_zipapp() {
   mv -f "${pyz}.part" "$pyz" || die "could not put the download in place as ${pyz}."
 }
 
+# Ctrl-C (or a closed Terminal window) before dtu-install starts: remove the partial
+# download and say what happened, instead of stopping silently and leaving a .part file in
+# the cache. 130 (128 + SIGINT) is also what dtu-install exits with when interrupted.
+interrupted() {
+  trap - INT TERM HUP
+  rm -f "${CACHE_DIR}/${PYZ_NAME}.part" "${CACHE_DIR}/${PYZ_NAME}.sha256.part"
+  warn "interrupted; nothing was started. Paste the same line again to start over."
+  warn "If you need help, see ${SUPPORT_URL}"
+  exit 130
+}
+
 main() {
+  trap interrupted INT TERM HUP
   refuse_root
   check_macos
   arch=$(native_arch)

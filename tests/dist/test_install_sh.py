@@ -6,9 +6,12 @@ scripts first on PATH that record how they were called."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,6 +262,35 @@ def test_plain_http_is_refused(boot: Bootstrap) -> None:
         assert plain.requests == {}
     assert result.returncode == 1
     assert "could not download" in result.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_ctrl_c_during_the_download_cleans_up_and_says_so(boot: Bootstrap, shell: str) -> None:
+    boot.server.add("/dtu-install.pyz", boot.zipapp, rate=100_000)  # seconds, not ms
+    part = boot.cached.with_name("dtu-install.pyz.part")
+    process = subprocess.Popen(
+        [shell, "-s", "--", "--version"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=boot.env(),
+        start_new_session=True,  # its own process group, as a Terminal tab's job is
+    )
+    assert process.stdin is not None
+    process.stdin.write(INSTALL_SH.read_text())
+    process.stdin.close()
+    deadline = time.monotonic() + 20
+    while not part.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert part.exists(), "the download never started"
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    process.wait(timeout=30)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "pythonsupport.dtu.dk" in stderr
+    assert not list(boot.cached.parent.glob("*"))  # no .part left behind
 
 
 def test_missing_release_says_404_not_internet(boot: Bootstrap) -> None:
