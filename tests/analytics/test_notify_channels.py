@@ -234,3 +234,18 @@ def test_a_message_undelivered_for_give_up_after_is_given_up_once_and_kept(
         assert after.ok and after.given_up == [] and after.failed == []
         (kept,) = store.conn.execute("SELECT gave_up_at, sent_at FROM alert_outbox").fetchall()
         assert kept == (T + DEFAULT_GIVE_UP_AFTER, None)
+
+
+def test_slack_notification_text_is_escaped_like_the_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The top-level `text` is what the Slack notification shows; unescaped, a component
+    # named `<!channel>` (event names come from the network) notified the whole channel.
+    evil = Firing(**{**vars(FIRING), "key": "<!channel>", "summary": "a <!here> & b"})
+    with webhook_server() as slack, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv(SLACK_ENV, slack.url)
+        config = load_config(rules_file(tmp_path, slack=True))
+        assert dispatch_message(store, config.notify, alert_message(evil), T).ok
+        (body,) = slack.received
+        assert "<!" not in body["text"]
+        assert "&lt;!channel&gt;" in body["text"] and "&amp;" in body["text"]

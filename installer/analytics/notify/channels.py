@@ -9,7 +9,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 
-from installer.analytics.notify.message import Message
+from installer.analytics.notify.message import Message, slack_escaped
 from installer.analytics.notify.settings import ChannelSettings
 
 # HTTP answers that say "try again later"; any other non-2xx is also retried next run,
@@ -59,7 +59,10 @@ def _post_json(url: str, body: object, timeout: float) -> None:
 
 def send_slack(channel: ChannelSettings, message: Message, timeout: float) -> None:
     url = _url(channel, "webhook_url_env")
-    _post_json(url, {"text": message.text, "blocks": list(message.blocks)}, timeout)
+    # `text` is what Slack shows in the notification itself: escaped like the blocks, or a
+    # component named `<!channel>` would still notify the whole channel from there.
+    body = {"text": slack_escaped(message.text), "blocks": list(message.blocks)}
+    _post_json(url, body, timeout)
 
 
 def send_webhook(channel: ChannelSettings, message: Message, timeout: float) -> None:

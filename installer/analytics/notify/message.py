@@ -70,7 +70,7 @@ def _nested(value: object) -> str:
     return f"({_short(value)})" if isinstance(value, Mapping) else _short(value)
 
 
-def _mrkdwn(text: str) -> str:
+def slack_escaped(text: str) -> str:
     """`text` shown as it is in a Slack mrkdwn field. Slack reads `<...>` there as a link or
     a mention: a component named `<!channel>` (event names come from the network) would
     notify the whole channel, `<https://x|runbook>` would show a link of the sender's
@@ -164,7 +164,7 @@ def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = No
             "at": format_moment(at or firing.at),
             "alerts": [firing.serialize()],
         },
-        blocks=_slack(title, _mrkdwn("\n".join(lines)), [firing.runbook]),
+        blocks=_slack(title, slack_escaped("\n".join(lines)), [firing.runbook]),
     )
 
 
@@ -181,7 +181,7 @@ def digest_message(items: Sequence[tuple[str, Firing]], at: int) -> Message:
         sections.append((head, detail, firing.runbook))
         text_lines += [head, *(f"  {d}" for d in detail), f"  Runbook: {firing.runbook}"]
     body = "\n".join(
-        f"*{_mrkdwn(h)}*: {_mrkdwn(d[0])} (<{link}|runbook>)" for h, d, link in sections
+        f"*{slack_escaped(h)}*: {slack_escaped(d[0])} (<{link}|runbook>)" for h, d, link in sections
     )
     return Message(
         kind="digest",
@@ -204,5 +204,5 @@ def report_message(name: str, title: str, text: str, page: str, data: Mapping[st
         text=text,
         html=page,
         data={"type": "report", "report": name, **data},
-        blocks=_slack(title, _mrkdwn(text), [], code=True),
+        blocks=_slack(title, slack_escaped(text), [], code=True),
     )
