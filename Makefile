@@ -19,6 +19,7 @@ venv: $(STAMP)
 
 # The main job: run the `demo` profile for real in a sandbox (see docs/demo.md).
 run: $(STAMP)
+	$(BIN)/python tools/write_commit.py
 	$(BIN)/python -m installer.demo
 
 lint: $(STAMP)

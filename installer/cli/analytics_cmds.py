@@ -13,7 +13,8 @@ import typer
 app = typer.Typer(
     help=(
         "Analyse installer events: import or pull them into the event store, then show "
-        "dashboards, reports and alerts. Every command takes --db and --at."
+        "dashboards, reports and alerts. Every command takes --db; dashboards, reports and "
+        "`alerts check` take --at (compute for that moment; `alerts backtest` has --from/--to)."
     ),
     no_args_is_help=True,
 )

@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--kind", help="Which file: recipe, profile or settings.")
         ] = "recipe",
     ) -> int:
-        """Print the JSON Schema of a recipe file (for editors' autocompletion)."""
+        """Print the JSON Schema of a recipe, profile or settings file (for editors'
+        autocompletion; docs/schema/ holds them too)."""
         from installer.errors import UsageError
         from installer.recipes import commands
         from installer.recipes.schema import SCHEMAS
