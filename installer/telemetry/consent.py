@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,18 +29,66 @@ log = logging.getLogger(__name__)
 
 CONSENT_FILE = "telemetry.json"
 
-QUESTION = """\
-dtu-install can send a short anonymous report for each install step, so that the people
-who maintain it see which steps fail on which Macs and can fix them.
+# The question as (first-line prefix, next-lines prefix, text) paragraphs, wrapped to the
+# terminal's width when it is asked: hard-wrapped text would break mid-word in an 80-column
+# Terminal window (or a narrow one), which is the first thing a student reads.
+QUESTION_PARAGRAPHS: tuple[tuple[str, str, str], ...] = (
+    (
+        "",
+        "",
+        "dtu-install can send a short anonymous report for each install step, so that the "
+        "people who maintain it see which steps fail on which Macs and can fix them.",
+    ),
+    (
+        "  Sent:     ",
+        "            ",
+        "the step's name, whether it worked (and the kind of error if not), how long it "
+        "took, your macOS version, your Mac's processor type (Intel or Apple silicon), the "
+        "installer's version, and a random number that is new for every run.",
+    ),
+    (
+        "  Not sent: ",
+        "            ",
+        "your name, user name, computer name, files, folders, IP-based ids, or anything the "
+        "install commands print.",
+    ),
+    ("", "", "You can change your mind at any time with `dtu-install telemetry off` (or `on`)."),
+)
+QUESTION_WIDTH = 78  # at most; narrower when the terminal is
+MIN_QUESTION_WIDTH = 30  # below this, wrapping does more harm than the terminal's own
 
-  Sent:     the step's name, whether it worked (and the kind of error if not), how long it
-            took, your macOS version, your Mac's processor type (Intel or Apple silicon),
-            the installer's version, and a random number that is new for every run.
-  Not sent: your name, user name, computer name, files, folders, IP-based ids, or anything
-            the install commands print.
 
-You can change your mind at any time with `dtu-install telemetry off` (or `on`).
-"""
+def question_text(width: int = QUESTION_WIDTH) -> str:
+    """The question's text, each line at most `width` characters (paragraphs kept)."""
+    width = max(MIN_QUESTION_WIDTH, min(width, QUESTION_WIDTH))
+    blocks = []
+    for first, rest, text in QUESTION_PARAGRAPHS:
+        blocks.append(
+            textwrap.fill(
+                text,
+                width,
+                initial_indent=first,
+                subsequent_indent=rest,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+        )
+    # A blank line around the Sent/Not sent block, as before.
+    return f"{blocks[0]}\n\n{blocks[1]}\n{blocks[2]}\n\n{blocks[3]}\n"
+
+
+QUESTION = question_text()
+
+
+def _terminal_width() -> int:
+    """The width to wrap the question to: one less than the window's, so that a full line
+    does not make the terminal wrap (an empty line after it)."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns - 1
+    except (OSError, ValueError):  # not a terminal (tests, a pipe): the full width
+        return QUESTION_WIDTH
+
+
 PROMPT = "Send these anonymous reports? [y/N] "
 YES = frozenset({"y", "yes"})
 
@@ -86,12 +135,22 @@ def store_choice(enabled: bool, source: str) -> Path:
 
 def ask_on_terminal() -> bool | None:
     """The one-time question, on stderr (stdout stays the install's). None: no answer (EOF)."""
-    sys.stderr.write("\n" + QUESTION + "\n")
+    sys.stderr.write("\n" + question_text(_terminal_width()) + "\n")
     sys.stderr.flush()
     try:
         answer = input(PROMPT)
     except EOFError:
+        # Ctrl-D: the terminal echoes nothing, so end the prompt's line ourselves; the live
+        # progress would otherwise start drawing on it and leave it garbled.
+        sys.stderr.write("\n(no answer: nothing is sent; you will be asked next time)\n")
+        sys.stderr.flush()
         return None
+    except KeyboardInterrupt:
+        # Ctrl-C: the CLI exits 130 without a word (typer turns the interrupt into an exit),
+        # which would leave the shell's prompt on the question's line.
+        sys.stderr.write("\nInterrupted: nothing was installed; you will be asked next time.\n")
+        sys.stderr.flush()
+        raise
     return answer.strip().lower() in YES
 
 
