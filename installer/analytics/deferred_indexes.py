@@ -48,7 +48,8 @@ def drop(conn: sqlite3.Connection) -> None:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+            conn.execute("ROLLBACK")
         raise
 
 
@@ -68,7 +69,8 @@ def restore(conn: sqlite3.Connection, *, abandoned_only: bool = False) -> bool:
         conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
+            conn.execute("ROLLBACK")
         raise
     return bool(indexes)
 

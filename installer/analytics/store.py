@@ -136,6 +136,18 @@ def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> Non
         conn.execute(_insert_sql(len(rows) - whole), tuple(flat(rows[whole:])))
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already undone it.
+
+    On some errors (SQLITE_FULL when the disk is full, SQLITE_IOERR, SQLITE_NOMEM) SQLite
+    rolls the whole transaction back itself; a ROLLBACK then raises "cannot rollback - no
+    transaction is active", and that error replaced the real one: the collector answered
+    503 "cannot rollback" instead of "database or disk is full".
+    """
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def default_db_path() -> Path:
     override = os.environ.get("DTU_INSTALL_DB")
     return Path(override) if override else paths.data_dir() / "events.sqlite3"
@@ -227,7 +239,7 @@ class EventStore:
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                rollback(self.conn)
                 raise
 
     def _apply(self, script: str) -> None:
@@ -244,7 +256,7 @@ class EventStore:
             _insert(self.conn, map(_row, events))
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            rollback(self.conn)
             raise
         return self.conn.total_changes - before
 
@@ -257,7 +269,7 @@ class EventStore:
             _insert(self.conn, rows)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            rollback(self.conn)
             raise
         return self.conn.total_changes - before
 
@@ -273,7 +285,7 @@ class EventStore:
                 added.append(self.conn.total_changes - before)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            rollback(self.conn)
             raise
         return added
 
