@@ -182,7 +182,13 @@ def serve(sock: socket.socket) -> None:
             if len(body) < length:
                 return
             answer = pickle.dumps(_answer(body, received_at), pickle.HIGHEST_PROTOCOL)
-            sock.sendall(_ANSWER.pack(len(answer)) + answer)
+            try:
+                sock.sendall(_ANSWER.pack(len(answer)) + answer)
+            except (BrokenPipeError, ConnectionResetError):
+                # The collector closed the socket while this body was being parsed (it is
+                # stopping, or gave up on the request): nobody is left to answer. Not an
+                # error; a traceback here landed on the collector's stderr on SIGTERM.
+                return
 
 
 def _answer(body: bytes, received_at: int) -> _Answer:

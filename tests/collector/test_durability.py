@@ -3,11 +3,15 @@ the real `dtu-install collector` in a subprocess, real limits and signals."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import resource  # POSIX; the collector tests run on Linux and macOS
+import socket
 
 import pytest
 import requests
 
+from installer.collector import parse_workers
 from tests.collector.hits import query
 from tests.helpers.collector import RunningCollector, collector
 
@@ -55,3 +59,23 @@ def test_a_store_that_cannot_write_gets_503_with_the_real_reason_then_recovers(
     assert response.json() == {"status": "success", "tracked": 95, "invalid": 0}
     assert collector.count() == acknowledged + 95
     assert collector.stop() == 0
+
+
+def test_a_parse_worker_whose_collector_stops_mid_parse_ends_quietly() -> None:
+    """The collector closes a worker's socket while the worker parses a body (SIGTERM
+    during a bulk request): the worker's answer has nowhere to go, and it must end with
+    exit code 0 and no traceback (it printed BrokenPipeError on the collector's stderr)."""
+    ours, theirs = socket.socketpair()
+    context = multiprocessing.get_context("spawn")
+    worker = context.Process(target=parse_workers.serve, args=(theirs,))
+    worker.start()
+    theirs.close()
+    body = json.dumps(_bulk("gone")).encode()
+    # Nothing more will be read from this end: the worker's answer fails with EPIPE, as
+    # when the collector has closed the socket (shut down before sending, so no race).
+    ours.shutdown(socket.SHUT_RD)
+    ours.sendall(parse_workers._REQUEST.pack(len(body), 1700000000) + body)
+    ours.shutdown(socket.SHUT_WR)
+    worker.join(30)
+    ours.close()
+    assert worker.exitcode == 0
