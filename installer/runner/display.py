@@ -48,7 +48,11 @@ def look(outcome: StepOutcome) -> tuple[str, str, str]:
 
 
 def make_console(stream: IO[str] | None = None) -> Console:
-    return Console(file=stream, highlight=False, soft_wrap=True)
+    console = Console(file=stream, highlight=False)
+    # A log or a pipe gets long lines whole (no width to wrap to); a terminal gets words
+    # wrapped at its width, which would otherwise break them mid-word ("eduro / am").
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 class LineDisplay(RunEvents):
@@ -144,7 +148,9 @@ def summary_table(result: RunResult) -> Table:
         ("duration", "right"),
         ("error category", "left"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        # In a narrow window a step name or category is folded onto the next line, never
+        # cut short ("homebr…"): it is what the student tells support.
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for o in result.outcomes:
         symbol, style, word = look(o)
         table.add_row(
@@ -177,6 +183,7 @@ def print_summary(console: Console, result: RunResult) -> None:
         console.print(ADVICE[category])
     if trouble:
         console.print()
+        # Never word-wrapped: a path or link broken by a newline cannot be copied whole.
         if result.log_path is not None:
-            console.print(f"Full log: {escape(str(result.log_path))}")
-        console.print(f"Help: {escape(result.support_url)} (attach the log file)")
+            console.print(f"Full log: {escape(str(result.log_path))}", soft_wrap=True)
+        console.print(f"Help: {escape(result.support_url)} (attach the log file)", soft_wrap=True)

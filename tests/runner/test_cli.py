@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -288,3 +289,46 @@ steps:
     ]
     assert sink.closed
     assert json.loads(out)["interrupted"] is True
+
+
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
+
+
+@pytest.mark.slow
+def test_failure_message_in_a_40_column_terminal_wraps_words_and_keeps_names_whole(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """On a terminal the summary and advice are wrapped at word boundaries to its width
+    (not cut mid-word by the terminal), step names are folded, not cut to "fail_lo…", and
+    the log path and support link stay on one line each, so they can be copied whole."""
+    from tests.telemetry.test_question_tty import Terminal
+
+    recipes = write_recipes(
+        tmp_path / "r",
+        {
+            "failing": """recipe: failing
+description: d
+steps:
+  - name: failing_long_step_name
+    description: fails
+    command: [sh, -c, 'echo "Error: something broke in a rather long way"; exit 3']
+"""
+        },
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(HOME=str(isolated_home), DTU_INSTALL_ALLOW_ROOT="1")
+    env.update(TERM="xterm", NO_COLOR="1", DTU_INSTALL_NO_TELEMETRY="1")
+    term = Terminal(["run", "--recipes", str(recipes), "p"], env, columns=40)
+    try:
+        assert term.finish(60) == 1
+    finally:
+        term.kill()
+    text = ANSI.sub(b"", term.output).decode(errors="replace").replace("\r\n", "\n")
+    summary = text[text.index("Summary") : text.index("Full log:")]
+    assert "…" not in summary
+    assert all(len(line) <= 40 for line in summary.splitlines()), summary
+    assert "failing_long_step_name" in "".join(summary.split())
+    assert "Something unexpected went wrong." in " ".join(summary.split())
+    log_lines = [line for line in text.splitlines() if line.startswith("Full log: ")]
+    assert len(log_lines) == 1 and log_lines[0].endswith(".log"), text
+    assert "Help: https://pythonsupport.dtu.dk/install/ (attach the log file)" in text
