@@ -21,7 +21,7 @@ from rich.table import Table
 
 from installer.recipes.model import PlannedStep
 from installer.runner.context import RunEvents
-from installer.runner.failure import ADVICE
+from installer.runner.failure import advice_for
 from installer.runner.outcome import ErrorCategory, Status, StepOutcome
 from installer.runner.result import RunResult
 
@@ -166,8 +166,10 @@ def print_summary(console: Console, result: RunResult) -> None:
     console.print(summary_table(result))
     counts = result.counts()
     would_run = sum(look(o) is WOULD_RUN_LOOK for o in result.outcomes)
+    interrupted = counts["interrupted"]
     console.print(
         f"{counts['success']} done, {counts['skipped']} already done, {counts['failed']} failed, "
+        + (f"{interrupted} interrupted, " if interrupted else "")  # so the counts add up
         + (f"{would_run} would run, " if result.dry_run else "")
         + f"{counts['not_run'] - would_run} not run in {result.duration:.1f} s"
         + (" (dry run: no action was executed; checks did run)" if result.dry_run else "")
@@ -180,7 +182,7 @@ def print_summary(console: Console, result: RunResult) -> None:
             f"[bold red]{escape(outcome.step)}[/] {STATUS_LOOK[outcome.status][2]} "
             f"([bold]{category.value}[/]): {escape(outcome.reason)}"
         )
-        console.print(ADVICE[category])
+        console.print(advice_for(category, outcome.details.get("http_status")))
     if trouble:
         console.print()
         # Never word-wrapped: a path or link broken by a newline cannot be copied whole.

@@ -96,7 +96,8 @@ def execute_step(step: PlannedStep, ctx: RunContext, prefetch: Prefetcher | None
         return _outcome(step, Status.SUCCESS, started, counter.attempts)
     except StepError as err:
         status = Status.INTERRUPTED if err.category is ErrorCategory.INTERRUPTED else Status.FAILED
-        return _outcome(step, status, started, counter.attempts, err.category, err.reason)
+        answer = {} if err.http_status is None else {"http_status": err.http_status}
+        return _outcome(step, status, started, counter.attempts, err.category, err.reason, **answer)
     except KeyboardInterrupt:
         return _outcome(
             step,

@@ -109,6 +109,23 @@ ADVICE: dict[ErrorCategory, str] = {
     ),
 }
 
+# A server that answered "no such file" (or "forbidden") was reached: the student's
+# connection works, and running again will not help. Said instead of ADVICE[NETWORK], whose
+# "check your internet connection" sent students looking at their Wi-Fi.
+GONE_HTTP_STATUS = frozenset({403, 404, 410})
+GONE_ADVICE = (
+    "The server was reached, but the file is not there (or not offered to us): your "
+    "internet connection works. This needs fixing on our side; send the log file below to "
+    "support."
+)
+
+
+def advice_for(category: ErrorCategory, http_status: int | None = None) -> str:
+    """What the summary tells a student about a failure of `category`."""
+    if category is ErrorCategory.NETWORK and http_status in GONE_HTTP_STATUS:
+        return GONE_ADVICE
+    return ADVICE[category]
+
 
 @dataclass
 class StepError(Exception):
@@ -118,6 +135,7 @@ class StepError(Exception):
     reason: str
     retryable: bool = False
     retry_after: float | None = None  # seconds the server asked us to wait (429/503)
+    http_status: int | None = None  # the server's answer, when that was the failure
 
     def __str__(self) -> str:
         return self.reason

@@ -62,6 +62,7 @@ def http_error(resp: requests.Response, url: str) -> StepError:
         f"{url}: HTTP {status} {resp.reason or ''}".rstrip(),
         retryable=status in RETRYABLE_HTTP_STATUS,
         retry_after=retry_after(resp),
+        http_status=status,
     )
 
 

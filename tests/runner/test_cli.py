@@ -291,6 +291,50 @@ steps:
     assert json.loads(out)["interrupted"] is True
 
 
+def test_summary_counts_the_interrupted_step(tmp_path, capsys, monkeypatch):
+    # Before: "0 done, 0 already done, 0 failed, 1 not run" for a run of two steps, the
+    # interrupted one left out of the count line.
+    monkeypatch.setattr(command, "telemetry_sink", lambda facts, **kw: Recorder())
+    recipe = f"""recipe: intr
+description: interrupts itself
+steps:
+  - name: intr_self
+    description: Send Ctrl-C to the installer
+    command: [sh, -c, "kill -INT {os.getpid()}; sleep 5"]
+  - name: intr_after
+    description: never reached
+    command: ["true"]
+"""
+    recipes = write_recipes(tmp_path / "r", {"intr": recipe})
+    code, out, err = cli(["run", "--recipes", str(recipes), "p", "--yes"], capsys)
+    assert code == 130
+    assert "0 done, 0 already done, 0 failed, 1 interrupted, 1 not run" in out + err
+
+
+def test_a_404_download_is_not_blamed_on_the_students_connection(
+    tmp_path, isolated_home, capsys, monkeypatch
+):
+    with DownloadServer() as server:
+        recipe = f"""recipe: gone
+description: a download that is not there
+steps:
+  - name: gone_fetch
+    description: Fetch a missing file
+    check: {{path_exists: "{{home}}/f.bin"}}
+    download:
+      url: {server.url("/missing.bin")}
+      sha256: "{"0" * 64}"
+      dest: "{{home}}/f.bin"
+"""
+        recipes = write_recipes(tmp_path / "r", {"gone": recipe})
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_path)
+        code, out, err = cli(["run", "--recipes", str(recipes), "p", "--yes"], capsys)
+    text = " ".join((out + err).split())
+    assert code == 1 and "network_error" in text and "HTTP 404" in text
+    assert "your internet connection works" in text
+    assert "Check your internet connection" not in text
+
+
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
