@@ -23,6 +23,7 @@ import signal
 import socket
 import struct
 from collections.abc import Callable
+from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 
 from installer.analytics.event import InvalidHit
@@ -115,7 +116,7 @@ class ParseWorkers:
             process = context.Process(target=serve, args=(theirs,), name="collector-parser")
             process.daemon = True
             try:
-                process.start()
+                _start_without_sigint(process)
             except OSError:  # cannot start a process: parse on the loop instead
                 ours.close()
                 self._idle.put_nowait(None)
@@ -168,10 +169,37 @@ def _worker_cpus() -> set[int] | None:
     return set(cpus[: len(cpus) - RESERVED_CPUS])
 
 
+def _start_without_sigint(process: BaseProcess) -> None:
+    """Starts `process` with SIGINT blocked, until `serve` ignores it.
+
+    Ctrl-C reaches the whole process group. A spawned worker spends its first few hundred
+    milliseconds importing, before `serve` can ignore SIGINT; a Ctrl-C then (right after the
+    first big body) killed it with a KeyboardInterrupt traceback on the collector's stderr.
+    The signal mask is inherited through fork and exec, so the child starts with SIGINT
+    blocked. In this process it is blocked only for the start, and only in this thread: a
+    Ctrl-C meanwhile waits (or goes to the writer thread) and still stops the collector.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups to fear
+        process.start()
+        return
+    # The first start also starts multiprocessing's resource tracker, and that unblocks
+    # SIGINT in this thread after it (it blocks it for its own start): started beforehand,
+    # it is only checked.
+    resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def serve(sock: socket.socket) -> None:
     """A worker's life: answer bodies until the socket ends."""
-    # Ctrl-C reaches the whole process group; the collector ends its workers itself.
+    # Ctrl-C reaches the whole process group; the collector ends its workers itself. It was
+    # blocked from the start (`_start_without_sigint`); ignored now, a pending one is dropped.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     with sock, sock.makefile("rb") as stream:
         while True:
             head = stream.read(_REQUEST.size)

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import re
 import resource  # POSIX; the collector tests run on Linux and macOS
+import signal
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -79,3 +86,68 @@ def test_a_parse_worker_whose_collector_stops_mid_parse_ends_quietly() -> None:
     worker.join(30)
     ours.close()
     assert worker.exitcode == 0
+
+
+def _spawned_children(pid: int) -> list[int]:
+    """The collector's parse workers (spawned: `spawn_main` in their command line)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != pid:
+                continue
+            if b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return found
+
+
+def _sigint_handled(pid: int) -> bool:
+    """Whether SIGINT is caught (Python's KeyboardInterrupt) or ignored in `pid`."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    masks = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+    bit = 1 << (signal.SIGINT - 1)
+    return bool((int(masks["SigCgt"], 16) | int(masks["SigIgn"], 16)) & bit)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_while_the_parse_workers_start_stops_quietly(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group) while the parse workers are still
+    starting, right after the first big body: exit 130 and nothing on stderr. A worker
+    still importing was killed by it with a KeyboardInterrupt traceback."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", HOME=str(tmp_path / "home"))
+    command = [sys.executable, "-m", "installer", "collector", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--db", str(tmp_path / "events.sqlite3")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+    try:
+        assert process.stdout is not None
+        match = re.search(r":(\d+)/", process.stdout.readline())
+        assert match, "the collector did not start"
+        body = json.dumps(_bulk("ctrl-c")).encode()  # big: the workers start for it
+        client = socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=30)
+        head = f"POST /ppms.php HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+        client.sendall(head.encode() + body)
+        # The first worker, as soon as Python runs in it (it catches or ignores SIGINT):
+        # then it imports for a while before it can ignore SIGINT itself.
+        give_up = time.monotonic() + 30  # only against a hang; no timing is asserted
+        while not any(map(_sigint_handled, _spawned_children(process.pid))):
+            assert process.poll() is None
+            assert time.monotonic() < give_up, "no parse worker started"
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+        client.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130
+    assert err == ""
