@@ -9,6 +9,7 @@ of commits per second stays small however many clients send at once.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -73,6 +74,11 @@ class GroupCommitWriter:
         self._wakeup = threading.Condition(threading.Lock())
         self._closing = False
         self.batches = 0  # how many transactions were committed (for logs and tests)
+        # Why the last commit failed, while commits fail (disk full, I/O error); None when
+        # they work. Clients only see 503s: the operator is told once when commits start
+        # failing and once when they work again, on stderr (`report`), not once per batch.
+        self.failing: str | None = None
+        self.report: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
         self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
         self._thread.start()
 
@@ -139,10 +145,17 @@ class GroupCommitWriter:
         try:
             added = self._store.insert_groups([ticket.rows for ticket in batch])
         except Exception as exc:  # any failure must release the waiters, not hang them
+            error = f"the event store could not commit: {exc}"
+            if self.failing is None:
+                self.report(f"collector: {error}; answering 503 until it can")
+            self.failing = error
             for ticket in batch:
-                ticket.error = f"the event store could not commit: {exc}"
+                ticket.error = error
                 ticket.settle()
             return
+        if self.failing is not None:
+            self.failing = None
+            self.report("collector: the event store commits again")
         self.batches += 1
         for ticket, count in zip(batch, added):
             ticket.added = count

@@ -66,6 +66,12 @@ def test_a_store_that_cannot_write_gets_503_with_the_real_reason_then_recovers(
     assert response.json() == {"status": "success", "tracked": 95, "invalid": 0}
     assert collector.count() == acknowledged + 95
     assert collector.stop() == 0
+    # The operator is told, once when commits start failing and once when they work again.
+    lines = collector.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("collector: the event store could not commit: ")
+    assert lines[0].endswith("; answering 503 until it can")
+    assert lines[1] == "collector: the event store commits again"
 
 
 def test_a_parse_worker_whose_collector_stops_mid_parse_ends_quietly() -> None:
