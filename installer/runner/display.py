@@ -17,7 +17,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 
 from installer.recipes.model import PlannedStep
 from installer.runner.context import RunEvents
@@ -27,6 +27,10 @@ from installer.runner.result import RunResult
 
 MB = 1_000_000
 OUTPUT_WIDTH = 60  # characters of a command's latest output line shown live
+BAR_WIDTH = 20
+# What the other columns of a progress line take: spinner 2, bar 21, sizes 15, clock 8.
+COLUMNS_BESIDE_DESCRIPTION = 46
+MIN_DESCRIPTION = 12  # below this a description says nothing; the bar gives way instead
 
 # How each status looks: (symbol, rich style, word).
 STATUS_LOOK: dict[Status, tuple[str, str, str]] = {
@@ -87,9 +91,9 @@ class LiveDisplay(LineDisplay):
         self._lock = threading.Lock()
         self.progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.fields[info]}"),
+            TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=BAR_WIDTH),
+            TextColumn("{task.fields[info]}", table_column=Column(no_wrap=True, min_width=14)),
             TimeElapsedColumn(),
             console=console,
             transient=True,
@@ -99,8 +103,14 @@ class LiveDisplay(LineDisplay):
         self._paused = False
         self.progress.start()
 
+    def _fit(self, text: str) -> str:
+        """`text` cut to what the line has left beside the bar, the sizes and the clock:
+        a long step description otherwise pushed "3.1/6.0 MB" off an 80-column Terminal."""
+        room = max(MIN_DESCRIPTION, self.console.width - COLUMNS_BESIDE_DESCRIPTION)
+        return escape(text if len(text) <= room else text[: room - 1] + "…")
+
     def step_started(self, step: PlannedStep) -> None:
-        self.progress.update(self._steps, description=f"{escape(step.description or step.name)}")
+        self.progress.update(self._steps, description=self._fit(step.description or step.name))
 
     def output_line(self, step: PlannedStep, line: str) -> None:
         if self._paused:  # the command has the terminal (sudo): show its output as it comes
@@ -108,13 +118,13 @@ class LiveDisplay(LineDisplay):
             return
         # The command's latest line beside the spinner: a long step visibly does something.
         text = f"{step.description or step.name}: {line.strip()[:OUTPUT_WIDTH]}"
-        self.progress.update(self._steps, description=escape(text))
+        self.progress.update(self._steps, description=self._fit(text))
 
     def download_progress(self, label: str, done: int, total: int | None) -> None:
         with self._lock:
             task = self._downloads.get(label)
             if task is None:
-                task = self.progress.add_task(f"  ↓ {escape(label)}", total=total, info="")
+                task = self.progress.add_task(self._fit(f"  ↓ {label}"), total=total, info="")
                 self._downloads[label] = task
         size = f"{done / MB:.1f}" + (f"/{total / MB:.1f} MB" if total else " MB")
         self.progress.update(task, completed=done, total=total, info=size)

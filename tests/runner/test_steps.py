@@ -320,6 +320,36 @@ def test_live_display_renders_steps_and_downloads(facts, tmp_path, server, sleep
     assert "c_fail failed" in text and "unknown_error" in text and "Help:" in text
 
 
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_live_progress_keeps_the_download_size_visible_beside_a_long_description(
+    width: int,
+) -> None:
+    # Before: a long step description took the whole line and "3.1/6.0 MB" became "3.1/…"
+    # at 80 columns; at 40 the sizes vanished.
+    import io
+
+    from rich.console import Console
+
+    from installer.recipes.model import CommandAction, PlannedStep
+    from installer.runner.display import LiveDisplay
+
+    console = Console(file=io.StringIO(), force_terminal=True, color_system=None, width=width)
+    display = LiveDisplay(console, 5)
+    try:
+        long = "Install Visual Studio Code into /Applications and put `code` on the PATH"
+        display.step_started(PlannedStep("vscode_install", "vscode", long, CommandAction(("x",))))
+        display.download_progress("vscode_download", 3_100_000, 6_000_000)
+        line = Console(file=io.StringIO(), width=width, color_system=None)
+        with line.capture() as captured:
+            line.print(display.progress.get_renderable())
+        rows = captured.get().splitlines()
+    finally:
+        display.close()
+    assert any("3.1/6.0 MB" in row for row in rows), rows
+    assert any("0/5 steps" in row for row in rows), rows
+    assert all(len(row) <= width for row in rows)
+
+
 def test_a_background_process_holding_the_pipe_does_not_hang_the_step(facts, tmp_path):
     script = "sleep 30 & echo started; echo no newline at the end | tr -d '\\n'"
     started = time.monotonic()
