@@ -167,7 +167,13 @@ class CollectorServer:
             connection.reading_since = None
             head, body = request
             response = await self._answer(head, body)
-            close = not head.keep_alive or response.status in _CLOSING_STATUSES
+            # Stopping: the writer takes nothing more, so every later request on this
+            # connection would get 503 too. Closing after the answer tells the client at
+            # once (it reconnects, and finds the port closed) instead of letting it send
+            # for the rest of the shutdown grace and then be reset.
+            close = (
+                not head.keep_alive or response.status in _CLOSING_STATUSES or self.writer.closing
+            )
             writer.write(serialise(response, close=close, head_only=head.method == "HEAD"))
             if close:
                 await writer.drain()

@@ -113,6 +113,11 @@ class GroupCommitWriter:
             self._wakeup.notify()
         return ticket
 
+    @property
+    def closing(self) -> bool:
+        """True once `close` was called: nothing more is taken (`StoreUnavailable`)."""
+        return self._closing
+
     def close(self) -> None:
         """Commit what is queued, then stop the writer thread."""
         with self._wakeup:

@@ -3,6 +3,7 @@ the real `dtu-install collector` in a subprocess, real limits and signals."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import multiprocessing
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -157,3 +159,38 @@ def test_ctrl_c_while_the_parse_workers_start_stops_quietly(tmp_path: Path) -> N
             process.communicate()
     assert process.returncode == 130
     assert err == ""
+
+
+def test_sigterm_refuses_what_comes_after_it_once_per_connection(
+    collector: RunningCollector,
+) -> None:
+    """A keep-alive client that goes on sending after SIGTERM: what was answered 2xx is
+    stored, and once the collector stops taking hits its answer (the last 202, or a 503
+    with Retry-After) says `Connection: close` and the connection ends there. It kept
+    answering 503 on the same connection for a second, then reset it."""
+    parts = urlsplit(collector.url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    conn.request("GET", "/ppms.php?" + query(dimension6="before"))
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 202
+    acknowledged = ["before"]
+    collector.process.send_signal(signal.SIGTERM)
+    for n in range(100_000):  # answered 202 until the signal is handled
+        conn.request("GET", "/ppms.php?" + query(dimension6=f"after-{n}"))
+        response = conn.getresponse()
+        body = response.read()
+        if response.status == 202:  # committed in time (the last one may say close)
+            acknowledged.append(f"after-{n}")
+        else:
+            assert response.status == 503
+            assert body == b"the collector is shutting down\n"
+            assert response.headers["Retry-After"] == "5"
+        if response.will_close:
+            break
+    assert response.headers["Connection"] == "close"
+    conn.close()
+    assert collector.stop() == 0
+    assert collector.stderr == ""
+    stored = [run for (run,) in collector.rows("run")]
+    assert stored == acknowledged  # each acknowledged hit, once, and nothing else
