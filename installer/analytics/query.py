@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from installer.analytics.store import EventStore
+from installer.analytics.store import EventStore, rollback
 from installer.analytics.timeutil import DAY, Window, exact_rate, rate
 from installer.event_schema import PRODUCTION
 
@@ -212,7 +212,7 @@ def refresh_rollup(store: EventStore) -> bool:
                 store.set_meta(ROLLUP_POSITION, str(top))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)  # not the "cannot rollback" that would hide the real error
             raise
     except sqlite3.OperationalError:
         return False

@@ -11,7 +11,7 @@ from installer.analytics.notify.message import Message
 from installer.analytics.notify.outbox import FlushResult, enqueue, flush
 from installer.analytics.notify.settings import ChannelSettings, NotifySettings
 from installer.analytics.notify.state import advance
-from installer.analytics.store import EventStore
+from installer.analytics.store import EventStore, rollback
 from installer.errors import UsageError
 
 
@@ -61,7 +61,7 @@ def dispatch_alerts(
             enqueue(store, channels, message, at)
         store.conn.execute("COMMIT")
     except BaseException:
-        store.conn.execute("ROLLBACK")
+        rollback(store.conn)  # SQLite may have undone it itself (disk full)
         raise
     return DispatchOutcome(len(messages), skipped, flush(store, config.notify))
 
@@ -75,6 +75,6 @@ def dispatch_message(
         enqueue(store, channels, message, at)
         store.conn.execute("COMMIT")
     except BaseException:
-        store.conn.execute("ROLLBACK")
+        rollback(store.conn)  # SQLite may have undone it itself (disk full)
         raise
     return DispatchOutcome(1, skipped, flush(store, settings))
