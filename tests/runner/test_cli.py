@@ -265,12 +265,9 @@ steps:
         assert server.bytes_served["/big.bin"] - served_before == len(data) - kept
 
 
-def test_ctrl_c_closes_every_sink_and_exits_130(tmp_path, capsys, monkeypatch):
-    """A real SIGINT to this process while a step runs: the telemetry sink is still closed
-    (its bounded flush), the outcome is `interrupted`, and the exit code is 130."""
-    sink = Recorder()
-    monkeypatch.setattr(command, "telemetry_sink", lambda facts, **kw: sink)
-    recipe = f"""recipe: intr
+def self_interrupting_recipe() -> str:
+    """A step that sends Ctrl-C (SIGINT) to this test process, then a step after it."""
+    return f"""recipe: intr
 description: interrupts itself
 steps:
   - name: intr_self
@@ -280,7 +277,14 @@ steps:
     description: never reached
     command: ["true"]
 """
-    recipes = write_recipes(tmp_path / "r", {"intr": recipe})
+
+
+def test_ctrl_c_closes_every_sink_and_exits_130(tmp_path, capsys, monkeypatch):
+    """A real SIGINT to this process while a step runs: the telemetry sink is still closed
+    (its bounded flush), the outcome is `interrupted`, and the exit code is 130."""
+    sink = Recorder()
+    monkeypatch.setattr(command, "telemetry_sink", lambda facts, **kw: sink)
+    recipes = write_recipes(tmp_path / "r", {"intr": self_interrupting_recipe()})
     code, out, _ = cli(["run", "--recipes", str(recipes), "p", "--json"], capsys)
     assert code == 130
     assert [(o.step, o.status.value) for o in sink.outcomes] == [
@@ -295,17 +299,7 @@ def test_summary_counts_the_interrupted_step(tmp_path, capsys, monkeypatch):
     # Before: "0 done, 0 already done, 0 failed, 1 not run" for a run of two steps, the
     # interrupted one left out of the count line.
     monkeypatch.setattr(command, "telemetry_sink", lambda facts, **kw: Recorder())
-    recipe = f"""recipe: intr
-description: interrupts itself
-steps:
-  - name: intr_self
-    description: Send Ctrl-C to the installer
-    command: [sh, -c, "kill -INT {os.getpid()}; sleep 5"]
-  - name: intr_after
-    description: never reached
-    command: ["true"]
-"""
-    recipes = write_recipes(tmp_path / "r", {"intr": recipe})
+    recipes = write_recipes(tmp_path / "r", {"intr": self_interrupting_recipe()})
     code, out, err = cli(["run", "--recipes", str(recipes), "p", "--yes"], capsys)
     assert code == 130
     assert "0 done, 0 already done, 0 failed, 1 interrupted, 1 not run" in out + err
