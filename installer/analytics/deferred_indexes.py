@@ -20,6 +20,8 @@ import os
 import socket
 import sqlite3
 
+from installer.analytics.sqlite_tx import rollback
+
 # While they are dropped: JSON {"pid": .., "host": .., "indexes": [[name, sql], ...]}.
 META_KEY = "bulk_load.deferred_indexes"
 
@@ -48,8 +50,7 @@ def drop(conn: sqlite3.Connection) -> None:
             conn.execute(f'DROP INDEX IF EXISTS "{name}"')
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-            conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
@@ -69,8 +70,7 @@ def restore(conn: sqlite3.Connection, *, abandoned_only: bool = False) -> bool:
         conn.execute("DELETE FROM meta WHERE key = ?", (META_KEY,))
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:  # SQLite may have rolled back itself (disk full)
-            conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return bool(indexes)
 

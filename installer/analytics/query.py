@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from installer.analytics.store import EventStore, rollback
+from installer.analytics.sqlite_tx import rollback
+from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, exact_rate, rate
 from installer.event_schema import PRODUCTION
 

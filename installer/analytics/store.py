@@ -18,6 +18,7 @@ from pathlib import Path
 from installer import paths
 from installer.analytics import deferred_indexes
 from installer.analytics.event import Event
+from installer.analytics.sqlite_tx import rollback
 from installer.errors import UsageError
 
 # Each migration moves the schema from version i to i + 1 (`PRAGMA user_version`).
@@ -134,18 +135,6 @@ def _insert(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> Non
         conn.executemany(_insert_sql(size), chunks)
     if whole < len(rows):
         conn.execute(_insert_sql(len(rows) - whole), tuple(flat(rows[whole:])))
-
-
-def rollback(conn: sqlite3.Connection) -> None:
-    """Undo the open transaction, if SQLite has not already undone it.
-
-    On some errors (SQLITE_FULL when the disk is full, SQLITE_IOERR, SQLITE_NOMEM) SQLite
-    rolls the whole transaction back itself; a ROLLBACK then raises "cannot rollback - no
-    transaction is active", and that error replaced the real one: the collector answered
-    503 "cannot rollback" instead of "database or disk is full".
-    """
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
 
 
 def default_db_path() -> Path:

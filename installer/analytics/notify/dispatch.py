@@ -11,7 +11,8 @@ from installer.analytics.notify.message import Message
 from installer.analytics.notify.outbox import FlushResult, enqueue, flush
 from installer.analytics.notify.settings import ChannelSettings, NotifySettings
 from installer.analytics.notify.state import advance
-from installer.analytics.store import EventStore, rollback
+from installer.analytics.sqlite_tx import rollback
+from installer.analytics.store import EventStore
 from installer.errors import UsageError
 
 
