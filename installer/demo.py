@@ -207,9 +207,10 @@ def sandbox_env(box: Sandbox, ca: Path, telemetry_url: str | None) -> dict[str, 
 
 
 def telemetry_allowed(env: Mapping[str, str]) -> bool:
-    from installer.telemetry.config import OPT_OUT_FLAGS, any_flag
+    from installer.platform.env_flags import any_flag_on
+    from installer.telemetry.config import OPT_OUT_FLAGS
 
-    return not any_flag(env, OPT_OUT_FLAGS)
+    return not any_flag_on(env, OPT_OUT_FLAGS)
 
 
 def run_demo(root: Path) -> dict[str, Any]:

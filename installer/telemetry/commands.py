@@ -16,14 +16,9 @@ from pathlib import Path
 
 from installer import paths
 from installer.errors import DtuInstallError, ExitCode, InputFileError
+from installer.platform.env_flags import is_ci
 from installer.runner.outcome import Status, StepOutcome
-from installer.telemetry.config import (
-    CI_FLAGS,
-    TelemetryConfig,
-    any_flag,
-    environment_of,
-    load_config,
-)
+from installer.telemetry.config import TelemetryConfig, environment_of, load_config
 from installer.telemetry.consent import consent_path, decide, store_choice
 from installer.telemetry.hits import decode, encode, hit_params, new_run_context
 from installer.telemetry.sink import read_last_run
@@ -40,7 +35,7 @@ def _err(text: str) -> None:
 
 def status() -> int:
     config = load_config()
-    ci = any_flag(os.environ, CI_FLAGS)
+    ci = is_ci(os.environ)
     decision = decide(os.environ, config, interactive=False, ci=ci)
     environment = environment_of(os.environ, test_mode=False, ci=ci)
     waiting = _spool(config).peek(now=time.time())
@@ -147,9 +142,7 @@ def show(
     as_json: bool,
     test_mode: bool,
 ) -> int:
-    decision = decide(
-        os.environ, load_config(), interactive=False, ci=any_flag(os.environ, CI_FLAGS)
-    )
+    decision = decide(os.environ, load_config(), interactive=False, ci=is_ci(os.environ))
     if not decision.send:
         _err(f"Telemetry {decision.reason}; these hits are NOT sent.")
     if not planned and not targets:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from installer import event_schema
 from installer.event_schema import DEFAULT_DIMENSIONS
-from installer.platform.env_flags import CI_VARIABLES, any_flag_on, flag_on
+from installer.platform.env_flags import any_flag_on, flag_on, is_ci
 
 # The DTU Python-support Piwik PRO account (seed guide, "Enhanced Piwik Utility").
 DEFAULT_ENDPOINT = "https://pythonsupport.piwik.pro/ppms.php"
@@ -47,7 +47,6 @@ DEFAULT_CATEGORIES: Mapping[Environment, str] = {
 }
 
 TEST_FLAGS = ("TESTING_MODE",)
-CI_FLAGS = CI_VARIABLES  # read as the platform facts read them (installer/platform/env_flags)
 OPT_OUT_FLAGS = ("DO_NOT_TRACK", "DTU_INSTALL_NO_TELEMETRY")
 
 # Piwik PRO's bulk endpoint takes at most 100 hits per request; 95 leaves headroom.
@@ -62,10 +61,6 @@ DEFAULT_REQUEST_TIMEOUT = 1.5
 DEFAULT_SPOOL_MAX_AGE = 23 * 3600.0
 # About 2,500 hits: months of failed deliveries for one student, a few KiB each day.
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024
-
-
-flag = flag_on  # `CI=true`, `DO_NOT_TRACK=1`, ...: one meaning of "set" everywhere
-any_flag = any_flag_on
 
 
 @dataclass(frozen=True)
@@ -104,9 +99,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelemetryConfig:
 
 def environment_of(environ: Mapping[str, str], *, test_mode: bool, ci: bool) -> Environment:
     """TESTING_MODE/--test wins over CI: a maintainer testing in CI is still testing."""
-    if test_mode or any_flag(environ, TEST_FLAGS):
+    if test_mode or any_flag_on(environ, TEST_FLAGS):
         return Environment.TEST
-    if ci or any_flag(environ, CI_FLAGS):
+    if ci or is_ci(environ):
         return Environment.CI
     return Environment.PRODUCTION
 
@@ -114,6 +109,6 @@ def environment_of(environ: Mapping[str, str], *, test_mode: bool, ci: bool) -> 
 def opted_out(environ: Mapping[str, str]) -> str | None:
     """The variable that forbids telemetry, if any (`DO_NOT_TRACK=1` always wins)."""
     for name in OPT_OUT_FLAGS:
-        if flag(environ, name):
+        if flag_on(environ, name):
             return name
     return None

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installer import paths
-from installer.telemetry.config import CI_FLAGS, Policy, TelemetryConfig, any_flag, opted_out
+from installer.platform.env_flags import is_ci
+from installer.telemetry.config import Policy, TelemetryConfig, opted_out
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ def decide(
         return Decision(True, "on: the maintainers' default (turn off: dtu-install telemetry off)")
     if config.policy is Policy.OFF:
         return Decision(False, "off: the maintainers' default (turn on: dtu-install telemetry on)")
-    if ci or any_flag(environ, CI_FLAGS):
+    if ci or is_ci(environ):
         return Decision(True, "on: CI run (opt out with DO_NOT_TRACK=1)")
     if not interactive:
         return Decision(False, "off: not asked yet (no terminal); the next interactive run asks")
