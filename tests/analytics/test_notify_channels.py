@@ -166,7 +166,7 @@ def test_a_malformed_webhook_url_is_a_failed_delivery_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # urllib3 raises LocationParseError (a ValueError, not a RequestException) for this host.
-    monkeypatch.setenv(SLACK_ENV, "https://hooks..example.org/services/T0/B0/secret-token")
+    monkeypatch.setenv(SLACK_ENV, "https://hooks..invalid/services/T0/B0/secret-token")
     config = load_config(rules_file(tmp_path, slack=True))
     with EventStore(tmp_path / "e.db") as store:
         outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
