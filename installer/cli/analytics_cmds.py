@@ -25,6 +25,7 @@ PARTS: tuple[str, ...] = (
     "analytics_dashboard_cmds",  # dashboard           (dashboards issue)
     "analytics_report_cmds",  # report                 (reports/alerts issue)
     "analytics_alerts_cmds",  # alerts check|backtest  (reports/alerts issue)
+    "analytics_run_cmds",  # run ID: one run's timeline (support id issue)
 )
 
 for _part in PARTS:
