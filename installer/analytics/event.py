@@ -119,9 +119,34 @@ _BLAKE2B_16 = hashlib.blake2b(digest_size=16)  # copied per hit: no keyword pars
 
 
 def _digest(canonical: str) -> bytes:
+    return _digest_bytes(canonical.encode("utf-8"))
+
+
+def _digest_bytes(encoded: bytes) -> bytes:
     state = _BLAKE2B_16.copy()
-    state.update(canonical.encode("utf-8", "surrogatepass"))
+    state.update(encoded)
     return state.digest()
+
+
+def _encoded(params: Mapping[str, str], canonical: str) -> bytes:
+    """`canonical` as UTF-8; `InvalidHit` unless every key and value is valid Unicode.
+    A JSON escape such as `\\ud800` (a lone surrogate) decodes to a str that SQLite cannot
+    store as UTF-8: it passed every other check, then failed the whole group commit, 503
+    for every request that shared the transaction (issue 14 item 1). One C-level encode of
+    the canonical text, which holds every key and value; the slow search only names it."""
+    try:
+        return canonical.encode("utf-8")
+    except UnicodeEncodeError:
+        for key, value in params.items():
+            for text in (key, value):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = key.encode("utf-8", "backslashreplace").decode()[:40]
+                    raise InvalidHit(
+                        f"parameter {shown!r} holds a lone surrogate (not valid Unicode)"
+                    ) from None
+        raise InvalidHit("a parameter holds a lone surrogate (not valid Unicode)") from None
 
 
 def _check_field_lengths(params: Mapping[str, str]) -> None:
@@ -191,10 +216,11 @@ def normalise_row(
     # inside a parameter (which would let two different hits share one text).
     if ident_params and canonical.count("\x00") > 2 * len(ident_params) - 1:
         raise InvalidHit("a parameter contains a NUL character")
+    encoded = _encoded(ident_params, canonical)
     if "r" in ident_params or "rand" in ident_params:
         ident = hit_identity(ident_params)  # without the cache busters
     else:
-        ident = _digest(canonical)
+        ident = _digest_bytes(encoded)
     category, action, name = get("e_c"), get("e_a"), get("e_n")
     if not (category and action and name):
         missing = [k for k, v in (("e_c", category), ("e_a", action), ("e_n", name)) if not v]

@@ -9,6 +9,7 @@ of commits per second stays small however many clients send at once.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
 import time
@@ -149,14 +150,18 @@ class GroupCommitWriter:
     def _commit(self, batch: list[_Ticket]) -> None:
         try:
             added = self._store.insert_groups([ticket.rows for ticket in batch])
+        except sqlite3.OperationalError as exc:  # disk full, I/O error, locked: the store's
+            self._fail(batch, exc)
+            return
         except Exception as exc:  # any failure must release the waiters, not hang them
-            error = f"the event store could not commit: {exc}"
-            if self.failing is None:
-                self.report(f"collector: {error}; answering 503 until it can")
-            self.failing = error
-            for ticket in batch:
-                ticket.error = error
-                ticket.settle()
+            # A row the store refuses (a value no check caught: issue 14 item 1) fails the
+            # whole transaction; committed one request at a time, only its own sender is
+            # refused and everyone who shared the batch is stored.
+            if len(batch) > 1:
+                for ticket in batch:
+                    self._commit([ticket])
+                return
+            self._fail(batch, exc)
             return
         if self.failing is not None:
             self.failing = None
@@ -164,4 +169,13 @@ class GroupCommitWriter:
         self.batches += 1
         for ticket, count in zip(batch, added):
             ticket.added = count
+            ticket.settle()
+
+    def _fail(self, batch: list[_Ticket], exc: Exception) -> None:
+        error = f"the event store could not commit: {exc}"
+        if self.failing is None:
+            self.report(f"collector: {error}; answering 503 until it can")
+        self.failing = error
+        for ticket in batch:
+            ticket.error = error
             ticket.settle()

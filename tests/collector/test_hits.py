@@ -124,6 +124,29 @@ def test_writer_reports_a_store_that_cannot_commit(tmp_path: Path) -> None:
         writer.submit([event_row(normalise_hit(params(), received_at=None))])
 
 
+def test_a_row_the_store_refuses_fails_only_its_own_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14 item 1: a row no check caught (here a lone surrogate, which SQLite cannot
+    # encode) failed the whole group commit, and every request in the batch got 503.
+    import installer.collector.writer as writer_module
+
+    monkeypatch.setattr(writer_module, "LINGER_SECONDS", 10.0)  # wait for both: one batch
+    with EventStore(tmp_path / "e.db") as store:
+        writer = GroupCommitWriter(store)
+        writer.senders = lambda: 2
+        good = event_row(normalise_hit(params(dimension6="good"), received_at=None))
+        bad = (*good[:4], "\ud800", *good[5:])
+        outcomes: dict[str, str | None] = {}
+        bad_ticket = writer.enqueue([bad], lambda error: outcomes.setdefault("bad", error))
+        good_ticket = writer.enqueue([good], lambda error: outcomes.setdefault("good", error))
+        assert bad_ticket.done.wait(10) and good_ticket.done.wait(10)
+        writer.close()
+        assert outcomes["good"] is None and good_ticket.added == 1
+        assert outcomes["bad"] is not None and "could not commit" in outcomes["bad"]
+        assert [row[0] for row in store.conn.execute("SELECT run FROM events")] == ["good"]
+
+
 def test_query_helper_round_trip() -> None:
     assert parse_query(query(e_n="a b&c")) == params(e_n="a b&c")
 

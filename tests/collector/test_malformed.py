@@ -263,6 +263,32 @@ def test_a_bulk_keeps_its_valid_hits(shared_collector: RunningCollector) -> None
     assert {"kept-0", "kept-1", "kept-2"} <= runs
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '{"e_c": "a", "e_a": "b", "e_n": "x\\ud800", "cdt": "1700000000"}',
+        '{"e_c": "a", "e_a": "b", "e_n": "c", "dimension6": "\\udfff", "cdt": "1700000000"}',
+        '{"e_c": "a", "e_a": "b", "e_n": "c", "\\ud83d": "1", "cdt": "1700000000"}',
+        '"?e_c=a&e_a=b&e_n=\\ud800&cdt=1700000000"',
+        '{"e_c": "a", "e_a": "b", "e_n": "c", "r": "\\ud800", "cdt": "1700000000"}',
+    ],
+    ids=["e_n", "dimension", "key", "query-entry", "cache-buster"],
+)
+def test_a_lone_surrogate_is_an_invalid_entry(
+    shared_collector: RunningCollector, entry: str
+) -> None:
+    # Issue 14 item 1: the JSON escape of a lone surrogate passed validation, then failed
+    # the group commit: 503 for this sender (forever, as it retries) and for everyone whose
+    # request shared the transaction, and the valid hits of the bulk were lost.
+    good = json.dumps("?" + query(dimension6=f"beside-{len(entry)}-{entry[-30:-20]}"))
+    body = f'{{"requests": [{good}, {entry}]}}'.encode()
+    got, answer = send_raw(shared_collector.url, _bulk_raw(body))
+    assert got == 400, answer
+    document = json.loads(answer)
+    assert (document["tracked"], document["invalid_indices"]) == (1, [1]), document
+    assert "lone surrogate" in document["errors"][0]["reason"], document
+
+
 # Fuzzing: arbitrary query strings, bodies and JSON; the answer is always 2xx or 4xx.
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
