@@ -311,7 +311,10 @@ def _pages(
             except InvalidHit as exc:
                 result.invalid += 1
                 if len(result.invalid_samples) < MAX_INVALID_SAMPLES:
-                    result.invalid_samples.append(f"{date_from}..{date_to} row {index}: {exc}")
+                    # The page as asked for (`offset` / `limit`) and the row in it, 1-based,
+                    # so a bad row can be found again in the API's answer.
+                    where = f"page {offset // settings.page_size + 1}, row {index - offset + 1}"
+                    result.invalid_samples.append(f"{date_from}..{date_to} {where}: {exc}")
         result.added += store.insert(events)
         offset += len(page.rows)
         remember(offset)  # after the page is committed: a resume never skips a row

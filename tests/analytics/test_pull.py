@@ -218,6 +218,26 @@ def test_a_nan_timestamp_is_an_invalid_row_not_a_crash(fake: FakePiwik, tmp_path
     assert result.added >= 1
 
 
+def test_a_lone_surrogate_is_an_invalid_row_named_by_page_and_row(
+    fake: FakePiwik, tmp_path: Path
+) -> None:
+    # Issue 14 item 2: the escape `\\ud800` passed validation and failed the insert: the pull
+    # ended with a traceback (exit 3) and nothing of the page was stored.
+    columns = columns_for(DIMENSIONS)
+    good = [ROWS[0].get(c) for c in columns]
+    other = [ROWS[3].get(c) for c in columns]
+    bad = ["x\ud800" if c == "custom_event_name" else v for c, v in zip(columns, good)]
+    pages = [[good, other], [bad]]
+    fake.script = [
+        Scripted(200, body={"data": data, "meta": {"columns": columns, "count": 3}})
+        for data in pages
+    ]
+    with EventStore(tmp_path / "e.db") as store:
+        result = run_pull(store, fake)
+        assert result.invalid == 1 and result.added == 2
+    assert "page 2, row 1: parameter 'e_n' holds a lone surrogate" in result.invalid_samples[0]
+
+
 def test_columns_in_another_order_are_read_by_name(fake: FakePiwik, tmp_path: Path) -> None:
     columns = list(reversed(columns_for(DIMENSIONS)))
     page = {"data": [[ROWS[0].get(c) for c in columns]], "meta": {"columns": columns, "count": 1}}

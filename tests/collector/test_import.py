@@ -148,6 +148,25 @@ def test_a_bad_entry_in_a_json_line_bulk_keeps_its_good_neighbours(tmp_path: Pat
     assert runs(db) == ["k0", "k1", "k2"]
 
 
+def test_a_lone_surrogate_is_a_bad_line_and_the_rest_is_imported(tmp_path: Path) -> None:
+    # Issue 14 item 2: the JSON escape `\\ud800` passed validation and failed the insert,
+    # exit 3 with nothing imported. Now it is a bad line (or entry) like any other.
+    surrogate = json.dumps({**params(dimension6="s"), "e_n": "x\ud800"})
+    document = {"requests": ["?" + query(dimension6="d1"), {**params(), "e_n": "\udfff"}]}
+    lines = tmp_path / "spool.jsonl"
+    lines.write_text(f"?{query(dimension6='l1')}\n{surrogate}\n?{query(dimension6='l2')}\n")
+    bulk = tmp_path / "bulk.json"
+    bulk.write_text(json.dumps(document, indent=2))
+    db = tmp_path / "e.sqlite3"
+    result = cli(str(lines), str(bulk), "--db", str(db))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"{lines}:2:1: parameter 'e_n' holds a lone surrogate (not valid Unicode)",
+        f"{bulk}:4:1: requests[1]: parameter 'e_n' holds a lone surrogate (not valid Unicode)",
+    ]
+    assert runs(db) == ["d1", "l1", "l2"]
+
+
 def test_broken_json_document_is_reported_and_other_files_still_imported(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('{\n  "requests": [\n    "?e_c=a",\n    oops\n  ]\n}\n')
