@@ -1,6 +1,12 @@
 """Downloads: HTTPS only, streamed to `<dest>.part` with the sha256 computed on the way,
 resumed with an HTTP Range request after a drop, renamed into place only when the digest
 matches. The destination never holds a partial or unverified file.
+
+A resume asks for the rest of the same file only: `If-Range` carries the validator (strong
+ETag, else Last-Modified) of the answer the `.part` began with, kept in `<dest>.part.validator`,
+so a server whose file changed answers with the whole new file (RFC 9110 13.1.5). Without a
+validator, or without a sha256 to verify the result, a download starts over instead: bytes of
+an old file spliced onto a new one cannot be told apart (issue 14 item 3).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 MAX_CHECKSUM_BODY = 1 << 20  # a checksum file or JSON answer is small; refuse anything bigger
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 PART_SUFFIX = ".part"
+VALIDATOR_SUFFIX = ".validator"  # appended to the .part's name
 
 ProgressFn = Callable[[str, int, "int | None"], None]
 
@@ -65,6 +72,46 @@ class Fetched:
 
 def part_path(dest: str) -> Path:
     return Path(dest + PART_SUFFIX)
+
+
+def _validator_path(part: Path) -> Path:
+    return part.with_name(part.name + VALIDATOR_SUFFIX)
+
+
+def _validator_of(resp: requests.Response) -> str | None:
+    """What `If-Range` may carry for this answer (RFC 9110 13.1.5): a strong ETag, else the
+    Last-Modified date. A weak ETag (`W/"..."`) is not allowed there."""
+    etag = resp.headers.get("ETag", "").strip()
+    if etag and not etag.startswith("W/"):
+        return etag
+    return resp.headers.get("Last-Modified", "").strip() or None
+
+
+def _read_validator(part: Path) -> str | None:
+    try:
+        text = _validator_path(part).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text and "\n" not in text and "\r" not in text else None
+
+
+def _save_validator(part: Path, resp: requests.Response) -> None:
+    """Remember the validator of the answer a fresh `.part` starts with (or that it has none)."""
+    validator = _validator_of(resp)
+    path = _validator_path(part)
+    try:
+        if validator is None or "\n" in validator or "\r" in validator:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(validator + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise from_os_error(exc, f"cannot write {path}") from exc
+
+
+def discard_part(part: Path) -> None:
+    """Remove a `.part` and its validator."""
+    part.unlink(missing_ok=True)
+    _validator_path(part).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- HTTP plumbing
@@ -208,7 +255,7 @@ def _stream(
     except OSError as exc:  # writing: reading errors arrive as StepError from the reader
         err = from_os_error(exc, f"cannot write {part}")
         if err.category is ErrorCategory.DISK:
-            part.unlink(missing_ok=True)  # give the space back; a full disk cannot resume
+            discard_part(part)  # give the space back; a full disk cannot resume
         raise err from exc
     return done
 
@@ -241,16 +288,26 @@ def _where_to_continue(
 
 
 def _fetch_once(
-    action: DownloadAction, net: Network, label: str, deadline: float | None = None
+    action: DownloadAction,
+    net: Network,
+    label: str,
+    deadline: float | None = None,
+    *,
+    resume: bool = True,
 ) -> Fetched:
-    """One attempt: continue `<dest>.part` from where it stops, return its digest."""
+    """One attempt: continue `<dest>.part` from where it stops (only if `resume` and the
+    `.part` has a validator), return its digest."""
     part = part_path(action.dest)
     try:
         part.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise from_os_error(exc, f"cannot create {part.parent}") from exc
-    hasher, offset = _hash_existing(part)
-    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    validator = _read_validator(part) if resume else None
+    hasher, offset = _hash_existing(part) if validator else (hashlib.sha256(), 0)
+    if not offset and part.exists():
+        why = "no sha256 to verify a resume" if not resume else "no validator to resume with"
+        net.log.write(f"{label}: {part.name} not resumed ({why}); starting again")
+    headers = {"Range": f"bytes={offset}-", "If-Range": str(validator)} if offset else {}
     resp = https_get(net, action.url, headers)
     try:
         mode = _where_to_continue(resp, action, net, label, offset)
@@ -258,6 +315,7 @@ def _fetch_once(
             return Fetched(part, hasher.hexdigest(), offset)
         if mode == "wb":
             hasher, offset = hashlib.sha256(), 0
+            _save_validator(part, resp)
         encoded = content_encoded(resp)
         length = resp.headers.get("Content-Length")
         sent = int(length) if length and length.isdigit() else None  # bytes on the wire
@@ -273,7 +331,7 @@ def _fetch_once(
                 raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
         except BaseException:
             if encoded:
-                part.unlink(missing_ok=True)  # decoded bytes: no offset to resume from
+                discard_part(part)  # decoded bytes: no offset to resume from
             raise
         finally:
             blocks.close()
@@ -302,24 +360,27 @@ def fetch(
 
     expected = with_retries(policy, lambda: expected_digest(action, net), on_retry, Attempted(0))
     part = part_path(action.dest)
+    verified = expected is not None  # only a verified download may resume (see the top)
+
+    def attempt() -> Fetched:
+        return _fetch_once(action, net, label, deadline, resume=verified)
+
     resumed = part.exists()
-    got = with_retries(policy, lambda: _fetch_once(action, net, label, deadline), on_retry, counter)
+    got = with_retries(policy, attempt, on_retry, counter)
     if expected is not None and got.sha256 != expected and resumed:
         # The .part came from an earlier run; the file may have changed since. One fresh try.
         net.log.write(f"{label}: resumed file does not match; downloading it again")
-        part.unlink(missing_ok=True)
-        got = with_retries(
-            policy, lambda: _fetch_once(action, net, label, deadline), on_retry, counter
-        )
+        discard_part(part)
+        got = with_retries(policy, attempt, on_retry, counter)
     if expected is not None and got.sha256 != expected:
-        part.unlink(missing_ok=True)
+        discard_part(part)
         raise StepError(
             ErrorCategory.CHECKSUM,
             f"{action.url}: sha256 {got.sha256[:12]}... does not match the expected "
             f"{expected[:12]}...; the file was discarded",
         )
     if expected is None and action.min_size is not None and got.size < action.min_size:
-        part.unlink(missing_ok=True)
+        discard_part(part)
         raise StepError(
             ErrorCategory.CHECKSUM,
             f"{action.url}: only {got.size} bytes, expected at least {action.min_size}",
@@ -338,3 +399,4 @@ def install(fetched: Fetched, action: DownloadAction) -> None:
         os.replace(fetched.part, action.dest)
     except OSError as exc:
         raise from_os_error(exc, f"cannot move the download to {action.dest}") from exc
+    _validator_path(fetched.part).unlink(missing_ok=True)

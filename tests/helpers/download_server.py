@@ -7,7 +7,9 @@ Content-Length), "status:503",
 "status:429:RETRY_AFTER", "hang" (send headers and a little of the body, then nothing),
 "ignore_range" (answer 200 with the whole file even when asked for a range). A rate limit
 (bytes/s) throttles a path. Range requests are honoured and every body byte sent is counted,
-so a test can prove a resume fetched only the missing bytes. TLS certificates come from
+so a test can prove a resume fetched only the missing bytes. Each file has an ETag (`etag`,
+None for a server that sends no validator), and `If-Range` is honoured as RFC 9110 13.1.5
+says: a validator that is not the current one gets the whole file (200). TLS certificates come from
 `trustme`; point `requests` at `server.ca_path`.
 
 Also runnable for benchmarks (the server then lives in its own process):
@@ -50,6 +52,7 @@ class Served:
     rate: float | None = None  # bytes per second
     redirect: str | None = None  # answer 302 to this Location instead
     headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = '"v1"'  # change it with the content, as a real server's changes
 
     def size(self) -> int:
         return self.content.stat().st_size if isinstance(self.content, Path) else len(self.content)
@@ -107,6 +110,9 @@ class _Handler(BaseHTTPRequestHandler):
         size = served.size()
         start, end, status = 0, size, 200
         wanted = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range", ""))
+        if_range = self.headers.get("If-Range")
+        if if_range is not None and (served.etag is None or if_range != served.etag):
+            wanted = None  # not the file the client has a part of: send all of it
         if wanted and kind != "ignore_range":
             start = int(wanted.group(1))
             if start >= size:
@@ -120,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_header("Content-Length", str(end - start))
         self.send_header("Accept-Ranges", "bytes")
+        if served.etag is not None:
+            self.send_header("ETag", served.etag)
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
         for key, value in served.headers.items():
@@ -271,8 +279,9 @@ class DownloadServer:
         script: list[str] | None = None,
         rate: float | None = None,
         headers: dict[str, str] | None = None,
+        etag: str | None = '"v1"',
     ) -> str:
-        self.files[path] = Served(content, script or ["ok"], rate, None, headers or {})
+        self.files[path] = Served(content, script or ["ok"], rate, None, headers or {}, etag)
         return self.url(path)
 
     def add_redirect(self, path: str, location: str) -> str:

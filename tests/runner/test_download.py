@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from installer.recipes.model import RetryPolicy
 from installer.runner.outcome import ErrorCategory, Status
 from tests.runner.conftest import download, plan, run, sha
 
@@ -306,3 +307,58 @@ def test_step_timeout_bounds_a_slow_download_and_keeps_the_part(server, facts, t
     assert _only(run(the_plan, facts, tmp_path, server)).status is Status.SUCCESS
     assert dest.read_bytes() == DATA
     assert server.requests["/f.bin"][-1]["Range"] == f"bytes={kept}-"
+
+
+# Issue 14 item 3: a resume sent `Range` without `If-Range`, so the bytes of an old file's
+# .part were spliced onto the new file's tail; for an unverified download nothing noticed.
+NEW = os.urandom(len(DATA))
+
+
+def _unverified(url: str, dest: Path):  # type: ignore[no-untyped-def]
+    return plan(download("x_download", url, dest, None, unverified_reason="test", min_size=1))
+
+
+@pytest.mark.parametrize("stale_size", [1_000_000, len(DATA) + 5], ids=["shorter", "longer"])
+def test_unverified_download_never_resumes_a_stale_part(
+    server, facts, tmp_path, sleeps, stale_size
+):
+    # "longer": the server answers 416 to the range, which counted the stale .part complete.
+    url = server.add("/f.bin", NEW)
+    dest = tmp_path / "f.bin"
+    part = Path(str(dest) + ".part")
+    part.write_bytes(DATA[:stale_size] + b"x" * max(0, stale_size - len(DATA)))
+    Path(str(part) + ".validator").write_text('"v1"\n')  # even with a validator
+    out = _only(run(_unverified(url, dest), facts, tmp_path, server))
+    assert out.status is Status.SUCCESS, out.reason
+    assert dest.read_bytes() == NEW
+    assert "Range" not in server.requests["/f.bin"][0]
+    assert "not resumed (no sha256" in (tmp_path / "run.log").read_text()
+
+
+def test_a_resume_asks_if_range_and_a_changed_file_comes_whole(server, facts, tmp_path, sleeps):
+    url = server.add("/f.bin", DATA, ["drop:1000000"])
+    dest = tmp_path / "f.bin"
+    once = RetryPolicy(attempts=1, backoff=0.01)
+    the_plan = plan(download("x_download", url, dest, sha(NEW), retries=once))
+    assert _only(run(the_plan, facts, tmp_path, server)).status is Status.FAILED
+    assert Path(str(dest) + ".part.validator").read_text() == '"v1"\n'
+    # The publisher replaces the file; the next run's resume names the old one in If-Range.
+    server.add("/f.bin", NEW, etag='"v2"')
+    served_before, asked_before = server.bytes_served["/f.bin"], server.hits("/f.bin")
+    out = _only(run(the_plan, facts, tmp_path, server))
+    assert out.status is Status.SUCCESS, out.reason
+    assert server.hits("/f.bin") == asked_before + 1  # one whole answer, no second try
+    asked = server.requests["/f.bin"][-1]
+    assert (asked["Range"], asked["If-Range"]) == ("bytes=1000000-", '"v1"')
+    assert server.bytes_served["/f.bin"] - served_before == len(NEW)
+    assert dest.read_bytes() == NEW
+    assert not Path(str(dest) + ".part.validator").exists()
+
+
+def test_without_a_validator_a_drop_starts_over(server, facts, tmp_path, sleeps):
+    url = server.add("/f.bin", DATA, ["drop:1000000", "ok"], etag=None)
+    dest = tmp_path / "f.bin"
+    out = _only(run(plan(download("x_download", url, dest, sha(DATA))), facts, tmp_path, server))
+    assert (out.status, out.attempts) == (Status.SUCCESS, 2), out.reason
+    assert "Range" not in server.requests["/f.bin"][1]
+    assert dest.read_bytes() == DATA
