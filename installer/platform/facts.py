@@ -66,6 +66,12 @@ ADMIN_GROUPS: Mapping[str, tuple[str, ...]] = {
 COMMAND_TIMEOUT = 5.0  # seconds; detection must never hang the installer
 # Planning for a Mac from another OS with only `--arch` given: a current macOS release.
 DEFAULT_PLANNING_MACOS = "15.0"
+# Under Rosetta 2, every command a step runs is started through this, so that it runs as a
+# native arm64 process (SPEC 3, "Rosetta"): installers that pick their build or prefix from
+# `uname -m` (Homebrew's: Homebrew/install `install.sh`, `UNAME_MACHINE="$(/usr/bin/uname -m)"`)
+# then install for Apple silicon, into the prefix the recipes check. `arch(1)` runs the
+# program with the same arguments and environment and exits with its status.
+ROSETTA_LAUNCHER: tuple[str, ...] = ("/usr/bin/arch", "-arm64")
 
 
 def run_command(argv: Sequence[str]) -> str | None:
@@ -94,9 +100,12 @@ def native_arch(system: str, machine: str, run: CommandRunner) -> str:
     """The machine's own architecture, not the process's.
 
     A Python running under Rosetta 2 reports x86_64 on an Apple-silicon Mac; the original
-    scripts trusted `uname -m` and so gave those Macs Intel builds (SPEC section 3). Like
-    rustup-init.sh and Homebrew's install.sh we ask sysctl: `sysctl.proc_translated` is 1
-    for a translated process, `hw.optional.arm64` is 1 on Apple silicon.
+    scripts trusted `uname -m` and so gave those Macs Intel builds (SPEC section 3). We ask
+    sysctl: `sysctl.proc_translated` is 1 for a translated process, `hw.optional.arm64` is 1
+    on Apple silicon whatever the process runs as (rust-lang/rustup `rustup-init.sh` reads
+    `hw.optional.arm64` the same way). Homebrew's installer does NOT: it reads
+    `/usr/bin/uname -m` only (Homebrew/install `install.sh`), which is why a translated run
+    starts step commands through `ROSETTA_LAUNCHER`.
     """
     arch = ARCH_ALIASES.get(machine, machine)
     if system == "Darwin" and arch == "x86_64":
@@ -185,3 +194,9 @@ def override_facts(
         arch=arch or facts.arch,
         translated=False,
     )
+
+
+def step_launcher(facts: Facts) -> tuple[str, ...]:
+    """What step commands are started through on this Mac: `ROSETTA_LAUNCHER` when this
+    process is translated, nothing on an Intel Mac or a native arm64 process."""
+    return ROSETTA_LAUNCHER if facts.is_macos and facts.translated else ()

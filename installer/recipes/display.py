@@ -14,24 +14,25 @@ def machine_word(os_name: str) -> str:
     return "Mac" if os_name == "Darwin" else "machine"
 
 
-def describe_check(check: model.Check) -> str:
+def describe_check(check: model.Check, launcher: tuple[str, ...] = ()) -> str:
+    """`launcher`: what a step's command checks are started through (Rosetta), shown as run."""
     if isinstance(check, model.CommandCheck):
-        return f"{shlex.join(check.argv)} exits 0"
+        return f"{shlex.join([*launcher, *check.argv])} exits 0"
     if isinstance(check, model.PathExistsCheck):
         return f"{check.path} exists"
-    return f"{shlex.join(check.argv)} reports version >= {check.minimum}"
+    return f"{shlex.join([*launcher, *check.argv])} reports version >= {check.minimum}"
 
 
-def describe_action(action: model.Action) -> str:
+def describe_action(action: model.Action, launcher: tuple[str, ...] = ()) -> str:
     if isinstance(action, model.CommandAction):
-        text = shlex.join(action.argv)
+        text = shlex.join([*launcher, *action.argv])
         if action.cwd:
             text += f"  (in {action.cwd})"
         return text
     if isinstance(action, model.ShellAction):
         first = action.script.strip().splitlines()[0] if action.script.strip() else ""
         more = " ..." if len(action.script.strip().splitlines()) > 1 else ""
-        return f"{action.shell} -c {shlex.quote(first + more)}"
+        return f"{shlex.join([*launcher, action.shell])} -c {shlex.quote(first + more)}"
     if isinstance(action, model.DownloadAction):
         if action.sha256:
             verified = f"sha256 {action.sha256[:12]}..."
@@ -51,14 +52,20 @@ def describe_action(action: model.Action) -> str:
 def plan_lines(plan: model.Plan) -> Iterator[str]:
     where = " ".join(plan.platform.get(k, "?") for k in ("os_name", "os_version", "arch"))
     yield f"Plan for {', '.join(plan.targets)} on {where}: {len(plan.steps)} step(s)"
+    launchers = {s.launcher for s in plan.steps if s.launcher}
+    for launcher in sorted(launchers):
+        yield (
+            "This process runs under Rosetta 2: step commands start as native arm64 processes"
+            f" ({shlex.join(launcher)} ...)"
+        )
     width = max((len(s.name) for s in plan.steps), default=0)
     for number, step in enumerate(plan.steps, 1):
         yield ""
         title = f"{number:>3}. {step.name:<{width}}  [{step.recipe}]"
         yield f"{title}  {step.description}".rstrip()
         for check in step.checks:
-            yield f"       skip if: {describe_check(check)}"
-        yield f"       do:      {describe_action(step.action)}"
+            yield f"       skip if: {describe_check(check, step.launcher)}"
+        yield f"       do:      {describe_action(step.action, step.launcher)}"
         extras = []
         if step.requires:
             extras.append(f"after {', '.join(step.requires)}")

@@ -159,6 +159,9 @@ class PlannedStep:
     # With `sudo`: the command calls sudo itself (not run under sudo); the runner asks for
     # the password first (`sudo -v`) and lets the command use the terminal.
     sudo_prime: bool = False
+    # Put before the argv of the step's commands and command checks: `/usr/bin/arch -arm64`
+    # when this process runs under Rosetta 2 (SPEC 3, "Rosetta"); empty otherwise.
+    launcher: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from installer.errors import UsageError
-from installer.platform.facts import Facts
+from installer.platform.facts import Facts, step_launcher
 from installer.recipes import model
 from installer.recipes.placeholders import Value, fact_values, substitute, whole_placeholder
 from installer.recipes.recipe_set import StepDef, VerifyDef
@@ -115,6 +115,7 @@ class Renderer:
             on_failure=data.get("on_failure", "abort"),
             source=where,
             sudo_prime=bool(sudo and sudo["prime"]),
+            launcher=step_launcher(self.facts),
         )
 
     def verify(self, verify: VerifyDef) -> model.VerifyCheck:

@@ -57,6 +57,9 @@ def serialize_step(step: PlannedStep) -> dict[str, Any]:
         "sudo": {"reason": step.sudo, "prime": True} if step.sudo_prime else step.sudo,
         "on_failure": step.on_failure,
         "source": step.source,
+        # What the step's commands and command checks are started through: empty, or
+        # ["/usr/bin/arch", "-arm64"] when this process runs under Rosetta 2.
+        "launcher": list(step.launcher),
     }
 
 

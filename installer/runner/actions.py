@@ -45,9 +45,12 @@ def _run_argv(
     counter: Attempted,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
+    launcher: Sequence[str] = (),
 ) -> None:
     use = sudo.sudo_use(step, ctx)
-    full = [*use.prefix, *argv]
+    # sudo first, then the Rosetta launcher: `sudo /usr/bin/arch -arm64 prog`, so that what
+    # runs as root is the native process. Messages name `argv[0]`, never the launcher.
+    full = [*use.prefix, *launcher, *argv]
     primed = False
 
     def attempt() -> None:
@@ -118,6 +121,7 @@ def run_command(
         counter,
         env=action.env,
         cwd=os.path.expanduser(action.cwd) if action.cwd else None,
+        launcher=step.launcher,
     )
 
 
@@ -129,7 +133,7 @@ def run_shell(
     prefetch: Prefetcher | None,
 ) -> None:
     # The recipe asked for a shell explicitly (`shell:`); the script goes as one argument.
-    _run_argv([action.shell, "-c", action.script], step, ctx, counter)
+    _run_argv([action.shell, "-c", action.script], step, ctx, counter, launcher=step.launcher)
 
 
 def run_download(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -19,23 +19,33 @@ from installer.runner.failure import StepError
 from installer.runner.process import run_process
 
 
-def _command(check: CommandCheck, ctx: RunContext, label: str) -> bool:
+def _command(
+    check: CommandCheck, ctx: RunContext, label: str, launcher: Sequence[str] = ()
+) -> bool:
     try:
-        result = run_process(check.argv, log=ctx.log, label=f"{label} check", timeout=CHECK_TIMEOUT)
+        result = run_process(
+            [*launcher, *check.argv], log=ctx.log, label=f"{label} check", timeout=CHECK_TIMEOUT
+        )
     except StepError:
         return False
     return result.returncode == 0
 
 
-def _path_exists(check: PathExistsCheck, ctx: RunContext, label: str) -> bool:
+def _path_exists(
+    check: PathExistsCheck, ctx: RunContext, label: str, launcher: Sequence[str] = ()
+) -> bool:
     found = os.path.exists(os.path.expanduser(check.path))
     ctx.log.write(f"{label} check: {check.path} {'exists' if found else 'does not exist'}")
     return found
 
 
-def _version(check: VersionCheck, ctx: RunContext, label: str) -> bool:
+def _version(
+    check: VersionCheck, ctx: RunContext, label: str, launcher: Sequence[str] = ()
+) -> bool:
     try:
-        result = run_process(check.argv, log=ctx.log, label=f"{label} check", timeout=CHECK_TIMEOUT)
+        result = run_process(
+            [*launcher, *check.argv], log=ctx.log, label=f"{label} check", timeout=CHECK_TIMEOUT
+        )
     except StepError:
         return False
     if result.returncode != 0:
@@ -53,7 +63,8 @@ def _version(check: VersionCheck, ctx: RunContext, label: str) -> bool:
     return ok
 
 
-CheckExecutor = Callable[[Any, RunContext, str], bool]
+# (check, context, label, launcher): the launcher is put before a command check's argv.
+CheckExecutor = Callable[[Any, RunContext, str, Sequence[str]], bool]
 
 CHECK_EXECUTORS: Mapping[type[Any], CheckExecutor] = {
     CommandCheck: _command,
@@ -62,10 +73,13 @@ CHECK_EXECUTORS: Mapping[type[Any], CheckExecutor] = {
 }
 
 
-def check_passes(check: Check, ctx: RunContext, label: str) -> bool:
-    return CHECK_EXECUTORS[type(check)](check, ctx, label)
+def check_passes(check: Check, ctx: RunContext, label: str, launcher: Sequence[str] = ()) -> bool:
+    return CHECK_EXECUTORS[type(check)](check, ctx, label, launcher)
 
 
-def all_pass(checks: tuple[Check, ...], ctx: RunContext, label: str) -> bool:
-    """True when the step has checks and every one passes (then it is skipped)."""
-    return bool(checks) and all(check_passes(c, ctx, label) for c in checks)
+def all_pass(
+    checks: tuple[Check, ...], ctx: RunContext, label: str, launcher: Sequence[str] = ()
+) -> bool:
+    """True when the step has checks and every one passes (then it is skipped). A step's
+    checks are started through its launcher, like its commands (SPEC 3, "Rosetta")."""
+    return bool(checks) and all(check_passes(c, ctx, label, launcher) for c in checks)

@@ -83,7 +83,7 @@ def execute_step(step: PlannedStep, ctx: RunContext, prefetch: Prefetcher | None
     ctx.events.step_started(step)
     ctx.log.write(f"== {step.name} ({KIND_NAMES.get(type(step.action), '?')}): {step.description}")
     try:
-        if all_pass(step.checks, ctx, step.name):
+        if all_pass(step.checks, ctx, step.name, step.launcher):
             return _outcome(step, Status.SKIPPED, started, reason="already done")
         if ctx.options.dry_run:
             return _outcome(

@@ -62,7 +62,7 @@ class Prefetcher:
             step, action = job.step, job.step.action
             assert isinstance(action, DownloadAction)
             try:
-                if all_pass(step.checks, self._ctx, step.name):
+                if all_pass(step.checks, self._ctx, step.name, step.launcher):
                     job.already_done = True
                 else:
                     self._ctx.log.write(f"{step.name}: fetching ahead {action.url}")
