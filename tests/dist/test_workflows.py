@@ -1,6 +1,7 @@
 """The GitHub workflows: they pass actionlint (the one the dev extra pins, which `make
 actionlint` runs), a retired runner label fails it, the macOS matrix covers both
-architectures on runners GitHub offers today.
+architectures on runners GitHub offers today, and the release publishes what install.sh
+downloads after testing exactly that file.
 
 Runner labels: actions/runner-images README.md ("Available Images"); retirements:
 actions/runner-images issues 13046 (macos-13, December 2025) and 13518 (macos-14,
@@ -97,7 +98,7 @@ def test_the_pinned_actionlint_knows_todays_macos_labels() -> None:
 
 def test_todays_workflows_pass_actionlint() -> None:
     files = workflow_files()
-    assert {f.name for f in files} >= {"tests.yml", "macos-e2e.yml"}
+    assert {f.name for f in files} >= {"tests.yml", "macos-e2e.yml", "release.yml"}
     result = run_actionlint(*files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
@@ -164,3 +165,51 @@ def test_the_macos_e2e_covers_intel_and_apple_silicon_on_two_versions_each() -> 
         by_arch.setdefault(arch, set()).add(re.sub(r"^macos-(\d+).*$", r"\1", runner))
     assert set(by_arch) == {"x86_64", "arm64"}
     assert all(len(versions) >= 2 for versions in by_arch.values()), by_arch
+
+
+def _install_sh_asset_names() -> set[str]:
+    script = (ROOT / "install.sh").read_text(encoding="utf-8")
+    match = re.search(r'^PYZ_NAME="([^"]+)"$', script, re.MULTILINE)
+    assert match, "install.sh no longer sets PYZ_NAME"
+    assert "/releases/latest/download" in script
+    return {"install.sh", match.group(1), match.group(1) + ".sha256"}
+
+
+def test_the_release_tests_the_built_file_then_publishes_what_install_sh_downloads() -> None:
+    release = load(WORKFLOWS / "release.yml")
+    # PyYAML reads the `on:` key as True (YAML 1.1).
+    trigger = release.get("on", release.get(True))
+    assert list(trigger) == ["push"] and trigger["push"]["tags"]
+    assert release["permissions"] == {"contents": "read"}
+    jobs = release["jobs"]
+    # The e2e is macos-e2e.yml itself, fed the build's artifact and its sha256.
+    e2e = jobs["e2e"]
+    assert e2e["uses"] == "./.github/workflows/macos-e2e.yml"
+    assert e2e["needs"] == "build"
+    assert e2e["with"]["sha256"] == "${{ needs.build.outputs.sha256 }}"
+    upload = next(s for s in jobs["build"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["name"] == e2e["with"]["artifact"]
+    uploaded = {Path(p).name for p in upload["with"]["path"].split()}
+    assert uploaded == _install_sh_asset_names()
+    # Only the publishing job may write, and only after the e2e passed.
+    publish = jobs["publish"]
+    assert set(publish["needs"]) == {"build", "e2e"}
+    assert publish["permissions"] == {"contents": "write"}
+    assert [j for j, body in jobs.items() if "permissions" in body] == ["publish"]
+    script = next(s["run"] for s in publish["steps"] if "gh release create" in s.get("run", ""))
+    published = set(re.findall(r"(?:^|\s)(?:\S+/)?([\w.-]+\.(?:sh|pyz|sha256))\b", script))
+    assert published == _install_sh_asset_names()
+
+
+def test_the_called_e2e_tests_the_given_file_not_a_rebuild() -> None:
+    e2e_workflow = load(WORKFLOWS / "macos-e2e.yml")
+    trigger = e2e_workflow.get("on", e2e_workflow.get(True))
+    assert set(trigger["workflow_call"]["inputs"]) == {"artifact", "sha256"}
+    jobs = e2e_workflow["jobs"]
+    assert jobs["build"]["if"] == "${{ !inputs.artifact }}"  # no rebuild when called
+    steps = jobs["e2e"]["steps"]
+    download = next(s for s in steps if "download-artifact" in s.get("uses", ""))
+    assert download["with"]["name"] == "${{ inputs.artifact || 'zipapp' }}"
+    check = next(s for s in steps if s.get("name") == "The zipapp under test")
+    assert check["env"]["EXPECTED_SHA256"] == "${{ inputs.sha256 }}"
+    assert '"$actual" != "$EXPECTED_SHA256"' in check["run"]
