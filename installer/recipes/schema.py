@@ -248,7 +248,9 @@ ACTION_FIELDS: Mapping[str, Field] = {
             name="{files, marker, content}",
         ),
         doc="add or update one marked block (`# >>> dtu-install MARKER >>>` ... "
-        "`# <<< dtu-install MARKER <<<`) in each file, once; the file is backed up first",
+        "`# <<< dtu-install MARKER <<<`) in each file, once; the file is backed up first. "
+        "Markers that are not one begin ... end pair (one deleted, two blocks) fail the step "
+        "with `FILE:LINE` and leave every file unchanged",
     ),
     "json_settings": Field(
         Map(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -224,6 +225,97 @@ def test_profile_block_idempotent_with_backup(facts, tmp_path):
     assert profile.read_text().count("dtu-install brew") == 2 and "eval y" in profile.read_text()
     assert "eval x" not in profile.read_text()
     assert (tmp_path / ".zprofile.dtu-install.bak").read_text() == "export A=1"
+
+
+BEGIN, END = "# >>> dtu-install brew >>>", "# <<< dtu-install brew <<<"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "why"),
+    [
+        (f"export A=1\n{BEGIN}\neval old\nalias ll='ls -l'\nexport B=2\n", 2, "without its end"),
+        (f"export A=1\neval old\n{END}\nexport B=2\n", 3, "without its begin"),
+        (f"{END}\nexport A=1\n{BEGIN}\nexport B=2\n", 1, "comes before"),
+        (f"{BEGIN}\na\n{END}\nuser\n{BEGIN}\nb\n{END}\n", 5, "2 begin markers"),
+    ],
+    ids=["end-deleted", "begin-deleted", "swapped", "two-blocks"],
+)
+def test_profile_block_with_unpaired_markers_is_never_rewritten(facts, tmp_path, text, line, why):
+    # Issue 14 item 4: with the end marker deleted, one run appended a second block and the
+    # next replaced everything from the first begin marker to the new end: the user's lines
+    # in between were gone (and the backup, taken once, did not have them either).
+    profile = tmp_path / ".zprofile"
+    other = tmp_path / ".bash_profile"
+    profile.write_text(text)
+    action = ProfileBlockAction((str(other), str(profile)), "brew", "eval new")
+    for _ in range(2):
+        out = run(plan(step("a_block", action)), facts, tmp_path).outcomes[0]
+        assert (out.status, out.category) == (Status.FAILED, ErrorCategory.UNKNOWN)
+        assert f"{profile}:{line}: the dtu-install 'brew' block's markers are not paired" in (
+            out.reason
+        )
+        assert why in out.reason and "left unchanged" in out.reason
+        assert profile.read_text() == text
+        assert not other.exists()  # checked before anything is written
+    assert not (tmp_path / ".zprofile.dtu-install.bak").exists()
+
+
+def test_file_actions_write_through_a_symlink_to_its_target(facts, tmp_path):
+    # Issue 14 item 6: a dotfiles manager's link became a regular file (the repository's
+    # copy was left behind, and the next `git pull` of the dotfiles no longer applied).
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "zprofile").write_text("export A=1\n")
+    (dotfiles / "settings.json").write_text('{"a": 1}')
+    profile, settings = tmp_path / ".zprofile", tmp_path / "settings.json"
+    profile.symlink_to(dotfiles / "zprofile")
+    settings.symlink_to(dotfiles / "settings.json")
+    steps = (
+        step("a_block", ProfileBlockAction((str(profile),), "brew", "eval x")),
+        step("b_settings", JsonSettingsAction(str(settings), {"b": 2})),
+    )
+    outcomes = run(plan(*steps), facts, tmp_path).outcomes
+    assert [o.status for o in outcomes] == [Status.SUCCESS] * 2, outcomes
+    assert profile.is_symlink() and settings.is_symlink()
+    assert "eval x" in (dotfiles / "zprofile").read_text()
+    assert json.loads((dotfiles / "settings.json").read_text()) == {"a": 1, "b": 2}
+    assert (dotfiles / "zprofile.dtu-install.bak").read_text() == "export A=1\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "link-to-fifo"])
+def test_file_actions_refuse_what_is_not_a_regular_file(facts, tmp_path, kind):
+    # Issue 14 item 6: as root, json_settings on /dev/null replaced the device with a file;
+    # a FIFO hung the step on its read. (A FIFO here: the test runs as root, and /dev/null
+    # must not be put at risk.)
+    path = tmp_path / "special"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        if kind == "fifo":
+            path = fifo
+        else:
+            path.symlink_to(fifo)
+    steps = (
+        step("a_settings", JsonSettingsAction(str(path), {"b": 2}), on_failure="continue"),
+        step("b_block", ProfileBlockAction((str(path),), "brew", "eval x")),
+    )
+    outcomes: list = []
+    runner = threading.Thread(
+        target=lambda: outcomes.extend(run(plan(*steps), facts, tmp_path).outcomes), daemon=True
+    )
+    runner.start()
+    runner.join(15)
+    if runner.is_alive() and kind != "directory":  # release the blocked reader
+        os.close(os.open(tmp_path / "fifo", os.O_WRONLY | os.O_NONBLOCK))
+    assert not runner.is_alive(), "the step hung on reading a FIFO"
+    kind_text = "a directory" if kind == "directory" else "a FIFO (named pipe)"
+    for out in outcomes:
+        assert out.status is Status.FAILED, out
+        assert f"is {kind_text}, not a regular file; it was left unchanged" in out.reason
+    assert len(outcomes) == 2
+    assert path.is_dir() if kind == "directory" else path.is_fifo()
 
 
 def test_json_settings_merge_and_refuse_jsonc(facts, tmp_path):
