@@ -109,14 +109,22 @@ ADVICE: dict[ErrorCategory, str] = {
     ),
 }
 
-# A server that answered "no such file" (or "forbidden") was reached: the student's
-# connection works, and running again will not help. Said instead of ADVICE[NETWORK], whose
-# "check your internet connection" sent students looking at their Wi-Fi.
-GONE_HTTP_STATUS = frozenset({403, 404, 410})
+# A server that answered "no such file" was reached: the student's connection works, and
+# running again will not help. Said instead of ADVICE[NETWORK], whose "check your internet
+# connection" sent students looking at their Wi-Fi.
+GONE_HTTP_STATUS = frozenset({404, 410})
 GONE_ADVICE = (
-    "The server was reached, but the file is not there (or not offered to us): your "
-    "internet connection works. This needs fixing on our side; send the log file below to "
-    "support."
+    "The server was reached, but the file is not there: your internet connection works. "
+    "This needs fixing on our side; send the log file below to support."
+)
+# A server that refused to hand the file over (401, 403). Not the student's permission: it
+# was `permission_error`, whose advice is to type the Mac password (issue 14 item 7), which
+# cannot change a server's answer. A network that filters downloads answers so too.
+REFUSED_HTTP_STATUS = frozenset({401, 403})
+REFUSED_ADVICE = (
+    "The server was reached but refused to give us the file; your Mac password has nothing "
+    "to do with it. On a network that filters downloads (a company or school network), try "
+    "another one, such as eduroam or home Wi-Fi; otherwise send the log file below to support."
 )
 
 
@@ -124,6 +132,8 @@ def advice_for(category: ErrorCategory, http_status: int | None = None) -> str:
     """What the summary tells a student about a failure of `category`."""
     if category is ErrorCategory.NETWORK and http_status in GONE_HTTP_STATUS:
         return GONE_ADVICE
+    if category is ErrorCategory.NETWORK and http_status in REFUSED_HTTP_STATUS:
+        return REFUSED_ADVICE
     return ADVICE[category]
 
 
@@ -165,8 +175,9 @@ def category_for_exit(code: int, output: str) -> ErrorCategory:
 
 
 def category_for_http_status(status: int) -> ErrorCategory:
-    if status in (401, 403):
-        return ErrorCategory.PERMISSION
+    """Every failing HTTP answer is the server's side: `network_error` (a 401/403 included,
+    see REFUSED_HTTP_STATUS); whether it is retried is RETRYABLE_HTTP_STATUS's business."""
+    del status
     return ErrorCategory.NETWORK
 
 

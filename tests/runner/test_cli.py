@@ -305,10 +305,20 @@ def test_summary_counts_the_interrupted_step(tmp_path, capsys, monkeypatch):
     assert "0 done, 0 already done, 0 failed, 1 interrupted, 1 not run" in out + err
 
 
-def test_a_404_download_is_not_blamed_on_the_students_connection(
-    tmp_path, isolated_home, capsys, monkeypatch
+@pytest.mark.parametrize(
+    ("status", "advice"),
+    [
+        (404, "your internet connection works"),
+        # Issue 14 item 7: a 403 was permission_error, "type your Mac login password".
+        (403, "your Mac password has nothing to do with it"),
+    ],
+)
+def test_a_404_or_403_download_is_not_blamed_on_the_student(
+    tmp_path, isolated_home, capsys, monkeypatch, status, advice
 ):
     with DownloadServer() as server:
+        if status != 404:  # an unknown path is the server's 404
+            server.add("/missing.bin", b"", [f"status:{status}"])
         recipe = f"""recipe: gone
 description: a download that is not there
 steps:
@@ -324,9 +334,9 @@ steps:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_path)
         code, out, err = cli(["run", "--recipes", str(recipes), "p", "--yes"], capsys)
     text = " ".join((out + err).split())
-    assert code == 1 and "network_error" in text and "HTTP 404" in text
-    assert "your internet connection works" in text
-    assert "Check your internet connection" not in text
+    assert code == 1 and "network_error" in text and f"HTTP {status}" in text
+    assert advice in text
+    assert "Check your internet connection" not in text and "Mac login password" not in text
 
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
