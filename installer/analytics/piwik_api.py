@@ -10,21 +10,34 @@
   `Retry-After`, which is honoured; 5xx and broken connections are retried with backoff.
 
 Credentials are `Secret`s: they go into the token request body and nowhere else (never into
-a message, a log line or an exception).
+a message, a log line or an exception). They and the bearer token go only to the configured
+HTTPS host: `http://` is refused, and no redirect is followed (a 3xx is an error naming
+where it pointed; requests would otherwise re-send the POST body, the secret included, to a
+307/308 target). Any text of the server's shown to the user (error details, a content type)
+first loses whatever matches a credential or a token (`redact`): a server that echoes the
+request must not put the secret on the terminal.
 """
 
 from __future__ import annotations
 
 import calendar
 import email.utils
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from installer.analytics.settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL, Secret
+from installer.analytics.settings import (
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_URL,
+    Secret,
+    url_problem,
+)
 from installer.errors import DtuInstallError
 
 TOKEN_PATH = "/auth/token"
@@ -46,6 +59,18 @@ MAX_ATTEMPTS = 6
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0)  # s, between attempts without a Retry-After
 MAX_RETRY_AFTER = 300.0  # s: a longer wait is reported instead of sat through
 USER_AGENT = "dtu-install-pull"
+MAX_SERVER_TEXT = 300  # characters of a server's error text shown
+REDACTED = "***"
+# Token-like texts a server may echo (besides the exact credentials, always removed):
+# `Bearer <token>`, `"access_token": "<token>"`, `client_secret=<x>`, and JWTs.
+_TOKEN_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(
+        r"(?i)([\"']?(?:access_token|refresh_token|client_secret|client_id|token|secret|"
+        r"password|authorization)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}]+"
+    ),
+    re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+)
 
 
 class PiwikError(DtuInstallError):
@@ -61,6 +86,19 @@ class EventsPage:
     columns: list[str]
     rows: list[list[Any]]
     count: int  # rows in the whole result, across pages (meta.count)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` without the given secret values and without anything token-like; shortened."""
+    for value in sorted((v for v in secrets if v), key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    text = _TOKEN_PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
+    text = _TOKEN_PATTERNS[1].sub(lambda m: m.group(1) + REDACTED, text)
+    text = _TOKEN_PATTERNS[2].sub(REDACTED, text)
+    text = " ".join(text.split())  # no line breaks or control characters from the server
+    if len(text) > MAX_SERVER_TEXT:
+        text = text[:MAX_SERVER_TEXT] + "..."
+    return text
 
 
 def _error_details(body: Any) -> str:
@@ -112,6 +150,9 @@ class PiwikClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        problem = url_problem(self.base_url)
+        if problem:
+            raise PiwikError(f"refusing to send the Piwik PRO credentials: {problem}")
         self._client_id = client_id
         self._client_secret = client_secret
         self.session = session or requests.Session()
@@ -134,7 +175,17 @@ class PiwikClient:
             headers["Authorization"] = f"Bearer {token}"
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                response = self.session.post(url, json=body, headers=headers, timeout=TIMEOUT)
+                response = self.session.post(
+                    url, json=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
+                )
+            except requests.exceptions.SSLError:
+                # A certificate that is not trusted will not become trusted on a retry (it is
+                # a ConnectionError to requests, so it was retried six times).
+                raise PiwikError(
+                    f"cannot talk to Piwik PRO at {self.base_url}: its TLS certificate is not "
+                    f"trusted; check piwik.url or {ENV_URL} (or REQUESTS_CA_BUNDLE for a "
+                    "private CA)"
+                ) from None
             except RETRYABLE_ERRORS as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise PiwikError(
@@ -150,6 +201,8 @@ class PiwikClient:
                     f"cannot talk to Piwik PRO at {self.base_url}: {type(exc).__name__}; "
                     f"check piwik.url or {ENV_URL}"
                 ) from None
+            if response.is_redirect or 300 <= response.status_code < 400:
+                raise PiwikError(self._redirect_message(response, path))
             if response.status_code not in RETRYABLE_STATUS or attempt == MAX_ATTEMPTS:
                 return response
             wait = retry_after_seconds(response.headers.get("Retry-After"))
@@ -163,16 +216,34 @@ class PiwikClient:
             self._pause(wait)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    def _redirect_message(self, response: requests.Response, path: str) -> str:
+        location = response.headers.get("Location", "")
+        target = urlsplit(urljoin(self.base_url + path, location)) if location else None
+        where = (
+            f" to {self._scrub(f'{target.scheme}://{target.netloc}{target.path}')}"
+            if target
+            else ""
+        )
+        return (
+            f"Piwik PRO answered {path} with a redirect ({response.status_code}{where}); the "
+            f"credentials are sent only to {self.base_url} and never follow a redirect: set "
+            f"piwik.url or {ENV_URL} to the API's own https address"
+        )
+
+    def _scrub(self, text: str) -> str:
+        """A server's text without our credentials, our token, or anything token-like."""
+        secrets = (self._client_secret.reveal(), self._client_id.reveal(), self._token or "")
+        return redact(text, secrets)
+
     def _pause(self, seconds: float) -> None:
         self.waited.append(seconds)
         self.sleep(seconds)
 
-    @staticmethod
-    def _json(response: requests.Response, what: str) -> Any:
+    def _json(self, response: requests.Response, what: str) -> Any:
         try:
             return response.json()
         except ValueError:
-            kind = response.headers.get("Content-Type", "no content type")
+            kind = self._scrub(response.headers.get("Content-Type", "no content type"))
             raise PiwikError(
                 f"Piwik PRO answered {what} with {response.status_code} and a body that is not "
                 f"JSON ({kind})"
@@ -193,7 +264,7 @@ class PiwikClient:
         started = self.clock()
         response = self._send(TOKEN_PATH, body, token=None)
         if response.status_code in (400, 401, 403):
-            detail = _error_details(self._json_or_none(response))
+            detail = self._details(response)
             raise PiwikAuthError(
                 f"Piwik PRO refused the API credentials ({response.status_code} from "
                 f"{TOKEN_PATH}{': ' + detail if detail else ''}); check {ENV_CLIENT_ID} and "
@@ -202,7 +273,7 @@ class PiwikClient:
         if response.status_code != 200:
             raise PiwikError(
                 f"Piwik PRO token request failed with {response.status_code}"
-                f"{': ' + _error_details(self._json_or_none(response)) if response.content else ''}"
+                f"{': ' + self._details(response) if response.content else ''}"
             )
         data = self._json(response, "the token request")
         token = data.get("access_token") if isinstance(data, dict) else None
@@ -222,6 +293,9 @@ class PiwikClient:
         except ValueError:
             return None
 
+    def _details(self, response: requests.Response) -> str:
+        return self._scrub(_error_details(self._json_or_none(response)))
+
     # --- raw events ----------------------------------------------------------------------
     def events(
         self,
@@ -231,8 +305,13 @@ class PiwikClient:
         columns: Sequence[str],
         offset: int,
         limit: int,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        required: Sequence[str] = (),
     ) -> EventsPage:
-        body = {
+        """One page. `required`: columns the API returns without being asked (`timestamp`)
+        that the answer must have all the same."""
+        body: dict[str, Any] = {
             "website_id": website_id,
             "date_from": date_from,
             "date_to": date_to,
@@ -240,6 +319,8 @@ class PiwikClient:
             "offset": offset,
             "limit": limit,
         }
+        if filters:
+            body["filters"] = filters
         response = self._send(EVENTS_PATH, body, self.token())
         if response.status_code == 401:
             # The token may have been revoked or expired early: one fresh token, one retry.
@@ -251,13 +332,13 @@ class PiwikClient:
                     f"client behind {ENV_CLIENT_ID} needs access to website {website_id}"
                 )
         if response.status_code == 403:
-            detail = _error_details(self._json_or_none(response))
+            detail = self._details(response)
             raise PiwikAuthError(
                 f"no access to website {website_id} (403{': ' + detail if detail else ''}); "
                 f"give the API client behind {ENV_CLIENT_ID} view access to it"
             )
         if response.status_code != 200:
-            detail = _error_details(self._json_or_none(response))
+            detail = self._details(response)
             raise PiwikError(
                 f"Piwik PRO events request failed with {response.status_code}"
                 f"{': ' + detail if detail else ''}"
@@ -266,7 +347,7 @@ class PiwikClient:
         # Rows are read by column name, so another order is fine; but a column we asked for
         # and did not get would make every row invalid (or "not an event") and the days
         # would be marked as pulled: refuse the answer instead, so the next run asks again.
-        missing = [c for c in columns if c not in page.columns]
+        missing = [c for c in (*required, *columns) if c not in page.columns]
         if missing:
             raise PiwikError(
                 "Piwik PRO's events answer lacks the columns asked for: " + ", ".join(missing)

@@ -5,12 +5,19 @@ One YAML file (`--config FILE`, else `$DTU_INSTALL_ANALYTICS_CONFIG`, else
 environment, which wins over the file:
 
     piwik:
-      url: https://dtu.piwik.pro             # PIWIK_PRO_URL
+      url: https://dtu.piwik.pro             # PIWIK_PRO_URL (https only: credentials go there)
       website_id: 8e2f...-uuid               # PIWIK_PRO_WEBSITE_ID
+      timezone: Europe/Copenhagen            # PIWIK_PRO_TIMEZONE; the website's, default UTC
       page_size: 100000                      # rows per events request (Piwik: at most 100000)
       settle_days: 2                         # see installer/analytics/pull.py
+      columns: {run: session_custom_dimension_2}   # API column per field (default below)
     dimensions: {os: 1, arch: 2, sha: 3, duration: 4, error: 5, run: 6}
     categories: {production: Installer, ci: Installer_CI, test: Installer_TEST}
+
+`dimensions` are the tracking ids (the hit's `dimensionN`); `piwik.columns` names the API
+column each field is read from, `event_custom_dimension_<slot>` or
+`session_custom_dimension_<slot>` (Piwik PRO numbers a dimension's column slot apart from its
+tracking id; default: `event_custom_dimension_<tracking id>`).
 
 Credentials come only from the environment (`PIWIK_PRO_CLIENT_ID`,
 `PIWIK_PRO_CLIENT_SECRET`); a secret in the file is refused, and `Secret` never prints its
@@ -44,6 +51,12 @@ ENV_URL = "PIWIK_PRO_URL"
 ENV_WEBSITE_ID = "PIWIK_PRO_WEBSITE_ID"
 ENV_CLIENT_ID = "PIWIK_PRO_CLIENT_ID"
 ENV_CLIENT_SECRET = "PIWIK_PRO_CLIENT_SECRET"
+ENV_TIMEZONE = "PIWIK_PRO_TIMEZONE"
+DEFAULT_TIMEZONE = "UTC"
+# The API columns a custom dimension can be read from (PiwikPRO/PPMS-PublicDocs,
+# custom_reports/columns__dimensions.rst: "Event custom dimension *" and "Session custom
+# dimension *", both available in the Raw data API).
+DIMENSION_COLUMN = r"(event|session)_custom_dimension_[1-9][0-9]{0,2}"
 
 MAX_PAGE_SIZE = 100_000  # Piwik PRO's documented maximum `limit` for raw events
 DEFAULT_SETTLE_DAYS = 2  # Piwik PRO accepts hits backdated by ~24 h, and processes with delay
@@ -82,6 +95,12 @@ class PiwikSettings:
     client_secret: Secret | None = None
     page_size: int = MAX_PAGE_SIZE
     settle_days: int = DEFAULT_SETTLE_DAYS
+    timezone: str = DEFAULT_TIMEZONE  # the website's time zone (IANA), see pull.py
+    columns: Mapping[str, str] = field(default_factory=dict)  # field -> API column id
+
+    def column_for(self, name: str, tracking_id: int) -> str:
+        """The API column of an event field (`run` -> `event_custom_dimension_6`)."""
+        return self.columns.get(name) or f"event_custom_dimension_{tracking_id}"
 
     def missing(self) -> list[str]:
         """What a pull still needs, named as the user sets it."""
@@ -136,6 +155,23 @@ def _schema() -> Map:
             "website_id": Field(Either([text, Int()], name="a text")),
             "page_size": Field(Int(minimum=1, maximum=MAX_PAGE_SIZE)),
             "settle_days": Field(Int(minimum=0, maximum=MAX_SETTLE_DAYS)),
+            "timezone": Field(text),
+            "columns": Field(
+                Map(
+                    {
+                        n: Field(
+                            Str(
+                                pattern=DIMENSION_COLUMN,
+                                pattern_help="event_custom_dimension_N or "
+                                "session_custom_dimension_N",
+                                name="an API column",
+                            )
+                        )
+                        for n in DEFAULT_DIMENSIONS
+                    },
+                    name="the API column of each field",
+                )
+            ),
             # Accepted by the schema only to be refused with a clear message (`_refuse_secrets`).
             **{key: Field(AnyValue()) for key in sorted(SECRET_KEYS)},
         },
@@ -196,6 +232,15 @@ def _settings(
         if slot in seen and doc is not None:
             doc.report(("dimensions", name), f"slot {slot} is also used by {seen[slot]}")
         seen[slot] = name
+    columns: dict[str, str] = {}
+    for name, slot in dimensions.items():
+        column = piwik.column_for(name, slot)
+        other = columns.get(column)
+        # Only columns set in the file: two equal tracking ids are reported above already.
+        if other is not None and doc is not None and {name, other} & set(piwik.columns):
+            at, of = (name, other) if name in piwik.columns else (other, name)
+            doc.report(("piwik", "columns", at), f"{column} is also the column of {of}")
+        columns[column] = name
     given = {role: text.strip() for role, text in value.get("categories", {}).items()}
     categories = Categories(**given)
     sections = {name: value[name] for name in SECTIONS if name in value}
@@ -213,14 +258,18 @@ def _piwik(value: dict[str, Any], env: Mapping[str, str], doc: Checked | None) -
     url = env.get(ENV_URL) or _text(value.get("url"))
     if url:
         url = url.rstrip("/")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        problem = url_problem(url)
+        if problem:
             if env.get(ENV_URL):
-                raise UsageError(f"{ENV_URL}: {url!r} is not an http(s) URL")
+                raise UsageError(f"{ENV_URL}: {problem}")
             if doc is not None:
-                doc.report(
-                    ("piwik", "url"), f"{url!r} is not an http(s) URL, e.g. https://dtu.piwik.pro"
-                )
+                doc.report(("piwik", "url"), problem)
+    timezone = env.get(ENV_TIMEZONE) or _text(value.get("timezone")) or DEFAULT_TIMEZONE
+    problem = timezone_problem(timezone)
+    if problem:
+        if env.get(ENV_TIMEZONE) or doc is None:
+            raise UsageError(f"{ENV_TIMEZONE}: {problem}")
+        doc.report(("piwik", "timezone"), problem)
     website_id = env.get(ENV_WEBSITE_ID) or _text(value.get("website_id"))
     client_id, client_secret = env.get(ENV_CLIENT_ID), env.get(ENV_CLIENT_SECRET)
     return PiwikSettings(
@@ -230,7 +279,36 @@ def _piwik(value: dict[str, Any], env: Mapping[str, str], doc: Checked | None) -
         client_secret=Secret(client_secret) if client_secret else None,
         page_size=value.get("page_size", MAX_PAGE_SIZE),
         settle_days=value.get("settle_days", DEFAULT_SETTLE_DAYS),
+        timezone=timezone,
+        columns=dict(value.get("columns", {})),
     )
+
+
+def url_problem(url: str) -> str | None:
+    """Why the API's base URL cannot be used, or None. The client credentials and the bearer
+    token go there, so only HTTPS: `http://` would send them in clear text."""
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.netloc:
+        return (
+            f"{url!r} is plain http: the API credentials would cross the network unencrypted; "
+            f"use https://{parts.netloc}{parts.path}"
+        )
+    if parts.scheme != "https" or not parts.netloc:
+        return f"{url!r} is not an https URL, e.g. https://dtu.piwik.pro"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return f"{url!r}: give only https://host[/path], without a user, query or fragment"
+    return None
+
+
+def timezone_problem(name: str) -> str | None:
+    """Why `name` is not a usable IANA time zone, or None."""
+    from installer.analytics.timezones import zone
+
+    try:
+        zone(name)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _text(value: object) -> str | None:

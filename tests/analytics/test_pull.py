@@ -15,15 +15,15 @@ import pytest
 
 from installer.analytics.piwik_api import PiwikAuthError, PiwikClient, PiwikError
 from installer.analytics.pull import (
-    BASE_COLUMNS,
     META_PREFIX,
     columns_for,
     pull,
-    row_to_params,
+    row_time,
 )
 from installer.analytics.settings import PiwikSettings, Secret
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
+from installer.analytics.timezones import zone
 from tests.helpers.piwik_fake import FakePiwik, Raw, Scripted, serve
 
 SITE = "0b5c7e24-9a1c-4f5e-8d3a-2f6c1e9b7a10"
@@ -89,11 +89,19 @@ def settings(fake: FakePiwik, page_size: int = 2) -> PiwikSettings:
 def client(fake: FakePiwik, secret: str = SECRET) -> PiwikClient:
     waits: list[float] = []
     return PiwikClient(
-        fake.url, Secret(CLIENT_ID), Secret(secret), clock=fake.clock, sleep=waits.append
+        fake.url,
+        Secret(CLIENT_ID),
+        Secret(secret),
+        session=fake.session(),
+        clock=fake.clock,
+        sleep=waits.append,
     )
 
 
 DIMENSIONS = {"os": 1, "arch": 2, "sha": 3, "duration": 4, "error": 5, "run": 6}
+CATEGORIES = ("Installer", "Installer_CI", "Installer_TEST")
+# What a page of the documented API holds: `timestamp` (unasked) and the columns asked for.
+PAGE_COLUMNS = ["timestamp", *columns_for(PiwikSettings(), DIMENSIONS)]
 
 
 def run_pull(
@@ -102,7 +110,22 @@ def run_pull(
     api: PiwikClient | None = None,
     since: datetime.date | None = SINCE,
 ) -> Any:
-    return pull(store, api or client(fake), settings(fake), DIMENSIONS, now=NOW, since=since)
+    return pull(
+        store,
+        api or client(fake),
+        settings(fake),
+        DIMENSIONS,
+        now=NOW,
+        categories=CATEGORIES,
+        since=since,
+    )
+
+
+def _local(row: dict[str, Any], column: str) -> Any:
+    """A cell as the documented API gives it (UTC website: the time without an offset)."""
+    if column == "timestamp":
+        return datetime.datetime.utcfromtimestamp(row["timestamp"]).isoformat()
+    return row.get(column)
 
 
 def settled_offsets(fake: FakePiwik) -> list[int]:
@@ -116,9 +139,10 @@ def settled_offsets(fake: FakePiwik) -> list[int]:
 def test_paging_over_three_pages_into_the_store(fake: FakePiwik, tmp_path: Path) -> None:
     with EventStore(tmp_path / "e.db") as store:
         result = run_pull(store, fake)
-        # Settled days (up to today - 2) in pages of 2 rows: offsets 0, 2, 4 of 6 rows.
+        # Settled days (up to today - 2) in pages of 2 rows: offsets 0, 2, 4 of the 5 rows of
+        # the installer's categories (the page view is filtered out by the API).
         assert settled_offsets(fake) == [0, 2, 4]
-        assert (result.rows, result.added, result.not_installer, result.invalid) == (6, 5, 1, 0)
+        assert (result.rows, result.added, result.not_installer, result.invalid) == (5, 5, 0, 0)
         assert result.settled_through == "2026-11-21"
         body = fake.event_requests()[0].body
         assert body["website_id"] == SITE and body["limit"] == 2
@@ -143,7 +167,7 @@ def test_paging_over_three_pages_into_the_store(fake: FakePiwik, tmp_path: Path)
         )
         # Idempotent: the same days again add nothing (1.0 and 1 are the same e_v).
         again = run_pull(store, fake)
-        assert (again.rows, again.added) == (6, 0)
+        assert (again.rows, again.added) == (5, 0)
         assert store.count() == INSTALLER_ROWS
         # Incremental: without --since the next pull starts after the settled days.
         fake.seen.clear()
@@ -206,8 +230,8 @@ def test_an_html_answer_is_a_clear_error(fake: FakePiwik, tmp_path: Path) -> Non
 
 
 def test_a_nan_timestamp_is_an_invalid_row_not_a_crash(fake: FakePiwik, tmp_path: Path) -> None:
-    columns = columns_for(DIMENSIONS)
-    good = [ROWS[0].get(c) for c in columns]
+    columns = PAGE_COLUMNS
+    good = [_local(ROWS[0], c) for c in columns]
     nan = [float("nan") if c == "timestamp" else v for c, v in zip(columns, good)]
     inf = [float("inf") if c == "timestamp" else v for c, v in zip(columns, good)]
     page = {"data": [nan, good, inf], "meta": {"columns": columns, "count": 3}}
@@ -239,8 +263,11 @@ def test_a_lone_surrogate_is_an_invalid_row_named_by_page_and_row(
 
 
 def test_columns_in_another_order_are_read_by_name(fake: FakePiwik, tmp_path: Path) -> None:
-    columns = list(reversed(columns_for(DIMENSIONS)))
-    page = {"data": [[ROWS[0].get(c) for c in columns]], "meta": {"columns": columns, "count": 1}}
+    columns = list(reversed(PAGE_COLUMNS))
+    page = {
+        "data": [[_local(ROWS[0], c) for c in columns]],
+        "meta": {"columns": columns, "count": 1},
+    }
     fake.script = [Scripted(200, body=page)]
     with EventStore(tmp_path / "e.db") as store:
         run_pull(store, fake)
@@ -251,8 +278,11 @@ def test_columns_in_another_order_are_read_by_name(fake: FakePiwik, tmp_path: Pa
 def test_an_answer_without_the_columns_asked_for_is_refused(
     fake: FakePiwik, tmp_path: Path
 ) -> None:
-    columns = [c for c in columns_for(DIMENSIONS) if c != "timestamp"]
-    page = {"data": [[ROWS[0].get(c) for c in columns]], "meta": {"columns": columns, "count": 1}}
+    columns = [c for c in PAGE_COLUMNS if c != "timestamp"]
+    page = {
+        "data": [[_local(ROWS[0], c) for c in columns]],
+        "meta": {"columns": columns, "count": 1},
+    }
     fake.script = [Scripted(200, body=page)]
     with EventStore(tmp_path / "e.db") as store:
         with pytest.raises(PiwikError, match="lacks the columns asked for: timestamp"):
@@ -263,7 +293,7 @@ def test_an_answer_without_the_columns_asked_for_is_refused(
 
 
 def test_an_empty_page_before_meta_count_is_not_the_end(fake: FakePiwik, tmp_path: Path) -> None:
-    columns = columns_for(DIMENSIONS)
+    columns = PAGE_COLUMNS
     fake.script = [
         Scripted(200, body={"data": [], "meta": {"columns": columns, "count": len(ROWS)}})
     ]
@@ -288,10 +318,7 @@ def test_an_empty_page_before_meta_count_is_not_the_end(fake: FakePiwik, tmp_pat
     ],
 )
 def test_timestamp_forms_give_the_same_moment(text: str) -> None:
-    params = row_to_params(
-        [text, "Installer", "Event", "homebrew_install", 1], BASE_COLUMNS, SITE, {}
-    )
-    assert params is not None and params["cdt"] == str(parse_moment("2026-11-10T08:00:00Z"))
+    assert row_time(text, zone("UTC")).moments == (parse_moment("2026-11-10T08:00:00Z"),)
 
 
 def test_wrong_credentials_give_a_clear_message(fake: FakePiwik, tmp_path: Path) -> None:
@@ -328,7 +355,7 @@ def test_error_bodies_are_reported(fake: FakePiwik, tmp_path: Path) -> None:
 def test_unknown_website_is_a_403_with_advice(fake: FakePiwik, tmp_path: Path) -> None:
     other = PiwikSettings(fake.url, "not-our-site", Secret(CLIENT_ID), Secret(SECRET))
     with EventStore(tmp_path / "e.db") as store, pytest.raises(PiwikAuthError) as info:
-        pull(store, client(fake), other, DIMENSIONS, now=NOW, since=SINCE)
+        pull(store, client(fake), other, DIMENSIONS, now=NOW, categories=CATEGORIES, since=SINCE)
     assert "no access to website not-our-site (403" in str(info.value)
 
 
@@ -337,7 +364,7 @@ def test_interrupted_pull_resumes_without_duplicates(fake: FakePiwik, tmp_path: 
     with EventStore(tmp_path / "e.db") as store:
         with pytest.raises(PiwikError, match="cannot reach Piwik PRO"):
             run_pull(store, fake)
-        assert store.count() == 3  # the first two pages (one row is a page view) are kept
+        assert store.count() == 4  # the first two pages are kept
         position = json.loads(store.get_meta(META_PREFIX + SITE) or "{}")
         assert position["pending"] == {
             "date_from": "2026-11-10",
@@ -365,6 +392,7 @@ def _cli(tmp_path: Path, fake: FakePiwik, *args: str, secret: str = SECRET) -> A
         "PIWIK_PRO_WEBSITE_ID": SITE,
         "PIWIK_PRO_CLIENT_ID": CLIENT_ID,
         "PIWIK_PRO_CLIENT_SECRET": secret,
+        "REQUESTS_CA_BUNDLE": fake.ca_path,
     }
     return subprocess.run(
         [
@@ -437,11 +465,19 @@ def test_a_later_since_does_not_skip_the_gap(fake: FakePiwik, tmp_path: Path) ->
     s = settings(fake, page_size=100)
     early = parse_moment("2026-11-15T12:00:00Z")
     with EventStore(tmp_path / "e.db") as store:
-        first = pull(store, api, s, DIMENSIONS, now=early, since=SINCE)
+        first = pull(store, api, s, DIMENSIONS, now=early, categories=CATEGORIES, since=SINCE)
         assert first.settled_through == "2026-11-13"
-        jump = pull(store, api, s, DIMENSIONS, now=NOW, since=datetime.date(2026, 11, 18))
+        jump = pull(
+            store,
+            api,
+            s,
+            DIMENSIONS,
+            now=NOW,
+            categories=CATEGORIES,
+            since=datetime.date(2026, 11, 18),
+        )
         assert jump.settled_through == "2026-11-13"  # Nov 14-17 were not pulled yet
         fake.seen.clear()
-        pull(store, api, s, DIMENSIONS, now=NOW)
+        pull(store, api, s, DIMENSIONS, now=NOW, categories=CATEGORIES)
         assert fake.event_requests()[0].body["date_from"] == "2026-11-14"
         assert store.count() == INSTALLER_ROWS

@@ -74,7 +74,7 @@ extra: 1
     with pytest.raises(InputFileError) as info:
         load_settings(path, environ={})
     text = str(info.value)
-    assert f"{path}:2:8: piwik.url: 'ftp://nope' is not an http(s) URL" in text
+    assert f"{path}:2:8: piwik.url: 'ftp://nope' is not an https URL" in text
     assert "piwik.client_secret: credentials are read only from the environment" in text
     assert "do-not-put-me-here" not in text
     assert "4:14: piwik.page_size: must be at most 100000, got 500000" in text
@@ -107,3 +107,40 @@ def test_values_are_checked_by_type(tmp_path: Path) -> None:
     assert "2:14: categories.prod: unknown key" in str(info.value)
     s = load_settings(write(tmp_path, "piwik: {website_id: 12}\n"), environ={})
     assert s.piwik.website_id == "12"
+
+
+def test_http_is_refused_with_the_https_address(tmp_path: Path) -> None:
+    # The client secret and the bearer token go to this host: never in clear text.
+    with pytest.raises(InputFileError) as info:
+        load_settings(write(tmp_path, "piwik: {url: 'http://dtu.piwik.pro'}\n"), environ={})
+    assert "plain http" in str(info.value) and "use https://dtu.piwik.pro" in str(info.value)
+    with pytest.raises(UsageError) as env_info:
+        load_settings(environ={"PIWIK_PRO_URL": "http://dtu.piwik.pro"})
+    assert "PIWIK_PRO_URL: 'http://dtu.piwik.pro' is plain http" in str(env_info.value)
+
+
+def test_timezone_and_columns_are_read_and_checked(tmp_path: Path) -> None:
+    text = (
+        "piwik:\n  timezone: Europe/Copenhagen\n"
+        "  columns: {run: session_custom_dimension_2, os: event_custom_dimension_11}\n"
+    )
+    s = load_settings(write(tmp_path, text), environ={})
+    assert s.piwik.timezone == "Europe/Copenhagen"
+    assert s.piwik.column_for("run", 6) == "session_custom_dimension_2"
+    assert s.piwik.column_for("os", 1) == "event_custom_dimension_11"
+    assert s.piwik.column_for("arch", 2) == "event_custom_dimension_2"  # the default
+    assert load_settings(environ={}).piwik.timezone == "UTC"
+    env = {"PIWIK_PRO_TIMEZONE": "America/New_York"}
+    assert load_settings(write(tmp_path, text), environ=env).piwik.timezone == "America/New_York"
+    bad = (
+        "piwik:\n  timezone: Mars/Olympus\n"
+        "  columns: {run: custom_dimension_2, os: event_custom_dimension_2}\n"
+    )
+    with pytest.raises(InputFileError) as info:
+        load_settings(write(tmp_path, bad), environ={})
+    message = str(info.value)
+    assert "2:13: piwik.timezone: unknown time zone 'Mars/Olympus'" in message
+    assert "piwik.columns.run: " in message and "session_custom_dimension_N" in message
+    assert "piwik.columns.os: event_custom_dimension_2 is also the column of arch" in message
+    with pytest.raises(UsageError, match="PIWIK_PRO_TIMEZONE: unknown time zone 'CEST'"):
+        load_settings(environ={"PIWIK_PRO_TIMEZONE": "CEST"})

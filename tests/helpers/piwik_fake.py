@@ -1,6 +1,22 @@
 """A local stand-in for the Piwik PRO cloud: the token endpoint and the raw events API.
 
-It follows Piwik PRO's documented shapes (SPEC 6):
+Written from Piwik PRO's own documentation (PiwikPRO/PPMS-PublicDocs):
+- HTTPS only (a throw-away CA from trustme; `ca_path`, `session()` for clients);
+- the website's time zone (`timezones`, default UTC): `date_from`/`date_to` are read in it
+  (dates inclusive; datetimes: from inclusive, to exclusive), and `timestamp` is "server time
+  in the website's timezone" without an offset (custom_reports/http_api/definitions/
+  raw_data_request.yaml; custom_reports/columns__dimensions.rst; paths/events.yaml example);
+- `timestamp`, `session_id`, `visitor_id`, `event_id` come with every row unasked, first
+  (custom_reports/columns.rst, "Exporter"; the order of the events.yaml example); asking for
+  `timestamp` is refused like an unknown column (its "Raw data API" cell is ✖), with the
+  documented 400 `{"errors": [{"status", "detail", "source": {"parameter"}}]}`;
+- sessions: a visitor's events with less than 30 minutes between them (the documented
+  session timeout, data_collection/mobile/Piwik_PRO_SDK_for_Android.md); `event_index`
+  counts a session's events from 0 (data_collection/api/tracker_debugger_api.yaml);
+- `filters`: an and/or clause of `{"column_id", "condition": {"operator", "value"}}`, string
+  operators eq, neq, starts_with, ends_with, matches, not_matches (raw_data_request.yaml).
+
+Besides (SPEC 6):
 - `POST /auth/token`, JSON `{"grant_type": "client_credentials", "client_id",
   "client_secret"}` -> `{"token_type": "Bearer", "expires_in": 1800, "access_token"}`;
   wrong credentials -> 401 `{"error": "invalid_client", "error_description", "message"}`.
@@ -19,31 +35,43 @@ expiry can be exercised without waiting 30 minutes; `advance_per_request` moves 
 
 from __future__ import annotations
 
-import calendar
+import datetime
 import json
+import os
+import re
 import secrets
+import ssl
+import tempfile
 import threading
-import time
+import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import requests
+import trustme
+
 MAX_LIMIT = 100_000
 TOKEN_LIFETIME = 1800
+DEFAULT_COLUMNS = ("session_id", "event_id", "visitor_id", "timestamp")
 KNOWN_COLUMNS = frozenset(
     {
-        "timestamp",
         "custom_event_category",
         "custom_event_action",
         "custom_event_name",
         "custom_event_value",
         "event_type",
+        "event_index",
         "visitor_id",
         "session_id",
+        "event_id",
     }
 )
+CUSTOM_SLOT = re.compile(r"^(event|session)_custom_dimension_([1-9][0-9]*)$")
+MAX_SLOT = 200  # "Standard number of slots is ... 200" (custom_reports/columns.rst)
+SESSION_TIMEOUT = 1800  # s without an event that end a session
 
 
 class FakeClock:
@@ -87,9 +115,21 @@ class Seen:
 
 
 class FakePiwik:
-    def __init__(self, clients: dict[str, str], websites: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        clients: dict[str, str],
+        websites: dict[str, list[dict[str, Any]]],
+        timezones: dict[str, str] | None = None,
+    ) -> None:
         self.clients = clients
-        self.websites = websites  # website id -> events: {"timestamp": unix, column: value}
+        # website id -> events: {"timestamp": unix (UTC), column: value}; `visitor_id`
+        # (default: the `event_custom_dimension_6` run id) groups them into sessions.
+        self.websites = websites
+        self.timezones = timezones or {}  # website id -> IANA name (default UTC)
+        self.echo_status: int | None = None  # answer everything with this, echoing the request
+        self.redirects: dict[str, tuple[int, str]] = {}  # path -> (status, Location)
+        self.reverse_rows = False  # hand rows out newest first (the order is not documented)
+        self.ca_path = ""
         self.clock = FakeClock()
         self.advance_per_request = 0.0  # seconds the clock moves on each events request
         self.tokens: dict[str, float] = {}  # token -> expiry on `clock`
@@ -105,6 +145,13 @@ class FakePiwik:
 
     def event_requests(self) -> list[Seen]:
         return [s for s in self.seen if s.path == "/api/analytics/v1/events/"]
+
+    def session(self) -> requests.Session:
+        """A client session that trusts this server's throw-away CA."""
+        session = requests.Session()
+        session.trust_env = False  # REQUESTS_CA_BUNDLE in the environment would override verify
+        session.verify = self.ca_path
+        return session
 
     def revoke_tokens(self) -> None:
         with self.lock:
@@ -165,14 +212,19 @@ class FakePiwik:
         if self.drop_from_offset is not None and offset >= self.drop_from_offset:
             return None  # the connection breaks
         self.clock.advance(self.advance_per_request)
-        first = _day_start(body["date_from"])
-        last = _day_start(body["date_to"]) + 86400  # date_to is inclusive
+        tz = _zone(self.timezones.get(body["website_id"], "UTC"))
+        first, last = _window(body["date_from"], body["date_to"], tz)
         chosen = sorted(
-            (r for r in rows if first <= r["timestamp"] < last), key=lambda r: r["timestamp"]
+            (r for r in _sessions(rows) if first <= r["timestamp"] < last),
+            key=lambda r: (r["timestamp"], r["event_id"]),
+            reverse=self.reverse_rows,
         )
-        columns = [c["column_id"] for c in body["columns"]]
+        if body.get("filters") is not None:
+            chosen = [r for r in chosen if _matches(r, body["filters"])]
+        asked = [c["column_id"] for c in body["columns"]]
+        columns = [*DEFAULT_COLUMNS, *(c for c in asked if c not in DEFAULT_COLUMNS)]
         page = chosen[offset : offset + body["limit"]]
-        data = [[_cell(r, c) for c in columns] for r in page]
+        data = [[_cell(r, c, tz) for c in columns] for r in page]
         return 200, {}, {"data": data, "meta": {"columns": columns, "count": len(chosen)}}
 
 
@@ -183,14 +235,103 @@ def _errors(status: int, title: str, detail: str, parameter: str | None = None) 
     return {"errors": [error]}
 
 
-def _day_start(text: str) -> int:
-    return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+def _zone(name: str) -> datetime.tzinfo:
+    return datetime.timezone.utc if name == "UTC" else zoneinfo.ZoneInfo(name)
 
 
-def _cell(row: dict[str, Any], column: str) -> Any:
+def _local_moment(text: str, tz: datetime.tzinfo) -> int:
+    """A local date or datetime -> unix seconds. The server side of an ambiguous local
+    datetime is not documented; the earlier moment is taken (PEP 495 fold=0)."""
+    value = datetime.datetime.fromisoformat(text)
+    return int(value.replace(tzinfo=tz).timestamp())
+
+
+def _window(date_from: str, date_to: str, tz: datetime.tzinfo) -> tuple[int, int]:
+    first = _local_moment(date_from, tz)
+    if len(date_to) == 10:  # a date: inclusive, so up to the start of the next local day
+        next_day = datetime.date.fromisoformat(date_to) + datetime.timedelta(days=1)
+        return first, _local_moment(next_day.isoformat(), tz)
+    return first, _local_moment(date_to, tz)  # a datetime: exclusive
+
+
+def _sessions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with `session_id`, `event_index`, `event_id` and `visitor_id` as Piwik PRO would
+    give them: a visitor's events split where 30 minutes pass without one."""
+    out = []
+    by_visitor: dict[str, list[dict[str, Any]]] = {}
+    for number, row in enumerate(rows):
+        visitor = str(row.get("visitor_id") or row.get("event_custom_dimension_6") or number)
+        by_visitor.setdefault(visitor, []).append({**row, "event_id": str(8_000_000 + number)})
+    session = 2_000_000
+    for visitor, events in sorted(by_visitor.items()):
+        events.sort(key=lambda r: (r["timestamp"], r["event_id"]))
+        previous = None
+        index = 0
+        for event in events:
+            if previous is None or event["timestamp"] - previous >= SESSION_TIMEOUT:
+                session += 1
+                index = 0
+            out.append(
+                {**event, "visitor_id": visitor, "session_id": str(session), "event_index": index}
+            )
+            previous, index = event["timestamp"], index + 1
+    return out
+
+
+def _cell(row: dict[str, Any], column: str, tz: datetime.tzinfo) -> Any:
     if column == "timestamp":
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(row["timestamp"]))
+        moment = datetime.datetime.fromtimestamp(row["timestamp"], tz=tz)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S")  # the website's local time, no offset
     return row.get(column)
+
+
+_STRING_OPERATORS = {
+    "eq": lambda v, x: v == x,
+    "neq": lambda v, x: v != x,
+    "starts_with": lambda v, x: v.startswith(x),
+    "ends_with": lambda v, x: v.endswith(x),
+    "matches": lambda v, x: re.search(x, v) is not None,
+    "not_matches": lambda v, x: re.search(x, v) is None,
+}
+
+
+def _matches(row: dict[str, Any], clause: dict[str, Any]) -> bool:
+    if "conditions" in clause:
+        results = [_matches(row, c) for c in clause["conditions"]]
+        return all(results) if clause["operator"] == "and" else any(results)
+    condition = clause["condition"]
+    value = row.get(clause["column_id"])
+    return _STRING_OPERATORS[condition["operator"]](
+        "" if value is None else str(value), condition["value"]
+    )
+
+
+def _filter_problem(clause: Any, top: bool = True) -> str | None:
+    if not isinstance(clause, dict):
+        return "a filter must be an object"
+    if "conditions" in clause or top:
+        if clause.get("operator") not in ("and", "or") or not isinstance(
+            clause.get("conditions"), list
+        ):
+            return "the top-level filter must be an and/or clause with conditions"
+        for nested in clause["conditions"]:
+            problem = _filter_problem(nested, top=False)
+            if problem:
+                return problem
+        return None
+    condition = clause.get("condition")
+    if not isinstance(clause.get("column_id"), str) or not isinstance(condition, dict):
+        return "a filter needs column_id and condition"
+    if condition.get("operator") not in _STRING_OPERATORS or "value" not in condition:
+        return f"unsupported filter operator {condition.get('operator')!r}"
+    if not _known_column(clause["column_id"]):
+        return f'Dimension "{clause["column_id"]}" does not exist.'
+    return None
+
+
+def _known_column(cid: str) -> bool:
+    match = CUSTOM_SLOT.match(cid)
+    return cid in KNOWN_COLUMNS or (match is not None and int(match.group(2)) <= MAX_SLOT)
 
 
 def _validate(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -199,18 +340,22 @@ def _validate(body: dict[str, Any]) -> dict[str, Any] | None:
             return _errors(400, "Missing parameter", f"{key} is required", key)
     for key in ("date_from", "date_to"):
         try:
-            time.strptime(str(body[key]), "%Y-%m-%d")
+            datetime.datetime.fromisoformat(str(body[key]))
         except ValueError:
-            return _errors(400, "Invalid date", f"{key} must be YYYY-MM-DD", key)
+            return _errors(400, "Invalid date", f"{key} must be a date or datetime", key)
     columns = body["columns"]
     if not isinstance(columns, list) or not columns:
         return _errors(400, "Invalid columns", "columns must be a non-empty list", "columns")
     for c in columns:
         cid = c.get("column_id") if isinstance(c, dict) else None
-        if not isinstance(cid, str) or not (
-            cid in KNOWN_COLUMNS or cid.startswith("event_custom_dimension_")
-        ):
-            return _errors(400, "Invalid column", f"unknown column {cid!r}", "columns")
+        if not isinstance(cid, str) or not _known_column(cid):
+            return _errors(
+                400, "Bad Request", f'Dimension "{cid}" does not exist.', "columns.column_id"
+            )
+    if "filters" in body:
+        problem = _filter_problem(body["filters"])
+        if problem:
+            return _errors(400, "Bad Request", problem, "filters")
     offset, limit = body.get("offset", 0), body.get("limit", 100)
     if not isinstance(offset, int) or offset < 0:
         return _errors(400, "Invalid offset", "offset must be >= 0", "offset")
@@ -240,6 +385,21 @@ def _handler(fake: FakePiwik) -> type[BaseHTTPRequestHandler]:
                 return
             auth = self.headers.get("Authorization", "")
             token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+            if self.path in fake.redirects:
+                status, location = fake.redirects[self.path]
+                with fake.lock:
+                    fake.seen.append(Seen(self.path, {}, token, status))
+                self._answer(status, {"Location": location}, {})
+                return
+            if fake.echo_status is not None:
+                # A server that puts the whole request into its error text.
+                echoed = f"{self.requestline} {self.headers.as_string()} {raw.decode()}"
+                with fake.lock:
+                    fake.seen.append(Seen(self.path, {}, token, fake.echo_status))
+                self._answer(
+                    fake.echo_status, {}, _errors(fake.echo_status, "Echo", f"you sent: {echoed}")
+                )
+                return
             if self.path == "/auth/token":
                 answer: tuple[int, dict[str, str], Any] | None = fake.token(body)
                 recorded = {k: v for k, v in body.items() if k != "client_secret"}
@@ -280,12 +440,24 @@ def serve(fake: FakePiwik) -> Iterator[FakePiwik]:
     """Run the fake on 127.0.0.1 (a free port) for the duration of the block."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with tempfile.TemporaryDirectory(prefix="piwik-fake-") as directory:
+        server.socket = tls_context(directory, fake).wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        fake.url = f"https://127.0.0.1:{server.server_address[1]}"
+        try:
+            yield fake
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+def tls_context(directory: str, fake: FakePiwik) -> ssl.SSLContext:
+    """A server context from a throw-away CA, whose certificate goes to `fake.ca_path`."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    fake.ca_path = os.path.join(directory, "ca.pem")
+    ca.cert_pem.write_to_path(fake.ca_path)
+    return context
