@@ -247,9 +247,9 @@ def test_a_lone_surrogate_is_an_invalid_row_named_by_page_and_row(
 ) -> None:
     # Issue 14 item 2: the escape `\\ud800` passed validation and failed the insert: the pull
     # ended with a traceback (exit 3) and nothing of the page was stored.
-    columns = columns_for(DIMENSIONS)
-    good = [ROWS[0].get(c) for c in columns]
-    other = [ROWS[3].get(c) for c in columns]
+    columns = PAGE_COLUMNS
+    good = [_local(ROWS[0], c) for c in columns]
+    other = [_local(ROWS[3], c) for c in columns]
     bad = ["x\ud800" if c == "custom_event_name" else v for c, v in zip(columns, good)]
     pages = [[good, other], [bad]]
     fake.script = [
