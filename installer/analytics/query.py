@@ -322,3 +322,44 @@ def sha_extent(
             firsts.append(int(low))
             lasts.append(int(high))
     return (min(firsts), max(lasts)) if firsts else None
+
+
+def last_event_before(store: EventStore, at: int, scope: Scope = ALL) -> int | None:
+    """The newest `ts` before `at` in scope (no_data says how old the data is): one seek on
+    the (category, ts) index per category."""
+    if scope.categories is None or scope.arch is not None or scope.os is not None:
+        where, args = scope.where()
+        sql = f"SELECT MAX(ts) FROM events WHERE ts < ?{where}"
+        (value,) = store.conn.execute(sql, [at, *args]).fetchone()
+        return None if value is None else int(value)
+    found = [
+        store.conn.execute(
+            "SELECT MAX(ts) FROM events WHERE category = ? AND ts < ?", (category, at)
+        ).fetchone()[0]
+        for category in scope.categories
+    ]
+    present = [int(v) for v in found if v is not None]
+    return max(present) if present else None
+
+
+def failing_runs(
+    store: EventStore,
+    window: Window,
+    scope: Scope = ALL,
+    *,
+    component: str | None = None,
+    sha: str | None = None,
+) -> tuple[int, int | None]:
+    """(distinct run ids with at least one failure, the first failure's `ts`) in the window:
+    how many students' installations an incident touched, and since when."""
+    where, args = scope.where()
+    for column, value in (("component", component), ("sha", sha)):
+        if value is not None:
+            where += f" AND {column} = ?"
+            args.append(value)
+    sql = (
+        "SELECT COUNT(DISTINCT run), MIN(ts) FROM events "
+        f"WHERE ts >= ? AND ts < ? AND success = 0{where}"
+    )
+    runs, first = store.conn.execute(sql, [window.start, window.end, *args]).fetchone()
+    return int(runs or 0), None if first is None else int(first)

@@ -30,13 +30,18 @@ def check_cmd(
         False, "--send", help="Notify: critical at once, warnings in the next-day digest."
     ),
     rules: Optional[Path] = RULES,
+    incidents: bool = typer.Option(
+        False, "--incidents", help="With --json: the incidents open after T and resolved at T."
+    ),
 ) -> None:
-    """Print the alerts firing at T (and with --send, notify the channels)."""
+    """Print the alerts firing at T and the open incidents. With --send (the scheduled
+    run) the incidents are stored and notified; without it nothing changes."""
     from installer.analytics.alerts.commands import check
     from installer.analytics.timeutil import now, parse_moment
 
     moment = parse_moment(at) if at else now()
-    raise typer.Exit(check(db, moment, as_json=as_json, send=send, rules_file=rules))
+    code = check(db, moment, as_json=as_json, send=send, rules_file=rules, incidents=incidents)
+    raise typer.Exit(code)
 
 
 @alerts.command("backtest")
@@ -47,6 +52,11 @@ def backtest_cmd(
     db: Optional[str] = DB,
     as_json: bool = JSON,
     rules: Optional[Path] = RULES,
+    incidents: bool = typer.Option(
+        False,
+        "--incidents",
+        help="Group the firings into incidents; per rule: incidents, hours open, notifications.",
+    ),
 ) -> None:
     """Evaluate the rules at FROM, FROM+EVERY, ... up to and including TO; send nothing."""
     from installer.analytics.alerts.commands import run_backtest
@@ -64,6 +74,7 @@ def backtest_cmd(
         step,
         as_json=as_json,
         rules_file=rules,
+        incidents=incidents,
     )
     raise typer.Exit(code)
 

@@ -39,7 +39,10 @@ def test_check_text_and_nothing_firing(tmp_path: Path) -> None:
     fired = dtu("analytics", "alerts", "check", "--db", db, "--at", AT)
     assert "CRITICAL  success_rate_low" in fired.stdout and fired.returncode == 0
     quiet = dtu("analytics", "alerts", "check", "--db", db, "--at", "2026-11-25T12:00:00Z")
-    assert quiet.stdout.strip() == "no alerts firing at 2026-11-25T12:00:00Z"
+    assert quiet.stdout.splitlines() == [
+        "no alerts firing at 2026-11-25T12:00:00Z",
+        "newest event in scope: 2026-11-23T11:00:00Z (49.00 h before T)",
+    ]
 
 
 def test_backtest_includes_both_ends(tmp_path: Path) -> None:

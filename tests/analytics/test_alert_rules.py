@@ -287,3 +287,40 @@ def test_arch_failure_gap_is_compared_exactly(store: EventStore) -> None:
     store.insert([ev(T - HOUR, ok=False, arch="arm64")])  # 50/61: 15.3 pp
     rules = RuleSet((default_rule("arch_failure_gap"),))
     assert keys(evaluate(store, rules, T)) == ["arm64"]
+
+
+# --- no_data: no events in [T-6h, T), at least 20 in [T-7d-6h, T-7d) -------------------
+
+WEEK = 7 * DAY
+
+
+def test_no_data_fires_when_the_same_hours_a_week_before_were_busy(store: EventStore) -> None:
+    (f,) = fire(store, [*many(20, T - WEEK - 6 * HOUR), ev(T - 6 * HOUR - 1)], "no_data")
+    assert (f.rule, f.key, f.severity) == ("no_data", None, "critical")
+    assert f.context["compare_events"] == 20
+    assert f.context["last_event"] == "2026-11-23T05:59:59Z"
+    assert f.runbook.endswith("runbook.md#no_data")
+
+
+def test_no_data_an_event_at_t_minus_6h_is_data(store: EventStore) -> None:
+    assert fire(store, [*many(20, T - WEEK - HOUR), ev(T - 6 * HOUR)], "no_data") == []
+
+
+def test_no_data_an_event_at_t_is_not_data(store: EventStore) -> None:
+    assert keys(fire(store, [*many(20, T - WEEK - HOUR), ev(T)], "no_data")) == [None]
+
+
+def test_no_data_needs_20_events_a_week_before(store: EventStore) -> None:
+    assert fire(store, many(19, T - WEEK - HOUR), "no_data") == []
+
+
+def test_no_data_week_before_window_is_half_open(store: EventStore) -> None:
+    # 19 inside plus one at T-7d (out): not enough; plus one at T-7d-6h (in): enough.
+    base = many(19, T - WEEK - HOUR)
+    assert fire(store, [*base, ev(T - WEEK)], "no_data") == []
+    assert keys(fire(store, [ev(T - WEEK - 6 * HOUR)], "no_data")) == [None]
+
+
+def test_no_data_counts_production_only(store: EventStore) -> None:
+    events = many(20, T - WEEK - HOUR) + many(5, T - HOUR, category="Installer_CI")
+    assert keys(fire(store, events, "no_data")) == [None]

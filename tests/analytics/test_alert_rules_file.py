@@ -18,7 +18,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_shipped_file_is_specs_five_rules() -> None:
+def test_shipped_file_is_specs_six_rules() -> None:
     config = load_config()
     assert config.rules.rules == default_rules().rules
     assert [r.id for r in config.rules.rules] == [
@@ -26,6 +26,7 @@ def test_shipped_file_is_specs_five_rules() -> None:
         "new_failure_pattern",
         "high_failure_volume",
         "arch_failure_gap",
+        "no_data",
         "commit_regression",
     ]
     assert config.rules.categories == ("Installer",)

@@ -46,13 +46,13 @@ def test_email_is_delivered_with_starttls_auth_text_and_html(
         assert outcome.ok, outcome.lines()
         (mail,) = box.messages
         assert box.envelopes == [("alerts@example.org", ["oncall@example.org", "team@example.org"])]
-        assert mail["Subject"].startswith("[CRITICAL] success_rate_low")
+        assert mail["Subject"].startswith("[CRITICAL] OPENED: success_rate_low")
         text = mail.get_body(preferencelist=("plain",))
         html = mail.get_body(preferencelist=("html",))
         assert text is not None and html is not None
         assert "Runbook: https://example.org/docs/runbook.md#success_rate_low" in text.get_content()
         assert 'href="https://example.org/docs/runbook.md#success_rate_low"' in html.get_content()
-        assert "vscode_install" in html.get_content()
+        assert "It opened at 2026-11-23 12:00 UTC" in html.get_content()
         assert box.password not in " ".join(outcome.lines()) + capsys.readouterr().err
 
 
@@ -87,7 +87,7 @@ def test_slack_blocks_and_text_fallback(tmp_path: Path, monkeypatch: pytest.Monk
         config = load_config(rules_file(tmp_path, slack=True))
         assert dispatch_message(store, config.notify, alert_message(FIRING), T).ok
         (body,) = slack.received
-        assert body["text"].startswith("[CRITICAL] success_rate_low")
+        assert body["text"].startswith("[CRITICAL] OPENED: success_rate_low")
         types = [b["type"] for b in body["blocks"]]
         assert types == ["header", "section", "context"]
         assert "runbook.md#success_rate_low|runbook" in body["blocks"][2]["elements"][0]["text"]
@@ -96,14 +96,18 @@ def test_slack_blocks_and_text_fallback(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_long_slack_digest_shows_every_warning_and_runbook_link() -> None:
     from dataclasses import replace
 
-    from installer.analytics.notify.message import SLACK_TEXT_LIMIT, digest_message
+    from installer.analytics.notify.message import SLACK_TEXT_LIMIT, DigestItem, digest_message
 
     warnings = [
         replace(FIRING, rule="commit_regression", kind="commit_regression", key=f"sha{i:04d}",
                 severity="warning", runbook="https://example.org/runbook.md#commit_regression")
         for i in range(40)
     ]  # fmt: skip
-    blocks = digest_message([("firing", f) for f in warnings], T).blocks
+    items = [
+        DigestItem("opened", f"[WARNING] OPENED: {f.rule} [{f.key}]", (f.summary,), f.runbook, {})
+        for f in warnings
+    ]
+    blocks = digest_message(items, T).blocks
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert len(blocks) <= 50 and all(len(t) <= SLACK_TEXT_LIMIT for t in sections)
     shown = "\n".join(sections)
@@ -148,7 +152,7 @@ def test_webhook_500_is_retried_on_the_next_run_and_sent_once(
             assert flush(store, config.notify).sent == []
             assert [a for a, _, _ in outbox(store)] == [2]
         (body,) = hook.received
-        assert body["type"] == "alert" and body["alerts"][0]["rule"] == "success_rate_low"
+        assert body["type"] == "opened" and body["alerts"][0]["rule"] == "success_rate_low"
         assert body["alerts"][0]["runbook"].endswith("#success_rate_low")
 
 

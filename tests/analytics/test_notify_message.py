@@ -11,7 +11,12 @@ import pytest
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.load import load_config
 from installer.analytics.notify.dispatch import dispatch_message
-from installer.analytics.notify.message import alert_message, digest_message, report_message
+from installer.analytics.notify.message import (
+    DigestItem,
+    alert_message,
+    digest_message,
+    report_message,
+)
 from installer.analytics.store import EventStore
 from tests.analytics.notify_setup import rules_file
 from tests.helpers.alert_events import T
@@ -45,7 +50,7 @@ def test_a_line_break_in_a_component_name_does_not_stop_the_email(
         outcome = dispatch_message(store, config.notify, message, T)
         assert outcome.ok, outcome.lines()
         (mail,) = box.messages
-        assert mail["Subject"].startswith("[CRITICAL] new_failure_pattern [vscode install]")
+        assert mail["Subject"].startswith("[CRITICAL] OPENED: new_failure_pattern [vscode install]")
 
 
 def _slack_text(blocks: object) -> str:
@@ -56,25 +61,19 @@ def _slack_text(blocks: object) -> str:
 def test_slack_shows_event_text_instead_of_reading_it_as_mentions_or_links() -> None:
     evil = "<!channel> <https://evil.example|runbook> a&b"
     alert = _slack_text(alert_message(firing(evil)).blocks)
-    digest = _slack_text(digest_message([("firing", firing(evil))], T).blocks)
+    item = DigestItem("opened", f"[WARNING] OPENED: x [{evil}]", (evil,), RUNBOOK, {})
+    digest = _slack_text(digest_message([item], T).blocks)
     for text in (alert, digest):
         assert "<!channel>" not in text and "<https://evil" not in text
         assert "&lt;!channel&gt; &lt;https://evil.example|runbook&gt; a&amp;b" in text
     assert f"<{RUNBOOK}|runbook>" in digest  # our own link is still a link
-    report = _slack_text(report_message("weekly", "weekly", f"{evil}\n", "", {}).blocks)
+    report = _slack_text(report_message("weekly", "weekly", f"{evil}\n", "", {}, T).blocks)
     assert "<!channel>" not in report and "&lt;!channel&gt;" in report
 
 
-def test_context_shows_no_data_and_nested_windows_readably() -> None:
-    window = {"from": "2026-11-16T02:00:00Z", "to": "2026-11-23T02:00:00Z"}
-    message = alert_message(
-        firing(
-            "vscode_install",
-            before={"events": 0, "failures": 0, "success_rate": None, "window": window},
-        )
-    )
-    line = "before: events=0, failures=0, success_rate=no data, "
-    line += "window=(from=2026-11-16T02:00:00Z, to=2026-11-23T02:00:00Z)"
-    for body in (message.text, message.html, _slack_text(message.blocks)):
-        assert line in body
+def test_a_notice_reads_as_sentences_not_key_values() -> None:
+    message = alert_message(firing("vscode_install", before={"success_rate": None}))
+    for body in (message.text, _slack_text(message.blocks)):
+        assert "=" not in body.split("Runbook:")[0]
         assert "None" not in body and "{" not in body
+        assert "It opened at 2026-11-23 12:00 UTC" in body

@@ -66,20 +66,22 @@ def test_critical_repeat_interval_resolved_and_retry_across_restarts(
         assert hook.url not in err
         code, err = send_at(db, rules, T + 15 * 60, hook.url)  # retried, not re-alerted
         assert code == 0, err
-        assert [b["type"] for b in hook.received] == ["alert"]
+        assert [b["type"] for b in hook.received] == ["opened"]
         send_at(db, rules, T + 4 * HOUR - 1, hook.url)  # still within the repeat interval
         assert len(hook.received) == 1
         sent = [
             send_in_process(db, rules, at, hook.url, monkeypatch)
             for at in (
-                T + 4 * HOUR,  # repeat interval over: again
+                T + 4 * HOUR,  # repeat interval over: a reminder
                 T + 4 * HOUR + 900,  # not again
-                T + 6 * HOUR,  # the window moved past the events: resolved
+                T + 6 * HOUR,  # the window moved past the events: clear, resolved
                 T + 6 * HOUR + 900,  # nothing more
             )
         ]
         assert sent == [0, 0, 0, 0]
-        assert [b["type"] for b in hook.received] == ["alert", "alert", "resolved"]
+        assert [b["type"] for b in hook.received] == ["opened", "reminder", "resolved"]
+        assert {b["incident"]["started"] for b in hook.received} == {format_moment(T)}
+        assert hook.received[-1]["incident"]["resolved"] == format_moment(T + 6 * HOUR)
         assert {b["alerts"][0]["rule"] for b in hook.received} == {"success_rate_low"}
         assert hook.attempts == 4
 
@@ -103,10 +105,13 @@ def test_warnings_wait_for_the_next_business_day_digest(
         send_in_process(db, rules, monday_9 + 900, hook.url, monkeypatch)
         (digest,) = hook.received
         assert digest["type"] == "digest"
-        assert [(a["rule"], a["key"], a["state"]) for a in digest["alerts"]] == [
-            ("arch_failure_gap", "x86_64", "firing"),
-            ("arch_failure_gap", "x86_64", "resolved"),
-        ]
+        # One entry per incident, its latest notice: opened Friday, reminded, resolved on
+        # Saturday; counted as a resolution, not as a warning.
+        assert (digest["open"], digest["resolved"]) == (0, 1)
+        (item,) = digest["items"]
+        assert (item["type"], item["incident"]["key"]) == ("resolved", "x86_64")
+        assert item["incident"]["started"] == format_moment(friday)
+        assert item["incident"]["resolved"] == format_moment(friday + DAY)
 
 
 def test_digest_due_skips_the_weekend() -> None:

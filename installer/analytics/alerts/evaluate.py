@@ -14,9 +14,17 @@ from typing import Any
 from installer.analytics.alerts import context as ctx
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.rules import Rule, RuleSet
-from installer.analytics.query import Counts, Scope, counts, first_seen_of, last_seen_of, total
+from installer.analytics.query import (
+    Counts,
+    Scope,
+    counts,
+    first_seen_of,
+    last_event_before,
+    last_seen_of,
+    total,
+)
 from installer.analytics.store import EventStore
-from installer.analytics.timeutil import Window, format_moment, round_rate
+from installer.analytics.timeutil import DAY, HOUR, Window, format_moment, round_rate
 
 Found = tuple[Any, str, dict[str, Any]]  # key, summary, context
 Evaluator = Callable[[EventStore, Rule, int, Scope], list[Found]]
@@ -34,8 +42,10 @@ def success_rate_low(store: EventStore, rule: Rule, at: int, scope: Scope) -> li
         return []
     if not rate < rule["success_rate_below"]:
         return []
-    limit = _pct(rule["success_rate_below"])
-    summary = f"success rate {_pct(rate)} over {c.events} events (below {limit})"
+    summary = (
+        f"only {_pct(rate)} of the {c.events} installer steps of the last {_hours(window)} h "
+        f"succeeded (the rule fires below {rule['success_rate_below']:g}%)"
+    )
     return [(None, summary, _critical_context(store, window, scope))]
 
 
@@ -44,7 +54,10 @@ def high_failure_volume(store: EventStore, rule: Rule, at: int, scope: Scope) ->
     c = total(store, window, scope)
     if not c.failures > rule["failures_more_than"]:
         return []
-    summary = f"{c.failures} failures (more than {int(rule['failures_more_than'])})"
+    summary = (
+        f"{c.failures} installer steps failed in the last {_hours(window)} h "
+        f"(the rule fires above {int(rule['failures_more_than'])})"
+    )
     return [(None, summary, _critical_context(store, window, scope))]
 
 
@@ -76,8 +89,9 @@ def new_failure_pattern(store: EventStore, rule: Rule, at: int, scope: Scope) ->
         ):
             continue
         summary = (
-            f"{component}: success rate {_pct(now.success_rate)} in the last "
-            f"{_hours(recent)} h, was {_pct(before.success_rate)} before"
+            f"{component} started failing: {_pct(now.success_rate)} of its {now.events} events "
+            f"in the last {_hours(recent)} h succeeded, against {_pct(before.success_rate)} "
+            f"of {before.events} in the {_hours(baseline)} h before"
         )
         found.append(
             (
@@ -121,8 +135,9 @@ def arch_failure_gap(store: EventStore, rule: Rule, at: int, scope: Scope) -> li
     if not exact[best] - exact[worse] > rule["gap_more_than"]:
         return []
     summary = (
-        f"{worse} fails {_pct(rates[worse])} vs {best} {_pct(rates[best])} "
-        f"({gap:.2f} pp, more than {rule['gap_more_than']:g} pp)"
+        f"installer steps on {worse} failed {_pct(rates[worse])} of the time in the last "
+        f"{_hours(window)} h, on {best} {_pct(rates[best])}: {gap:.2f} pp apart "
+        f"(the rule fires above {rule['gap_more_than']:g} pp)"
     )
     return [
         (
@@ -164,7 +179,7 @@ def commit_regression(store: EventStore, rule: Rule, at: int, scope: Scope) -> l
         if first is None or first not in new_window:
             continue
         baseline = Window(first - baseline_len, first)
-        previous = _previous_sha(store, baseline, scope, sha)
+        previous = previous_sha(store, baseline, scope, sha)
         if previous is None:
             continue
         p_sha, p_counts = previous
@@ -182,8 +197,9 @@ def commit_regression(store: EventStore, rule: Rule, at: int, scope: Scope) -> l
             continue
         s_rate, p_rate = s_counts.success_rate, p_counts.success_rate
         summary = (
-            f"{sha}: success rate {_pct(s_rate)} since {format_moment(first)}, "
-            f"{drop:.2f} pp below {p_sha} ({_pct(p_rate)})"
+            f"commit {sha}, first seen {format_moment(first)}, succeeded in {_pct(s_rate)} "
+            f"of {s_counts.events} steps since, {drop:.2f} pp below {p_sha} before it "
+            f"({_pct(p_rate)}; the rule fires above {rule['drop_more_than']:g} pp)"
         )
         found.append(
             (
@@ -202,7 +218,7 @@ def commit_regression(store: EventStore, rule: Rule, at: int, scope: Scope) -> l
     return found
 
 
-def _previous_sha(
+def previous_sha(
     store: EventStore, baseline: Window, scope: Scope, sha: str
 ) -> tuple[str, Counts] | None:
     """p: the other SHA with most events in [f-7d, f); ties: latest last event, then lowest."""
@@ -227,11 +243,46 @@ def _hours(window: Window) -> str:
     return f"{(window.end - window.start) / 3600:g}"
 
 
+def span(seconds: int) -> str:
+    """A duration for a sentence: "7 days", "6 h", "90 min"."""
+    if seconds % DAY == 0:
+        days = seconds // DAY
+        return "1 day" if days == 1 else f"{days} days"
+    if seconds % HOUR == 0:
+        return f"{seconds // HOUR} h"
+    return f"{seconds / 60:g} min"
+
+
+def no_data(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    window = Window.last(at, rule.seconds("window"))
+    if total(store, window, scope).events > 0:
+        return []
+    shift = rule.seconds("compare_to")
+    before = Window(window.start - shift, window.end - shift)
+    then = total(store, before, scope)
+    if then.events < rule["compare_events_at_least"]:
+        return []
+    last = last_event_before(store, at, scope)
+    newest = "there is no event before" if last is None else f"the newest is {format_moment(last)}"
+    summary = (
+        f"no installer events arrived in the last {_hours(window)} h ({newest}), "
+        f"while the same hours {span(shift)} before had {then.events}"
+    )
+    context = {
+        "window": _window(window),
+        "compare_window": _window(before),
+        "compare_events": then.events,
+        "last_event": None if last is None else format_moment(last),
+    }
+    return [(None, summary, context)]
+
+
 EVALUATORS: Mapping[str, Evaluator] = {
     "success_rate_low": success_rate_low,
     "new_failure_pattern": new_failure_pattern,
     "high_failure_volume": high_failure_volume,
     "arch_failure_gap": arch_failure_gap,
+    "no_data": no_data,
     "commit_regression": commit_regression,
 }
 

@@ -105,6 +105,10 @@ ALERTS = Map(
             default={"categories": [PRODUCTION]},
         ),
         "runbook_url": Field(Str(), default=DEFAULT_RUNBOOK_URL),
+        "dashboard_url": Field(
+            Str(pattern=r"https?://\S+", pattern_help="an http(s) URL", name="a URL"),
+            doc="linked from every notification (e.g. `analytics serve`'s address)",
+        ),
         "repeat_interval": Field(Duration(), default=DEFAULT_REPEAT_INTERVAL),
         "rules": Field(Seq(RULE), required=True),
         "notify": Field(NOTIFY, default=None),
@@ -168,9 +172,8 @@ def _config(doc: Checked) -> AlertsConfig:
     categories = tuple(top.get("scope", {}).get("categories", ())) or (PRODUCTION,)
     runbook_url = top.get("runbook_url", DEFAULT_RUNBOOK_URL)
     notify = notify_settings(doc, top["notify"], ("notify",)) if top.get("notify") else None
-    return AlertsConfig(
-        RuleSet(tuple(rules), categories, runbook_url, doc.file), notify or NotifySettings()
-    )
+    rule_set = RuleSet(tuple(rules), categories, runbook_url, doc.file, top.get("dashboard_url"))
+    return AlertsConfig(rule_set, notify or NotifySettings())
 
 
 def _rule(value: dict[str, Any], repeat: int) -> Rule:

@@ -37,6 +37,9 @@ RULE_KINDS: Mapping[str, Mapping[str, Setting]] = {
         "window": Setting(DURATION, 2 * HOUR, "the window [T - window, T)"),
         "events_more_than": Setting(COUNT, 10, "fires only with more events than this"),
         "success_rate_below": Setting(PERCENT, 75, "fires when the success rate is below"),
+        "clear_success_rate_at_least": Setting(
+            PERCENT, 85, "clear: the window has no events or a success rate at least this"
+        ),
     },
     "new_failure_pattern": {
         "baseline_from": Setting(DURATION, 28 * HOUR, "baseline window starts at T - this"),
@@ -45,15 +48,29 @@ RULE_KINDS: Mapping[str, Mapping[str, Setting]] = {
         "baseline_success_rate_above": Setting(PERCENT, 95, "baseline rate must be above"),
         "recent_events_at_least": Setting(COUNT, 5, "recent window needs at least these"),
         "recent_success_rate_below": Setting(PERCENT, 80, "recent rate must be below"),
+        "clear_success_rate_at_least": Setting(
+            PERCENT, 95, "clear: over the recent window no events or a rate at least this"
+        ),
     },
     "high_failure_volume": {
         "window": Setting(DURATION, HOUR, "the window [T - window, T)"),
         "failures_more_than": Setting(COUNT, 20, "fires with more failures than this"),
+        "clear_failures_at_most": Setting(COUNT, 10, "clear: at most this many failures"),
     },
     "arch_failure_gap": {
         "window": Setting(DURATION, 24 * HOUR, "the window [T - window, T)"),
         "events_at_least": Setting(COUNT, 20, "an architecture qualifies with at least"),
         "gap_more_than": Setting(POINTS, 15, "highest minus lowest failure rate, in pp"),
+        "clear_gap_at_most": Setting(
+            POINTS, 10, "clear: the key's failure rate exceeds the lowest by at most, in pp"
+        ),
+    },
+    "no_data": {
+        "window": Setting(DURATION, 6 * HOUR, "fires with no events in [T - window, T)"),
+        "compare_to": Setting(DURATION, 7 * DAY, "... while the same hours this long before"),
+        "compare_events_at_least": Setting(COUNT, 20, "... had at least this many events"),
+        "clear_window": Setting(DURATION, HOUR, "clear: events in [T - this, T)"),
+        "clear_events_at_least": Setting(COUNT, 1, "clear: at least this many events there"),
     },
     "commit_regression": {
         "new_within": Setting(DURATION, 24 * HOUR, "SHAs first seen in [T - this, T)"),
@@ -61,6 +78,13 @@ RULE_KINDS: Mapping[str, Mapping[str, Setting]] = {
         "events_at_least": Setting(COUNT, 20, "the new SHA needs at least these in [f, T)"),
         "baseline_events_at_least": Setting(COUNT, 20, "the previous SHA needs at least"),
         "drop_more_than": Setting(POINTS, 10, "new SHA's rate below the previous one, in pp"),
+        "clear_window": Setting(DURATION, 24 * HOUR, "clear: the SHA's events in [T - this, T)"),
+        "clear_events_at_least": Setting(
+            COUNT, 20, "clear: with events there, at least this many are needed"
+        ),
+        "clear_drop_at_most": Setting(
+            POINTS, 5, "clear: its rate is at most this below the previous SHA's, in pp"
+        ),
     },
 }
 
@@ -70,6 +94,7 @@ DEFAULT_SEVERITY: Mapping[str, str] = {
     "high_failure_volume": CRITICAL,
     "arch_failure_gap": WARNING,
     "commit_regression": WARNING,
+    "no_data": CRITICAL,
 }
 
 # What the key of a firing is (SPEC 6); None = a keyless rule (`"key": null`).
@@ -79,6 +104,7 @@ KEY_OF: Mapping[str, str | None] = {
     "high_failure_volume": None,
     "arch_failure_gap": "arch",
     "commit_regression": "sha",
+    "no_data": None,
 }
 
 DEFAULT_REPEAT_INTERVAL = 4 * HOUR
@@ -107,6 +133,7 @@ class RuleSet:
     categories: tuple[str, ...] = (PRODUCTION,)
     runbook_url: str = DEFAULT_RUNBOOK_URL
     source: str = "<defaults>"
+    dashboard_url: str | None = None  # linked from every notification when set
 
     def runbook_link(self, rule: Rule) -> str:
         # The runbook has one section per rule kind; GitHub anchors are the heading text.

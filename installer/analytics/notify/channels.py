@@ -8,6 +8,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 from installer.analytics.notify.message import Message, slack_escaped
 from installer.analytics.notify.settings import ChannelSettings
@@ -79,6 +80,23 @@ def email_recipients(channel: ChannelSettings) -> list[str]:
     return [r.strip() for r in from_env.split(",") if r.strip()]
 
 
+def thread_headers(message: Message, sender: str) -> dict[str, str]:
+    """`Date` (when the message was decided), `Message-ID`, and for a reminder or a
+    resolution `In-Reply-To`/`References` naming the incident's first email, so a mail
+    client shows an incident as one thread (RFC 5322 section 3.6.4). The ids are made from
+    the incident, not at random: a retried delivery carries the same id."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "dtu-install.invalid"
+    headers = {"Date": formatdate(message.date or None, usegmt=True)}
+    if message.message_id:
+        headers["Message-ID"] = f"<{message.message_id}@{domain}>"
+    else:
+        headers["Message-ID"] = make_msgid(domain=domain)
+    if message.in_reply_to:
+        headers["In-Reply-To"] = f"<{message.in_reply_to}@{domain}>"
+        headers["References"] = headers["In-Reply-To"]
+    return headers
+
+
 def send_email(channel: ChannelSettings, message: Message, timeout: float) -> None:
     host = channel.literal_or_env("host")
     recipients = email_recipients(channel)
@@ -95,6 +113,8 @@ def send_email(channel: ChannelSettings, message: Message, timeout: float) -> No
     email["Subject"] = message.subject
     email["From"] = sender
     email["To"] = ", ".join(recipients)
+    for name, value in thread_headers(message, sender).items():
+        email[name] = value
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
     user, password = channel.env("username_env"), channel.env("password_env")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from installer.analytics.alerts.firing import Firing
+from installer.analytics.alerts.incidents import Step
 from installer.analytics.alerts.load import AlertsConfig
 from installer.analytics.notify.channels import is_configured
 from installer.analytics.notify.message import Message
@@ -13,6 +14,7 @@ from installer.analytics.notify.settings import ChannelSettings, NotifySettings
 from installer.analytics.notify.state import advance
 from installer.analytics.sqlite_tx import rollback
 from installer.analytics.store import EventStore
+from installer.analytics.timeutil import format_moment
 from installer.errors import UsageError
 
 
@@ -21,6 +23,7 @@ class DispatchOutcome:
     queued: int = 0
     skipped_channels: list[str] = field(default_factory=list)
     flushed: FlushResult = field(default_factory=FlushResult)
+    already_sent: str = ""  # why nothing was queued (a report sent before for the same T)
 
     @property
     def ok(self) -> bool:
@@ -28,6 +31,8 @@ class DispatchOutcome:
 
     def lines(self) -> list[str]:
         out = [f"notify: channel {name} skipped (not configured)" for name in self.skipped_channels]
+        if self.already_sent:
+            out.append(f"notify: {self.already_sent}")
         out += [f"notify: sent to {s}" for s in self.flushed.sent]
         out += [f"notify: FAILED {s} (will retry on the next run)" for s in self.flushed.failed]
         out += [f"notify: GAVE UP on {s}; no more retries" for s in self.flushed.given_up]
@@ -51,28 +56,44 @@ def active_channels(settings: NotifySettings) -> tuple[list[ChannelSettings], li
 
 
 def dispatch_alerts(
-    store: EventStore, config: AlertsConfig, firings: list[Firing], at: int
-) -> DispatchOutcome:
+    store: EventStore, config: AlertsConfig, at: int
+) -> tuple[list[Firing], Step, DispatchOutcome]:
+    """A scheduled check: decide T's incidents, store them and queue their notices in one
+    transaction, then deliver."""
     channels, skipped = active_channels(config.notify)
-    repeat = {rule.id: rule.repeat_interval for rule in config.rules.rules}
     store.conn.execute("BEGIN IMMEDIATE")
     try:
-        messages = advance(store, firings, at, repeat, config.notify.digest_hour)
+        firings, step, messages = advance(store, config, at)
         for message in messages:
             enqueue(store, channels, message, at)
         store.conn.execute("COMMIT")
     except BaseException:
         rollback(store.conn)  # SQLite may have undone it itself (disk full)
         raise
-    return DispatchOutcome(len(messages), skipped, flush(store, config.notify))
+    return firings, step, DispatchOutcome(len(messages), skipped, flush(store, config.notify))
 
 
 def dispatch_message(
-    store: EventStore, settings: NotifySettings, message: Message, at: int
+    store: EventStore,
+    settings: NotifySettings,
+    message: Message,
+    at: int,
+    *,
+    once: str | None = None,
 ) -> DispatchOutcome:
+    """Queue `message` and deliver. `once`: a name (a report and its T) queued at most once
+    ever: a second `report weekly --send --at T` sends nothing and says so."""
     channels, skipped = active_channels(settings)
     store.conn.execute("BEGIN IMMEDIATE")
     try:
+        if once is not None:
+            done = store.get_meta(f"sent.{once}")
+            if done is not None:
+                store.conn.execute("COMMIT")
+                outcome = DispatchOutcome(0, skipped, flush(store, settings))
+                outcome.already_sent = f"{once} was already queued at {done}; not sent again"
+                return outcome
+            store.set_meta(f"sent.{once}", format_moment(at))
         enqueue(store, channels, message, at)
         store.conn.execute("COMMIT")
     except BaseException:

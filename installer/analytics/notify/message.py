@@ -8,16 +8,17 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from installer.analytics.alerts.firing import Firing
+from installer.analytics.alerts.incidents import OPENED, RESOLVED, Incident, Notice
+from installer.analytics.notify.incident_text import Text, notice_text
 from installer.analytics.timeutil import format_moment
 
 SLACK_TEXT_LIMIT = 2900  # Slack rejects a section text over 3000 characters
 SLACK_MAX_SECTIONS = 45  # Slack takes at most 50 blocks; the header and context use two
 SUBJECT_LIMIT = 200
-NO_DATA = "no data"  # a window without events has no rate (SPEC 6)
 # Line breaks and other control characters. Event names come from the network: a component
 # named "a\r\nb" put a line break in the subject, and Python's email package refuses such a
 # header (ValueError), so that alert was never delivered by email, only retried.
@@ -26,12 +27,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 @dataclass(frozen=True)
 class Message:
-    kind: str  # alert | resolved | digest | report
+    kind: str  # opened | reminder | resolved | digest | report
     subject: str
     text: str
     html: str
     data: Mapping[str, Any] = field(default_factory=dict)
     blocks: Sequence[Mapping[str, Any]] = ()
+    # Email only: Message-ID and In-Reply-To local parts (the channel adds @domain), and the
+    # Date: the moment the message was decided (T), so a retry says the same.
+    message_id: str = ""
+    in_reply_to: str = ""
+    date: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -40,34 +46,16 @@ class Message:
     def from_json(cls, text: str) -> Message:
         raw = json.loads(text)
         return cls(
-            raw["kind"], raw["subject"], raw["text"], raw["html"], raw["data"], raw["blocks"]
+            raw["kind"],
+            raw["subject"],
+            raw["text"],
+            raw["html"],
+            raw["data"],
+            raw["blocks"],
+            raw.get("message_id", ""),  # queued before these existed: none
+            raw.get("in_reply_to", ""),
+            raw.get("date", 0),
         )
-
-
-def _context_lines(firing: Firing) -> list[str]:
-    lines = []
-    for name, value in firing.context.items():
-        if isinstance(value, list):
-            shown = "; ".join(_short(v) for v in value[:5]) or "none"
-            lines.append(f"{name}: {shown}")
-        else:
-            lines.append(f"{name}: {_short(value)}")
-    return lines
-
-
-def _short(value: object) -> str:
-    # A rate of an empty window is None in the JSON; the reader sees "no data" (SPEC 6), not
-    # "success_rate=None". A nested mapping (commit_regression's before.window) was shown as
-    # a Python dict repr.
-    if value is None:
-        return NO_DATA
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}={_nested(v)}" for k, v in value.items())
-    return str(value)
-
-
-def _nested(value: object) -> str:
-    return f"({_short(value)})" if isinstance(value, Mapping) else _short(value)
 
 
 def slack_escaped(text: str) -> str:
@@ -77,12 +65,6 @@ def slack_escaped(text: str) -> str:
     choosing. Slack asks for exactly these three characters to be escaped
     (https://api.slack.com/reference/surfaces/formatting#escaping)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _title(firing: Firing, resolved: bool) -> str:
-    key = f" [{firing.key}]" if firing.key is not None else ""
-    state = "RESOLVED" if resolved else firing.severity.upper()
-    return f"[{state}] {firing.rule}{key}"
 
 
 def _chunks(body: str, limit: int) -> list[str]:
@@ -107,7 +89,7 @@ def _chunks(body: str, limit: int) -> list[str]:
 
 
 def _slack(
-    title: str, body: str, links: Sequence[str], *, code: bool = False
+    title: str, body: str, links: Sequence[tuple[str, str]], *, code: bool = False
 ) -> list[dict[str, Any]]:
     # Slack shows the blocks, not `text`: one section cut at 3000 characters hid every
     # warning of a long digest after the first dozen (their runbook links too). So the
@@ -124,19 +106,23 @@ def _slack(
         *({"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in pieces),
     ]
     if links:
-        text = " · ".join(f"<{link}|runbook>" for link in links)
+        text = " · ".join(f"<{link}|{label}>" for link, label in links)
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
     return blocks
 
 
-def _html(title: str, sections: Sequence[tuple[str, Sequence[str], str]]) -> str:
+def _html(
+    title: str, sections: Sequence[tuple[str, Sequence[str], str]], dashboard: str | None = None
+) -> str:
     parts = [f"<h2>{html.escape(title)}</h2>"]
     for heading, lines, link in sections:
-        parts.append(f"<h3>{html.escape(heading)}</h3><ul>")
-        parts.extend(f"<li>{html.escape(line)}</li>" for line in lines)
-        parts.append("</ul>")
+        if heading:
+            parts.append(f"<h3>{html.escape(heading)}</h3>")
+        parts.extend(f"<p>{html.escape(line)}</p>" for line in lines)
         if link:
             parts.append(f'<p><a href="{html.escape(link)}">Runbook</a></p>')
+    if dashboard:
+        parts.append(f'<p><a href="{html.escape(dashboard)}">Dashboard</a></p>')
     return "<!doctype html><html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -145,59 +131,154 @@ def _subject(text: str) -> str:
     return _CONTROL.sub(" ", text)[:SUBJECT_LIMIT]
 
 
-def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = None) -> Message:
-    title = _title(firing, resolved)
-    if resolved:
-        summary = f"no longer firing at {format_moment(at or firing.at)} (was: {firing.summary})"
-        lines = [summary]
-    else:
-        summary = firing.summary
-        lines = [summary, *_context_lines(firing)]
-    text = "\n".join([title, *lines, f"Runbook: {firing.runbook}"])
+@dataclass(frozen=True)
+class Links:
+    runbook: str
+    dashboard: str | None = None
+
+    def lines(self) -> list[str]:
+        out = [f"Runbook: {self.runbook}"]
+        if self.dashboard:
+            out.append(f"Dashboard: {self.dashboard}")
+        return out
+
+    def slack(self) -> list[tuple[str, str]]:
+        out = [(self.runbook, "runbook")]
+        if self.dashboard:
+            out.append((self.dashboard, "dashboard"))
+        return out
+
+
+def incident_message(notice: Notice, text: Text, links: Links) -> Message:
+    """One notice of one incident. Emails of an incident form one thread: the opened
+    notice's Message-ID is derived from the incident, reminders and the resolution reply
+    to it (In-Reply-To, References)."""
+    incident = notice.incident
+    title = text.headline
+    thread = incident.thread_id
     return Message(
-        kind="resolved" if resolved else "alert",
-        subject=_subject(f"{title}: {summary}"),
-        text=text,
-        html=_html(title, [(summary, lines[1:] or lines, firing.runbook)]),
+        kind=notice.type,
+        subject=_subject(f"{title}: {text.lines[0]}" if text.lines else title),
+        text="\n".join([title, *text.lines, *links.lines()]),
+        html=_html(title, [("", text.lines, links.runbook)], links.dashboard),
         data={
-            "type": "resolved" if resolved else "alert",
-            "at": format_moment(at or firing.at),
-            "alerts": [firing.serialize()],
+            "type": notice.type,
+            "at": format_moment(notice.at),
+            "incident": incident.serialize(notice.at),
+            "alerts": [incident.firing.serialize()],
+            "sentences": list(text.lines),
+            "runbook": links.runbook,
+            "dashboard": links.dashboard,
         },
-        blocks=_slack(title, slack_escaped("\n".join(lines)), [firing.runbook]),
+        blocks=_slack(title, slack_escaped("\n".join(text.lines)), links.slack()),
+        message_id=f"{thread}.{notice.type}.{notice.at}",
+        in_reply_to="" if notice.type == OPENED else f"{thread}.{OPENED}.{incident.started}",
+        date=notice.at,
     )
 
 
-def digest_message(items: Sequence[tuple[str, Firing]], at: int) -> Message:
-    """The warnings of the last business day: (state, firing) with state firing|resolved."""
-    title = f"dtu-install: {len(items)} warning(s), digest of {format_moment(at)}"
-    sections = []
+def alert_message(firing: Firing, *, resolved: bool = False, at: int | None = None) -> Message:
+    """A notice for a bare firing (an incident that opened at the firing's time)."""
+    incident = Incident(
+        rule=firing.rule,
+        kind=firing.kind,
+        key=firing.key,
+        severity=firing.severity,
+        started=firing.at,
+        last_fired=firing.at,
+        firing=firing,
+        notified_at=firing.at,
+    )
+    if resolved:
+        done = replace(incident, resolved=at or firing.at, resolution="its clear condition holds")
+        notice = Notice(RESOLVED, at or firing.at, done)
+    else:
+        notice = Notice(OPENED, firing.at, incident)
+    return incident_message(notice, notice_text(notice, None), Links(firing.runbook))
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One warning notice waiting for the digest, rendered when it was decided."""
+
+    type: str  # opened | reminder | resolved
+    headline: str
+    lines: tuple[str, ...]
+    runbook: str
+    incident: Mapping[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "lines": list(self.lines)})
+
+    @classmethod
+    def from_json(cls, text: str) -> DigestItem:
+        raw = json.loads(text)
+        if "firing" in raw:  # queued by a version before incidents: a bare firing
+            data = json.loads(raw["firing"])
+            state = RESOLVED if raw.get("state") == RESOLVED else OPENED
+            key = f" [{data.get('key')}]" if data.get("key") is not None else ""
+            return cls(
+                state,
+                f"[WARNING] {state.upper()}: {data['rule']}{key}",
+                (str(data.get("summary", "")),),
+                str(data.get("runbook", "")),
+                {"rule": data["rule"], "key": data.get("key"), "started": data.get("at")},
+            )
+        return cls(
+            raw["type"], raw["headline"], tuple(raw["lines"]), raw["runbook"], raw["incident"]
+        )
+
+
+def digest_message(items: Sequence[DigestItem], at: int, dashboard: str | None = None) -> Message:
+    """The warnings since the last digest: the open ones and the resolved ones, counted
+    apart (one entry per incident, its latest notice)."""
+    open_items = [i for i in items if i.type != RESOLVED]
+    done = [i for i in items if i.type == RESOLVED]
+    title = (
+        f"dtu-install warnings digest, {format_moment(at)}: "
+        f"{len(open_items)} open, {len(done)} resolved"
+    )
+    sections: list[tuple[str, Sequence[str], str]] = []
     text_lines = [title]
-    for state, firing in items:
-        head = _title(firing, state == "resolved")
-        detail = [f"at {format_moment(firing.at)}: {firing.summary}"]
-        if state != "resolved":
-            detail += _context_lines(firing)
-        sections.append((head, detail, firing.runbook))
-        text_lines += [head, *(f"  {d}" for d in detail), f"  Runbook: {firing.runbook}"]
+    for group, heading in ((open_items, "Open warnings"), (done, "Resolved warnings")):
+        if not group:
+            continue
+        text_lines.append(f"{heading} ({len(group)}):")
+        for item in group:
+            sections.append((item.headline, item.lines, item.runbook))
+            text_lines += [item.headline, *(f"  {d}" for d in item.lines)]
+            text_lines.append(f"  Runbook: {item.runbook}")
+    if dashboard:
+        text_lines.append(f"Dashboard: {dashboard}")
     body = "\n".join(
-        f"*{slack_escaped(h)}*: {slack_escaped(d[0])} (<{link}|runbook>)" for h, d, link in sections
+        f"*{slack_escaped(item.headline)}*: {slack_escaped(item.lines[0] if item.lines else '')} "
+        f"(<{item.runbook}|runbook>)"
+        for item in [*open_items, *done]
     )
     return Message(
         kind="digest",
         subject=_subject(title),
         text="\n".join(text_lines),
-        html=_html(title, sections),
+        html=_html(title, sections, dashboard),
         data={
             "type": "digest",
             "at": format_moment(at),
-            "alerts": [{**f.serialize(), "state": state} for state, f in items],
+            "open": len(open_items),
+            "resolved": len(done),
+            "items": [
+                {"type": i.type, "incident": dict(i.incident), "sentences": list(i.lines)}
+                for i in items
+            ],
         },
-        blocks=_slack(title, body, []),
+        blocks=_slack(title, body, [(dashboard, "dashboard")] if dashboard else []),
+        message_id=f"digest.{at}",
+        date=at,
     )
 
 
-def report_message(name: str, title: str, text: str, page: str, data: Mapping[str, Any]) -> Message:
+def report_message(
+    name: str, title: str, text: str, page: str, data: Mapping[str, Any], at: int
+) -> Message:
     return Message(
         kind="report",
         subject=_subject(title),
@@ -205,4 +286,6 @@ def report_message(name: str, title: str, text: str, page: str, data: Mapping[st
         html=page,
         data={"type": "report", "report": name, **data},
         blocks=_slack(title, slack_escaped(text), [], code=True),
+        message_id=f"report.{name}.{at}",
+        date=at,
     )

@@ -1,23 +1,34 @@
-"""Alert state between runs: which (rule, key) fire, when they were last notified, and the
-warnings waiting for the next-business-day digest (SPEC 6, "Notification").
+"""A scheduled check's notices, from the incidents it decides (SPEC 6, "Incidents"):
+critical ones as messages now, warnings into the next-business-day digest.
 
-`advance` turns the firings at T into the messages to send, updating the state in the
-caller's transaction. Times here are T (`--at`), so the repeat interval and the digest
-behave the same in a backtest-like replay as live.
+`advance` runs inside the caller's transaction: it reads the open incidents stored by the
+previous check, decides T (`alerts.decide`, the same code as `backtest --incidents`),
+stores the incidents and returns the messages due now. Times here are T (`--at`), so the
+repeat interval and the digest behave the same in a replay as live.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 
+from installer.analytics.alerts.decide import decide
 from installer.analytics.alerts.firing import Firing
-from installer.analytics.alerts.rules import CRITICAL, DEFAULT_REPEAT_INTERVAL
-from installer.analytics.notify.message import Message, alert_message, digest_message
+from installer.analytics.alerts.impact import impact
+from installer.analytics.alerts.incident_state import check_order, load_open, save
+from installer.analytics.alerts.incidents import Notice, Step
+from installer.analytics.alerts.load import AlertsConfig
+from installer.analytics.alerts.rules import CRITICAL
+from installer.analytics.notify.incident_text import notice_text
+from installer.analytics.notify.message import (
+    DigestItem,
+    Links,
+    Message,
+    digest_message,
+    incident_message,
+)
+from installer.analytics.query import Scope
 from installer.analytics.store import EventStore
-from installer.analytics.timeutil import DAY, HOUR, parse_moment
+from installer.analytics.timeutil import DAY, HOUR
 
 BUSINESS_DAYS = frozenset(range(5))  # Monday..Friday (time.gmtime().tm_wday)
 
@@ -30,100 +41,52 @@ def digest_due(created_at: int, digest_hour: int) -> int:
     return day + digest_hour * HOUR
 
 
-@dataclass(frozen=True)
-class _Active:
-    severity: str
-    notified_at: int | None
-    firing: Firing
-
-
-def _load(store: EventStore) -> dict[tuple[str, str], _Active]:
-    active = {}
-    for rule, key, severity, notified_at, body in store.conn.execute(
-        "SELECT rule, key, severity, notified_at, firing FROM alert_state"
-    ):
-        data = json.loads(body)
-        firing = Firing.from_json(
-            data,
-            at=parse_moment(data["at"]),
-            kind=data.get("kind", rule),
-        )
-        active[(rule, key)] = _Active(severity, notified_at, firing)
-    return active
-
-
-def _stored(firing: Firing) -> str:
-    return json.dumps({**firing.serialize(), "kind": firing.kind})
-
-
 def advance(
-    store: EventStore,
-    firings: list[Firing],
-    at: int,
-    repeat_intervals: Mapping[str, int],
-    digest_hour: int,
-) -> list[Message]:
-    """Update the state for the firings at T; return the messages due now (in order)."""
+    store: EventStore, config: AlertsConfig, at: int
+) -> tuple[list[Firing], Step, list[Message]]:
+    """Decide T from the stored incidents; store the result; the messages due now."""
+    check_order(store, at)
+    rules = config.rules
+    firings, step = decide(store, rules, load_open(store), at)
+    save(store, step, at)
+    by_id = {rule.id: rule for rule in rules.rules}
+    scope = Scope(rules.categories)
     messages: list[Message] = []
-    active = _load(store)
-    current = {f.state_key: f for f in firings}
-    for key, firing in current.items():
-        old = active.get(key)
-        repeat = repeat_intervals.get(firing.rule, DEFAULT_REPEAT_INTERVAL)
-        due = old is None or old.notified_at is None or at - old.notified_at >= repeat
-        if old is None:
+    for notice in step.notices:
+        rule = by_id.get(notice.incident.rule)
+        found = impact(store, rule, notice.incident, at, scope) if rule is not None else None
+        text = notice_text(notice, found)
+        links = Links(notice.incident.firing.runbook, rules.dashboard_url)
+        if notice.incident.severity == CRITICAL:
+            messages.append(incident_message(notice, text, links))
+        else:
+            item = DigestItem(notice.type, text.headline, text.lines, links.runbook, _ident(notice))
             store.conn.execute(
-                "INSERT INTO alert_state (rule, key, severity, first_at, last_at, notified_at, "
-                "firing) VALUES (?, ?, ?, ?, ?, NULL, ?)",
-                (*key, firing.severity, at, at, _stored(firing)),
+                "INSERT INTO alert_digest (created_at, item) VALUES (?, ?)", (at, item.to_json())
             )
-        else:
-            store.conn.execute(
-                "UPDATE alert_state SET last_at = ?, firing = ?, severity = ? "
-                "WHERE rule = ? AND key = ?",
-                (at, _stored(firing), firing.severity, *key),
-            )
-        if not due:
-            continue
-        if firing.severity == CRITICAL:
-            messages.append(alert_message(firing))
-        else:
-            _to_digest(store, "firing", firing, at)
-        store.conn.execute(
-            "UPDATE alert_state SET notified_at = ? WHERE rule = ? AND key = ?", (at, *key)
-        )
-    for key, old in active.items():
-        if key in current:
-            continue
-        store.conn.execute("DELETE FROM alert_state WHERE rule = ? AND key = ?", key)
-        if old.notified_at is None:
-            continue  # never announced: nothing to resolve
-        if old.severity == CRITICAL:
-            messages.append(alert_message(old.firing, resolved=True, at=at))
-        else:
-            _to_digest(store, "resolved", old.firing, at)
-    digest = _digest_if_due(store, at, digest_hour)
+    digest = _digest_if_due(store, at, config.notify.digest_hour, rules.dashboard_url)
     if digest is not None:
         messages.append(digest)
-    return messages
+    return firings, step, messages
 
 
-def _to_digest(store: EventStore, state: str, firing: Firing, at: int) -> None:
-    item = json.dumps({"state": state, "firing": _stored(firing)})
-    store.conn.execute("INSERT INTO alert_digest (created_at, item) VALUES (?, ?)", (at, item))
+def _ident(notice: Notice) -> dict[str, object]:
+    return notice.incident.serialize(notice.at)
 
 
-def _digest_if_due(store: EventStore, at: int, digest_hour: int) -> Message | None:
+def _digest_if_due(
+    store: EventStore, at: int, digest_hour: int, dashboard: str | None
+) -> Message | None:
     (oldest,) = store.conn.execute("SELECT MIN(created_at) FROM alert_digest").fetchone()
     if oldest is None or at < digest_due(int(oldest), digest_hour):
         return None
-    # A warning still firing after its repeat interval is queued again: the digest shows
-    # each (rule, key, state) once, with its latest numbers, in order of first appearance.
-    items: dict[tuple[str, str, str], tuple[str, Firing]] = {}
+    # One entry per incident, its latest notice, in order of first appearance: an incident
+    # that opened and resolved since the last digest shows as resolved (with its start).
+    items: dict[tuple[object, object, object], DigestItem] = {}
     for (body,) in store.conn.execute("SELECT item FROM alert_digest ORDER BY id").fetchall():
-        raw = json.loads(body)
-        data = json.loads(raw["firing"])
-        firing = Firing.from_json(data, at=parse_moment(data["at"]), kind=data["kind"])
-        items[(firing.rule, firing.key or "", raw["state"])] = (raw["state"], firing)
+        item = DigestItem.from_json(body)
+        ident = (item.incident.get("rule"), item.incident.get("key"), item.incident.get("started"))
+        items.pop(ident, None)
+        items[ident] = item
     store.conn.execute("DELETE FROM alert_digest")
-    return digest_message(list(items.values()), at)
+    return digest_message(list(items.values()), at, dashboard)

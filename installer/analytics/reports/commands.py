@@ -13,6 +13,7 @@ from installer.analytics.reports.component_health import component_health
 from installer.analytics.reports.render import Report, to_html, to_page, to_text
 from installer.analytics.reports.weekly import weekly
 from installer.analytics.store import EventStore, resolve_db_path
+from installer.analytics.timeutil import format_moment
 from installer.errors import ExitCode, UsageError
 
 
@@ -64,8 +65,10 @@ def run_report(
         from installer.analytics.notify.message import report_message
 
         page = to_html(report)
-        message = report_message(report.name, report.title, text, page, report.serialize())
-        outcome = dispatch_message(store, config.notify, message, at)
+        message = report_message(report.name, report.title, text, page, report.serialize(), at)
+        # Once per report and T: a re-run of the same scheduled report sends nothing new.
+        once = f"report {report.name} for {format_moment(at)}"
+        outcome = dispatch_message(store, config.notify, message, at, once=once)
     for line in outcome.lines():
         print(line, file=sys.stderr)
     return ExitCode.OK if outcome.ok else ExitCode.FAILED

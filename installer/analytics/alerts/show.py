@@ -1,0 +1,56 @@
+"""The terminal views of `alerts check` and `alerts backtest` (JSON is `serialize()`)."""
+
+from __future__ import annotations
+
+from installer.analytics.alerts.backtest import IncidentBacktest
+from installer.analytics.alerts.firing import Firing
+from installer.analytics.alerts.incidents import duration
+from installer.analytics.timeutil import format_moment
+
+MAX_TIMES = 8  # firing times listed per incident before "..."
+
+
+def print_firings(firings: list[Firing], when: str) -> None:
+    if not firings:
+        print(f"no alerts firing {when}")
+        return
+    for f in firings:
+        key = f" [{f.key}]" if f.key is not None else ""
+        print(f"{format_moment(f.at)}  {f.severity.upper():8}  {f.rule}{key}: {f.summary}")
+        print(f"    runbook: {f.runbook}")
+
+
+def print_backtest_incidents(result: IncidentBacktest, when: str) -> None:
+    """Firings grouped into their incidents, then the per-rule summary."""
+    if not result.incidents:
+        print(f"no incidents {when}")
+    for incident in result.incidents:
+        key = f" [{incident.key}]" if incident.key is not None else ""
+        end = (
+            format_moment(incident.resolved)
+            if incident.resolved is not None
+            else f"still open at {format_moment(result.end)}"
+        )
+        span = duration(incident.open_for(result.end))
+        print(
+            f"{format_moment(incident.started)} -> {end} ({span})  "
+            f"{incident.severity.upper():8}  {incident.rule}{key}"
+        )
+        times = [format_moment(f.at) for f in result.firings_of(incident)]
+        shown = ", ".join(times[:MAX_TIMES]) + (", ..." if len(times) > MAX_TIMES else "")
+        print(f"    fired {len(times)} time(s): {shown}")
+        first = result.firings_of(incident)
+        if first:
+            print(f"    first: {first[0].summary}")
+        if incident.resolution:
+            print(f"    resolved: {incident.resolution}")
+        notices = ", ".join(f"{n.type} {format_moment(n.at)}" for n in result.notices_of(incident))
+        print(f"    notifications: {notices}")
+        print(f"    runbook: {incident.firing.runbook}")
+    print()
+    print(f"{'rule':22} {'severity':8} {'incidents':>9} {'hours open':>10} {'notifications':>13}")
+    for row in result.summary():
+        print(
+            f"{row['rule']:22} {row['severity']:8} {row['incidents']:>9} "
+            f"{row['hours_open']:>10.2f} {row['notifications']:>13}"
+        )
