@@ -41,3 +41,26 @@ def test_weekly_report_to_webhook_slack_and_email(tmp_path: Path) -> None:
         assert mail["Subject"].startswith("dtu-install weekly report")
         html = mail.get_body(preferencelist=("html",))
         assert html is not None and "<td>vscode_install</td>" in html.get_content()
+
+
+def test_a_report_is_sent_once_per_report_and_t(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    with EventStore(db) as store:
+        store.insert(mixed(T - 3600, 3, 1, "vscode_install"))
+    with webhook_server() as hook:
+        rules = rules_file(tmp_path, webhook=True)
+
+        def send(at: str) -> str:
+            result = dtu(
+                "analytics", "report", "weekly", "--db", str(db), "--at", at,
+                "--send", "--rules", str(rules), env={WEBHOOK_ENV: hook.url},
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            return result.stderr
+
+        send("2026-11-23T12:00:00Z")
+        again = send("2026-11-23T12:00:00Z")
+        assert "report weekly for 2026-11-23T12:00:00Z was already queued" in again
+        assert len(hook.received) == 1
+        send("2026-11-30T12:00:00Z")  # another T: another report
+        assert [b["report"] for b in hook.received] == ["weekly", "weekly"]
