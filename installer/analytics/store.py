@@ -11,6 +11,7 @@ import functools
 import operator
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -177,6 +178,25 @@ _BULK_PRAGMAS: Sequence[tuple[str, str]] = (
 )
 
 
+_OPEN_TIMEOUT_SECONDS = 30.0  # how long an opener waits for another's write lock
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """`PRAGMA journal_mode=WAL`, waiting for the lock it needs. Switching a new file to WAL
+    takes an exclusive lock and SQLite reports "database is locked" at once, without its
+    busy timeout, when another opener holds one: two processes creating one store failed
+    (issue 14 item 8)."""
+    deadline = time.monotonic() + _OPEN_TIMEOUT_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
+
+
 class EventStore:
     """A connection to the store. Use as a context manager, or call `close()`."""
 
@@ -203,9 +223,12 @@ class EventStore:
         try:
             # isolation_level=None: we manage transactions explicitly (BEGIN IMMEDIATE).
             self.conn = sqlite3.connect(
-                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+                str(self.path),
+                timeout=_OPEN_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
             )
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(self.conn)
             # NORMAL in WAL mode is durable against process crashes (a killed collector);
             # only an OS crash/power loss can lose the last transactions.
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -216,20 +239,28 @@ class EventStore:
             raise UsageError(f"{self.path} is not a usable event store: {exc}") from None
 
     def _migrate(self) -> None:
+        if self._schema_version() == len(MIGRATIONS):
+            return  # the usual case: nothing to do, no write lock taken
+        # The version is read again inside the write transaction: two processes opening a new
+        # store at once both saw version 0, and the second failed with "table events already
+        # exists" (issue 14 item 8). Inside it, the second waits and then finds nothing to do.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for number in range(self._schema_version(), len(MIGRATIONS)):
+                self._apply(MIGRATIONS[number])
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            self.conn.execute("COMMIT")
+        except BaseException:
+            rollback(self.conn)
+            raise
+
+    def _schema_version(self) -> int:
         (version,) = self.conn.execute("PRAGMA user_version").fetchone()
         if version > len(MIGRATIONS):
             raise UsageError(
                 f"{self.path} was written by a newer dtu-install (schema {version}); upgrade"
             )
-        for number in range(version, len(MIGRATIONS)):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._apply(MIGRATIONS[number])
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
-                self.conn.execute("COMMIT")
-            except BaseException:
-                rollback(self.conn)
-                raise
+        return int(version)
 
     def _apply(self, script: str) -> None:
         # executescript would COMMIT our transaction; run the statements one by one instead.
