@@ -12,6 +12,7 @@ import operator
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -197,6 +198,32 @@ def _use_wal(conn: sqlite3.Connection) -> None:
         time.sleep(0.01)
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store and create its `-wal` and `-shm` beside it
+    (`os.access` also says no on a read-only mount, even to root)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL store whose `-shm` cannot be created (its directory is
+    read-only) opens only as immutable, which is then true: nobody can write there either."""
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    try:
+        return _connect_checked(uri)
+    except sqlite3.OperationalError:  # "unable to open database file": no -shm, none allowed
+        return _connect_checked(uri + "&immutable=1")
+
+
+def _connect_checked(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # opens the WAL index
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class EventStore:
     """A connection to the store. Use as a context manager, or call `close()`."""
 
@@ -221,6 +248,17 @@ class EventStore:
             except OSError as exc:
                 raise UsageError(f"cannot create {self.path.parent}: {exc.strerror}") from None
         try:
+            if readonly and not _writable(self.path):
+                # Dashboards and reports on a store they may only read (a copy on a read-only
+                # mount, a file of another user's): they exited 2, as opening tried to write.
+                self.conn = _open_readonly(self.path)
+                self._refuse_foreign()
+                if self._schema_version() < len(MIGRATIONS):
+                    raise UsageError(
+                        f"{self.path} needs an upgrade of its schema, which a file this "
+                        "process may not write cannot take; open it once with write access"
+                    )
+                return
             # isolation_level=None: we manage transactions explicitly (BEGIN IMMEDIATE).
             self.conn = sqlite3.connect(
                 str(self.path),
@@ -228,6 +266,7 @@ class EventStore:
                 isolation_level=None,
                 check_same_thread=False,
             )
+            self._refuse_foreign()  # before the switch to WAL, which writes the file's header
             _use_wal(self.conn)
             # NORMAL in WAL mode is durable against process crashes (a killed collector);
             # only an OS crash/power loss can lose the last transactions.
@@ -237,6 +276,26 @@ class EventStore:
                 deferred_indexes.restore(self.conn, abandoned_only=True)
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"{self.path} is not a usable event store: {exc}") from None
+
+    def _refuse_foreign(self) -> None:
+        """`UsageError` for an SQLite file that holds tables but is no event store (schema
+        version 0): `--db` pointed at another program's database got the event tables added
+        to it (issue 14 item 17). A new, empty file is fine: it becomes a store."""
+        if self._schema_version():
+            return
+        names = [
+            str(name)
+            for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 4"
+            )
+        ]
+        if names:
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            self.conn.close()
+            raise UsageError(
+                f"{self.path} is an SQLite database but not an event store (it holds {shown}); "
+                "it was left unchanged. Give --db an event store or a new file"
+            )
 
     def _migrate(self) -> None:
         if self._schema_version() == len(MIGRATIONS):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.analytics.cli_run import dtu
 
 OPENERS = 4
 TRIALS = 8
@@ -51,3 +58,69 @@ def test_processes_creating_one_new_store_at_once_all_succeed(tmp_path: Path) ->
     for opener in openers:
         assert opener.wait(30) == 0
     assert answers == ["ok"] * (OPENERS * TRIALS)
+
+
+def _store_with_events(path: Path) -> None:
+    from installer.analytics.event import normalise_hit
+    from installer.analytics.store import EventStore
+    from tests.collector.hits import params
+
+    with EventStore(path) as store:
+        store.insert(
+            [normalise_hit(params(dimension6=f"r{i}"), received_at=None) for i in range(3)]
+        )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("analytics", "import", "HITS"),
+        ("analytics", "dashboard", "overview"),
+        ("analytics", "report", "weekly"),
+        ("collector", "--port", "0"),
+    ],
+)
+def test_a_foreign_sqlite_file_is_refused_and_left_unchanged(tmp_path: Path, command) -> None:
+    # Issue 14 item 17: another program's database given as --db silently got the event
+    # store's tables (and was switched to WAL), though the docs promise exit 2.
+    tmp_path = tmp_path / "work"
+    tmp_path.mkdir()
+    foreign = tmp_path / "contacts.sqlite3"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE people (name TEXT)")
+        conn.execute("INSERT INTO people VALUES ('Ada')")
+    conn.close()
+    before = foreign.read_bytes()
+    hits = tmp_path / "hits.txt"
+    hits.write_text("?e_c=a&e_a=b&e_n=c&cdt=1700000000\n")
+    args = [str(hits) if arg == "HITS" else arg for arg in command]
+    out = dtu(*args, "--db", str(foreign))
+    assert out.returncode == 2, out.stderr
+    assert "is an SQLite database but not an event store (it holds people)" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.sqlite3", "hits.txt"]
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap (make system-deps)")
+@pytest.mark.parametrize("command", [("dashboard", "overview"), ("report", "weekly")])
+def test_dashboards_and_reports_read_a_store_on_a_read_only_mount(tmp_path: Path, command) -> None:
+    # Issue 14 item 17: opening tried to write (the switch to WAL, the -shm beside it), so a
+    # store the reader may only read made read-only commands exit 2.
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    _store_with_events(shelf / "events.sqlite3")
+    before = sorted(p.name for p in shelf.iterdir())
+    argv = [sys.executable, "-m", "installer", "analytics", *command]
+    argv += ["--db", str(shelf / "events.sqlite3"), "--at", "2023-11-20", "--json"]
+    # A real read-only mount (the tests run as root, whom file modes do not stop).
+    sandbox = ["bwrap", "--bind", "/", "/", "--ro-bind", str(shelf), str(shelf)]
+    sandbox += ["--dev", "/dev", "--proc", "/proc"]
+    out = subprocess.run(
+        [*sandbox, *argv], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    events = answer["widgets"]["success_rate"] if "widgets" in answer else answer["events"]
+    assert events["events" if "widgets" in answer else "this_week"] == 3
+    assert sorted(p.name for p in shelf.iterdir()) == before
