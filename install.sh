@@ -25,8 +25,17 @@ SUPPORT_URL="https://pythonsupport.dtu.dk/install/"
 PYZ_NAME="dtu-install.pyz"
 PYTHON="${DTU_INSTALL_PYTHON:-/usr/bin/python3}"
 CACHE_DIR="${HOME}/Library/Caches/dtu-install"
+# Homebrew/install `install.sh`: the CLT are there when their git is (a macOS upgrade can
+# leave `xcode-select -p` naming a broken install), and this placeholder file makes
+# `softwareupdate -l` list them.
+CLT_DIR="/Library/Developer/CommandLineTools"
 CLT_PLACEHOLDER="/tmp/.com.apple.dt.CommandLineTools.installondemand.in-progress"
+CLT_LIST_SECONDS=300  # how long `softwareupdate -l` may take before it is cut off
 CLT_WAIT_SECONDS=1800 # how long to wait for the GUI installer of the Command Line Tools
+# Where Apple offers the Command Line Tools when Software Update does not (seen on macOS 26.1,
+# Homebrew/install issue 1090); Homebrew/brew `Library/Homebrew/os/mac/xcode.rb` sends people
+# to the same page (APPLE_DEVELOPER_DOWNLOAD_URL).
+APPLE_DOWNLOADS="https://developer.apple.com/download/all/"
 DOWNLOAD_ATTEMPTS=4
 # curl exit codes worth another attempt: resolve/connect failures, a transfer cut short,
 # a timeout, an empty reply, send/receive errors. Anything else (a refused protocol, a 404,
@@ -86,25 +95,102 @@ native_arch() {
 }
 
 have_clt() {
-  xcode-select -p >/dev/null 2>&1 && [ -x "$PYTHON" ]
+  xcode-select -p >/dev/null 2>&1 && [ -e "${CLT_DIR}/usr/bin/git" ] && [ -x "$PYTHON" ]
 }
 
-# Headless install, as Homebrew's installer does it: the placeholder file makes
-# `softwareupdate -l` list the Command Line Tools; install the newest label found.
+clt_by_hand() {
+  warn "Get the Command Line Tools from Apple instead:"
+  warn "  1. Open ${APPLE_DOWNLOADS} in a web browser and sign in with your Apple ID."
+  warn "  2. Search for \"Command Line Tools\" and download the newest \"Command Line Tools for Xcode\" for your macOS."
+  warn "  3. Open the downloaded .dmg file and run the installer in it."
+  warn "  4. Paste the same line into Terminal again."
+}
+
+# `softwareupdate -l` into the file $1, cut off after CLT_LIST_SECONDS (it can hang for a
+# long time when Apple's server does not answer). Returns 1 when it was cut off.
+list_updates() {
+  softwareupdate -l >"$1" 2>&1 &
+  lister=$!
+  (
+    waited=0
+    while kill -0 "$lister" 2>/dev/null; do
+      if [ "$waited" -ge "$CLT_LIST_SECONDS" ]; then
+        : >"$1.cut-off"
+        kill "$lister" 2>/dev/null
+        sleep 1
+        kill -9 "$lister" 2>/dev/null
+        exit 0
+      fi
+      sleep 1
+      waited=$((waited + 1))
+    done
+  ) >/dev/null 2>&1 &
+  watchdog=$!
+  wait "$lister" || true
+  kill "$watchdog" 2>/dev/null || true
+  wait "$watchdog" 2>/dev/null || true
+  if [ -e "$1.cut-off" ]; then
+    rm -f "$1.cut-off"
+    return 1
+  fi
+}
+
+# The newest Command Line Tools label in the listing $1, by the `Version:` of the `Title:`
+# line under each `* Label:` line; betas only when nothing else is offered. Homebrew's
+# installer sorts the labels with `sort -V`, which puts Xcode 26's "Command Line Tools for
+# Xcode 26.0-26.0" before "...for Xcode-16.4" (space < dash). The same program is in
+# recipes/xcode-clt.yaml (a test keeps the two equal).
+newest_clt_label() {
+  # >>> newest Command Line Tools label (the same program is in recipes/xcode-clt.yaml) >>>
+  awk '
+    function newer(a, b,    x, y, n, m, i) {
+      n = split(a, x, "."); m = split(b, y, ".")
+      for (i = 1; i <= n || i <= m; i++)
+        if (x[i] + 0 != y[i] + 0) return x[i] + 0 > y[i] + 0
+      return 0
+    }
+    /^[ \t]*\*[ \t]*Label:/ { label = $0; sub(/^[ \t]*\*[ \t]*Label:[ \t]*/, "", label); next }
+    label != "" {
+      if (label ~ /Command Line Tools/ && match($0, /Version:[ \t]*[0-9][0-9.]*/)) {
+        version = substr($0, RSTART, RLENGTH); sub(/^Version:[ \t]*/, "", version)
+        rank = (label ~ /[Bb]eta/) ? 0 : 1
+        if (best == "" || rank > best_rank || (rank == best_rank && newer(version, best_version))) {
+          best = label; best_version = version; best_rank = rank
+        }
+      }
+      label = ""
+    }
+    END { if (best != "") print best }
+  ' "$1"
+  # <<< newest Command Line Tools label <<<
+}
+
+# Headless install, as Homebrew's installer does it (Homebrew/install `install.sh`): the
+# placeholder file makes `softwareupdate -l` list the Command Line Tools; install the newest.
 install_clt_headless() {
   say "Installing the Xcode Command Line Tools (this takes a few minutes; your password may be asked)..."
+  mkdir -p "$CACHE_DIR" || die "could not create ${CACHE_DIR}."
+  listing="${CACHE_DIR}/softwareupdate-list.txt"
   sudo_cmd touch "$CLT_PLACEHOLDER"
-  label=$(softwareupdate -l 2>/dev/null |
-    sed -n 's/^[[:space:]]*\*[[:space:]]*Label:[[:space:]]*//p; s/^[[:space:]]*\*[[:space:]]*\(Command Line Tools.*\)$/\1/p' |
-    grep 'Command Line Tools' | tail -n 1 || true)
+  label=""
+  cut_off=0
+  if list_updates "$listing"; then
+    label=$(newest_clt_label "$listing")
+  else
+    cut_off=1
+    warn "softwareupdate -l timed out: Software Update gave no answer within ${CLT_LIST_SECONDS} s (is this Mac online?)."
+  fi
+  rm -f "$listing"
   # Not `status`: zsh (`curl ... | zsh`) has it as a read-only alias of `$?`.
   installed=1
   if [ -n "$label" ]; then
     say "Found: ${label}"
     if sudo_cmd softwareupdate -i "$label"; then
-      sudo_cmd xcode-select --switch /Library/Developer/CommandLineTools || true
+      sudo_cmd xcode-select --switch "$CLT_DIR" || true
       installed=0
     fi
+  elif [ "$cut_off" -eq 0 ]; then
+    warn "Software Update offers no Command Line Tools for this Mac."
   fi
   sudo_cmd rm -f "$CLT_PLACEHOLDER" || true
   return "$installed"
@@ -113,9 +199,11 @@ install_clt_headless() {
 # The GUI installer: only with a person at the screen; wait until it has finished.
 install_clt_gui() {
   say "A window asks to install the Command Line Tools: click Install, then wait here."
+  say "If the window says the software is not available, follow these steps while this waits:"
+  clt_by_hand 2>&1
   xcode-select --install >/dev/null 2>&1 || true
   waited=0
-  until xcode-select -p >/dev/null 2>&1; do
+  until have_clt; do
     [ "$waited" -lt "$CLT_WAIT_SECONDS" ] || return 1
     sleep 5
     waited=$((waited + 5))
@@ -138,11 +226,21 @@ ensure_clt() {
   fi
   install_clt_headless || {
     if noninteractive; then
-      die "could not install the Xcode Command Line Tools without a person at the screen. Run: xcode-select --install"
+      clt_by_hand
+      die "could not install the Xcode Command Line Tools without a person at the screen: install them from ${APPLE_DOWNLOADS} as above (or run: xcode-select --install), then run this again."
     fi
-    install_clt_gui || die "the Command Line Tools were not installed. Run: xcode-select --install, then run this again."
+    install_clt_gui || {
+      clt_by_hand
+      die "the Command Line Tools were not installed: install them from ${APPLE_DOWNLOADS} as above, then run this again."
+    }
   }
-  have_clt || die "the Command Line Tools are installed but ${PYTHON} does not work."
+  if ! have_clt; then
+    [ -e "${CLT_DIR}/usr/bin/git" ] || {
+      clt_by_hand
+      die "the Command Line Tools installation left no ${CLT_DIR}/usr/bin/git: install them from ${APPLE_DOWNLOADS} as above, then run this again."
+    }
+    die "the Command Line Tools are installed but ${PYTHON} does not work."
+  fi
 }
 
 sha256_of() {

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
+import re
 import shutil
 import signal
 import subprocess
@@ -47,17 +49,24 @@ case "$1" in
   *) exit 0 ;;
 esac
 """,
+    # `-l` hangs with FAKE_SU_HANG (Apple's server not answering), prints $FAKE_STATE/listing
+    # when there is one; `-i` installs: git appears and `xcode-select -p` passes.
     "softwareupdate": """
 case "$1" in
   -l)
+    [ -n "${FAKE_SU_HANG:-}" ] && exec sleep 600
     echo "Software Update Tool"
     echo "Software Update found the following new or updated software:"
+    if [ -f "$FAKE_STATE/listing" ]; then cat "$FAKE_STATE/listing"; fi
     if [ -n "${FAKE_SU_LABEL:-}" ]; then
       echo "* Label: $FAKE_SU_LABEL"
       echo "	Title: Command Line Tools for Xcode, Version: 15.3, Recommended: YES,"
     fi
     ;;
-  -i) touch "$FAKE_STATE/clt" ;;
+  -i)
+    touch "$FAKE_STATE/clt"
+    mkdir -p "$FAKE_CLT_DIR/usr/bin" && touch "$FAKE_CLT_DIR/usr/bin/git"
+    ;;
 esac
 """,
     "sudo": """
@@ -99,17 +108,33 @@ class Bootstrap:
             "CURL_CA_BUNDLE": self.server.ca_path,  # curl trusts the test CA
             "FAKE_STATE": str(self.state),
             "FAKE_LOG": str(self.log),
+            "FAKE_CLT_DIR": str(self.clt_dir),
         }
         env.update(extra)
         return env
 
+    @property
+    def clt_dir(self) -> Path:
+        return self.state / "CommandLineTools"
+
+    def script(self, **settings: str) -> str:
+        """install.sh as published, except that the Command Line Tools folder (a fixed path
+        under /Library on a Mac) is in this test's directory, and any `NAME=value` settings
+        given here (e.g. a shorter CLT_LIST_SECONDS)."""
+        text = INSTALL_SH.read_text()
+        settings = {"CLT_DIR": f'"{self.clt_dir}"', **settings}
+        for name, value in settings.items():
+            text, count = re.subn(rf"^{name}=\S+", f"{name}={value}", text, flags=re.M)
+            assert count == 1, name
+        return text
+
     def run(
-        self, *args: str, shell: str = "bash", **extra: str
+        self, *args: str, shell: str = "bash", script: str | None = None, **extra: str
     ) -> subprocess.CompletedProcess[str]:
         """`curl -fsSL .../install.sh | bash -s -- ARGS`."""
         return subprocess.run(
             [shell, "-s", "--", *args],
-            input=INSTALL_SH.read_text(),
+            input=self.script() if script is None else script,
             capture_output=True,
             text=True,
             env=self.env(**extra),
@@ -139,6 +164,8 @@ def boot(zipapp: Path, tmp_path: Path) -> Iterator[Bootstrap]:
     for name, body in FAKES.items():
         _write_fake(fakes, name, body)
     (state / "clt").touch()  # Command Line Tools present unless a test removes them
+    (state / "CommandLineTools" / "usr" / "bin").mkdir(parents=True)
+    (state / "CommandLineTools" / "usr" / "bin" / "git").touch()
     digest = hashlib.sha256(zipapp.read_bytes()).hexdigest()
     with DownloadServer() as server:
         server.add("/dtu-install.pyz", zipapp)
@@ -278,7 +305,7 @@ def test_ctrl_c_during_the_download_cleans_up_and_says_so(boot: Bootstrap, shell
         start_new_session=True,  # its own process group, as a Terminal tab's job is
     )
     assert process.stdin is not None
-    process.stdin.write(INSTALL_SH.read_text())
+    process.stdin.write(boot.script())
     process.stdin.close()
     deadline = time.monotonic() + 20
     while not part.exists() and time.monotonic() < deadline:
@@ -341,11 +368,61 @@ def test_missing_command_line_tools_are_installed_headless(boot: Bootstrap, shel
 
 
 def test_missing_command_line_tools_without_a_person_says_what_to_do(boot: Bootstrap) -> None:
+    """Software Update offers none (macOS 26.1, Homebrew/install issue 1090): plain steps."""
     (boot.state / "clt").unlink()
     result = boot.run("--version")  # softwareupdate lists nothing
     assert result.returncode == 1
+    assert "Software Update offers no Command Line Tools for this Mac." in result.stderr
+    assert "Open https://developer.apple.com/download/all/ in a web browser" in result.stderr
     assert "xcode-select --install" in result.stderr
     assert boot.server.requests == {}
+    assert not any("xcode-select --install" in c for c in boot.calls())  # no GUI: nobody there
+
+
+def _clt_entry(label: str, version: str) -> str:
+    return f"* Label: {label}\n\tTitle: Command Line Tools, Version: {version}, Size: 1KiB,\n"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_newest_command_line_tools_label_by_version(boot: Bootstrap, seed: int) -> None:
+    """Xcode 26 labels ("... 26.0-26.0") sort before "...Xcode-16.4" in `sort -V`."""
+    entries = [
+        _clt_entry("Command Line Tools for Xcode-16.4", "16.4"),
+        _clt_entry("Command Line Tools for Xcode 26.0-26.0", "26.0"),
+        _clt_entry("Command Line Tools for Xcode-15.3", "15.3"),
+        _clt_entry("Safari26.2SequoiaAuto-26.2", "26.2"),
+    ]
+    random.Random(seed).shuffle(entries)
+    (boot.state / "listing").write_text("".join(entries))
+    (boot.state / "clt").unlink()
+    result = boot.run("--version")
+    assert result.returncode == 0, result.stderr
+    installs = [c for c in boot.calls() if c.startswith("softwareupdate -i")]
+    assert installs == ["softwareupdate -i Command Line Tools for Xcode 26.0-26.0"]
+
+
+def test_xcode_select_alone_is_not_enough(boot: Bootstrap) -> None:
+    """`xcode-select -p` passes but git is gone (a macOS upgrade): the tools are installed."""
+    shutil.rmtree(boot.clt_dir)
+    result = boot.run("--version", FAKE_SU_LABEL=CLT_LABEL)
+    assert result.returncode == 0, result.stderr
+    assert f"sudo -n softwareupdate -i {CLT_LABEL}" in boot.calls()
+    assert (boot.clt_dir / "usr" / "bin" / "git").exists()
+
+
+def test_a_hanging_softwareupdate_list_is_cut_off_and_explained(boot: Bootstrap) -> None:
+    (boot.state / "clt").unlink()
+    started = time.monotonic()
+    result = boot.run("--version", script=boot.script(CLT_LIST_SECONDS="2"), FAKE_SU_HANG="1")
+    assert time.monotonic() - started < 20  # cut off after 2 s, not the stub's 600 s
+    assert result.returncode == 1
+    assert "softwareupdate -l timed out" in result.stderr
+    assert "no answer within 2 s" in result.stderr
+    assert "https://developer.apple.com/download/all/" in result.stderr
+    assert "Software Update offers no Command Line Tools" not in result.stderr
+    assert not any("softwareupdate -i" in c for c in boot.calls())
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    assert "sleep 600" not in ps.stdout  # the hung lister was killed, not left behind
 
 
 def test_no_arguments_means_run_the_default_profile(boot: Bootstrap) -> None:

@@ -23,7 +23,6 @@ from installer.recipes.model import (
     Plan,
     PlannedStep,
     ProfileBlockAction,
-    ShellAction,
 )
 from installer.recipes.plan import build_plan
 from installer.runner import files
@@ -185,59 +184,3 @@ def test_python_imports_check(tmp_path: Path) -> None:
     argv = [sys.executable, *imports.argv[1:3]]
     assert subprocess.run([*argv, "json", "csv"], check=False).returncode == 0
     assert subprocess.run([*argv, "json", "no_such_module_x"], check=False).returncode != 0
-
-
-SOFTWAREUPDATE_LIST = """Software Update Tool
-
-Finding available software
-Software Update found the following new or updated software:
-* Label: Command Line Tools for Xcode-15.1
-\tTitle: Command Line Tools for Xcode, Version: 15.1, Size: 735000KiB, Recommended: YES,
-* Label: Command Line Tools for Xcode-15.3
-\tTitle: Command Line Tools for Xcode, Version: 15.3, Size: 751000KiB, Recommended: YES,
-* Label: Safari17.4MontereyAuto-17.4
-\tTitle: Safari, Version: 17.4, Size: 160000KiB, Recommended: YES,
-"""
-
-
-def _clt_script(tmp_path: Path, listing: str) -> tuple[list[str], Path]:
-    """The xcode_clt_install script with macOS's tools replaced by recording stubs."""
-    step = _step(_plan(tmp_path), "xcode_clt_install")
-    assert isinstance(step.action, ShellAction)
-    script = step.action.script
-    log = tmp_path / "calls.log"
-    (tmp_path / "listing.txt").write_text(listing)
-    record = f'echo "$0 $*" >> {log}\n'
-    tools = {
-        "/usr/sbin/softwareupdate": record
-        + f'if [ "$1" = -l ]; then cat {tmp_path / "listing.txt"}; fi\n',
-        "/usr/bin/xcode-select": record + "exit 0\n",
-    }
-    for real, body in tools.items():
-        fake = _stub(tmp_path / "stubs" / Path(real).name, body)
-        script = script.replace(real, str(fake))
-    script = script.replace("/tmp/.com.apple", f"{tmp_path}/.com.apple")
-    return ["/bin/bash", "-c", script], log
-
-
-def test_xcode_clt_headless_install_picks_the_newest_label(tmp_path: Path) -> None:
-    argv, log = _clt_script(tmp_path, SOFTWAREUPDATE_LIST)
-    done = subprocess.run(
-        argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    calls = log.read_text().splitlines()
-    assert calls[0].endswith("softwareupdate -l")
-    assert calls[1].endswith("softwareupdate -i Command Line Tools for Xcode-15.3")
-    assert calls[2].endswith("xcode-select --switch /Library/Developer/CommandLineTools")
-    assert not list(tmp_path.glob(".com.apple*"))  # the placeholder is removed
-
-
-def test_xcode_clt_without_a_label_or_a_terminal_says_what_to_do(tmp_path: Path) -> None:
-    argv, log = _clt_script(tmp_path, "Software Update Tool\n\nNo new software available.\n")
-    done = subprocess.run(
-        argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 1
-    assert "xcode-select --install" in done.stderr
-    assert "--install" not in log.read_text()  # no GUI without a person at the screen
