@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from installer.analytics.event import InvalidHit, normalise_hit, parse_cdt, split_component
+from installer.analytics.event import (
+    InvalidHit,
+    normalise_hit,
+    parse_cdt,
+    run_identity,
+    split_component,
+)
 
 
 def hit(**extra: str) -> dict[str, str]:
@@ -70,10 +76,25 @@ def test_cache_busters_do_not_change_identity() -> None:
         normalise_hit(hit(r="1"), received_at=None).ident
         == normalise_hit(hit(rand="2"), received_at=None).ident
     )
+    without_run = hit(dimension6="")
     assert (
-        normalise_hit(hit(), received_at=None).ident
-        != normalise_hit(hit(e_v="0"), received_at=None).ident
+        normalise_hit(without_run, received_at=None).ident
+        != normalise_hit({**without_run, "e_v": "0"}, received_at=None).ident
     )
+
+
+def test_an_event_with_a_run_id_is_its_run_and_name() -> None:
+    # SPEC 6: the same step of the same run, collected (with _id, url, rec), imported or
+    # pulled (without them, e_v as 1.0, another cdt), is one event.
+    collected = normalise_hit(hit(_id="0123456789abcdef", url="app://x"), received_at=None)
+    pulled = normalise_hit(hit(rec="", e_v="1.0", cdt="1700000001"), received_at=None)
+    assert collected.ident == pulled.ident == run_identity("run1", "homebrew_install")
+    assert collected.ident != normalise_hit(hit(dimension6="run2"), received_at=None).ident
+    assert collected.ident != normalise_hit(hit(e_n="vscode"), received_at=None).ident
+    # Another tracking id for the run (dimensions setting) is read the same way.
+    moved = {**hit(dimension6=""), "dimension9": "run1"}
+    dims = {"os": 1, "arch": 2, "sha": 3, "duration": 4, "error": 5, "run": 9}
+    assert normalise_hit(moved, received_at=None, dimensions=dims).ident == collected.ident
 
 
 def test_cdt_forms() -> None:

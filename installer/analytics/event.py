@@ -1,6 +1,9 @@
 """Normalising a tracking hit into an event, shared by collector, import and pull.
 
-SPEC section 6, "Event store and sources" and "Definitions".
+SPEC section 6, "Event store and sources" and "Definitions". Identity (`Event.ident`, the
+store's UNIQUE key): an event with a run id (dimension 6) is (run id, `e_n`), so the same step
+of the same run is stored once whichever source brings it first; any other hit is all of its
+parameters except cache busters.
 """
 
 from __future__ import annotations
@@ -116,6 +119,18 @@ def _canonical(params: Mapping[str, str]) -> str:
 
 
 _BLAKE2B_16 = hashlib.blake2b(digest_size=16)  # copied per hit: no keyword parsing
+# The identity of an event with a run id: its own personalisation, so that it can never equal
+# the digest of a hit's parameters (stored events of both kinds share one UNIQUE column).
+_RUN_IDENT = hashlib.blake2b(digest_size=16, person=b"dtu-run-ident")
+
+
+def run_identity(run: str, name: str) -> bytes:
+    """The identity of the event `name` (`e_n`) of run `run` (dimension 6): a step reports
+    once per run, so the same event collected, imported and pulled is one (SPEC 6). NUL
+    cannot occur in either (`normalise_row` rejects it), so the pair is read back unchanged."""
+    state = _RUN_IDENT.copy()
+    state.update(f"{run}\x00{name}".encode())
+    return state.digest()
 
 
 def _digest(canonical: str) -> bytes:
@@ -217,10 +232,6 @@ def normalise_row(
     if ident_params and canonical.count("\x00") > 2 * len(ident_params) - 1:
         raise InvalidHit("a parameter contains a NUL character")
     encoded = _encoded(ident_params, canonical)
-    if "r" in ident_params or "rand" in ident_params:
-        ident = hit_identity(ident_params)  # without the cache busters
-    else:
-        ident = _digest_bytes(encoded)
     category, action, name = get("e_c"), get("e_a"), get("e_n")
     if not (category and action and name):
         missing = [k for k, v in (("e_c", category), ("e_a", action), ("e_n", name)) if not v]
@@ -235,6 +246,15 @@ def normalise_row(
     os_key, arch_key, sha_key, duration_key, error_key, run_key = (
         _DEFAULT_KEYS if dimensions is DEFAULT_DIMENSIONS else _dimension_keys(dimensions)
     )
+    run = get(run_key)
+    if run:
+        # (run id, e_n): the collector, the import and the pull give the same event different
+        # parameters (the pull has no `_id`, `url`, `rec`; `e_v` may come back as 1.0).
+        ident = run_identity(run, name)
+    elif "r" in ident_params or "rand" in ident_params:
+        ident = hit_identity(ident_params)  # without the cache busters
+    else:
+        ident = _digest_bytes(encoded)
     event_value = _float_or_none(get("e_v"), "e_v")
     component, suffix = split_component(name)
     return (
@@ -251,7 +271,7 @@ def normalise_row(
         get(sha_key) or None,
         _float_or_none(get(duration_key) or None, duration_key),
         get(error_key) or suffix,
-        get(run_key) or None,
+        run or None,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from installer.analytics.sqlite_tx import rollback
-from installer.analytics.store import EventStore
+from installer.analytics.store import ROLLUP_POSITION, EventStore
 from installer.analytics.timeutil import DAY, Window, exact_rate, rate
 from installer.event_schema import PRODUCTION
 
@@ -182,7 +182,6 @@ _DAILY_EXPRS: Mapping[str, str] = {
     "error": "NULLIF(error, '')",
     "success": "success",
 }
-ROLLUP_POSITION = "rollup.daily.through_id"
 _FOLD = (
     "INSERT INTO daily (day, category, component, os, arch, sha, error, success, events) "
     f"SELECT (ts / {DAY}) * {DAY}, category, component, IFNULL(os, ''), IFNULL(arch, ''), "
@@ -205,7 +204,8 @@ def refresh_rollup(store: EventStore) -> bool:
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Read again under the write lock: no writer can be mid-transaction now, so
-            # every id up to `top` is committed (ids only grow: events are never deleted).
+            # every id up to `top` is committed (ids only grow: events are never deleted;
+            # the one migration that deleted some, `store._identify_by_run`, reset the rollup).
             (top,) = conn.execute("SELECT MAX(id) FROM events").fetchone()
             done = int(store.get_meta(ROLLUP_POSITION) or 0)
             if top > done:

@@ -19,13 +19,39 @@ from pathlib import Path
 
 from installer import paths
 from installer.analytics import deferred_indexes
-from installer.analytics.event import Event
+from installer.analytics.event import Event, run_identity
 from installer.analytics.sqlite_tx import rollback
 from installer.errors import UsageError
 
-# Each migration moves the schema from version i to i + 1 (`PRAGMA user_version`).
-# Append new ones; never edit a released one.
-MIGRATIONS: Sequence[str] = (
+# The daily rollup's position (`query.refresh_rollup`): events folded up to this id.
+ROLLUP_POSITION = "rollup.daily.through_id"
+
+
+def _identify_by_run(conn: sqlite3.Connection) -> None:
+    """Version 5: events with a run id are identified by (run id, `e_n`) (SPEC 6).
+
+    A store written before holds the same step of the same run once per source that brought
+    it (pulled rows lack `_id`, `url`, `rec`, so their digest differed from the imported or
+    collected hit's). Of each (run, name) the earliest received (lowest id) stays; the others
+    go, and the daily rollup is folded again from what remains. The index on `run` serves
+    `analytics run` (support ids) and this merge."""
+    conn.create_function("dtu_run_identity", 2, run_identity, deterministic=True)
+    conn.execute("CREATE INDEX events_run ON events (run, name)")
+    removed = conn.execute(
+        "DELETE FROM events WHERE run IS NOT NULL AND id NOT IN "
+        "(SELECT MIN(id) FROM events WHERE run IS NOT NULL GROUP BY run, name)"
+    ).rowcount
+    conn.execute("UPDATE events SET ident = dtu_run_identity(run, name) WHERE run IS NOT NULL")
+    if removed:
+        # The rollup counted the removed rows; it is rebuilt by the next reader.
+        conn.execute("DELETE FROM daily")
+        conn.execute("DELETE FROM meta WHERE key = ?", (ROLLUP_POSITION,))
+
+
+# Each migration moves the schema from version i to i + 1 (`PRAGMA user_version`): SQL text,
+# or a function of the connection for what SQL alone cannot do. Append new ones; never edit
+# a released one.
+MIGRATIONS: Sequence[str | Callable[[sqlite3.Connection], None]] = (
     """
     CREATE TABLE events (
         id        INTEGER PRIMARY KEY,
@@ -105,6 +131,7 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE alert_outbox ADD COLUMN first_failed_at INTEGER;
     ALTER TABLE alert_outbox ADD COLUMN gave_up_at INTEGER;
     """,
+    _identify_by_run,
 )
 
 _ONE_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -321,7 +348,10 @@ class EventStore:
             )
         return int(version)
 
-    def _apply(self, script: str) -> None:
+    def _apply(self, script: str | Callable[[sqlite3.Connection], None]) -> None:
+        if callable(script):
+            script(self.conn)  # inside the migration's transaction, like the SQL ones
+            return
         # executescript would COMMIT our transaction; run the statements one by one instead.
         for statement in script.split(";"):
             if statement.strip():

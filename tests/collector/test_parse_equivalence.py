@@ -38,6 +38,16 @@ def reference_identity(params: dict[str, str]) -> bytes:
     return hashlib.blake2b(canonical.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def reference_event_identity(params: dict[str, str]) -> bytes:
+    """The stored event's identity (SPEC 6): (run id, e_n) for an event with a run id
+    (dimension 6): blake2b of `run NUL e_n`, personalised so that it never equals a hit
+    digest; otherwise the hit's own identity."""
+    if params.get("dimension6"):
+        text = f"{params['dimension6']}\x00{params['e_n']}"
+        return hashlib.blake2b(text.encode(), digest_size=16, person=b"dtu-run-ident").digest()
+    return reference_identity(params)
+
+
 def check_parse(text: str) -> dict[str, str] | None:
     expected = reference_parse(text)
     if expected is None:
@@ -117,7 +127,7 @@ def test_real_tracker_hits_round_trip_with_the_reference_identity(
     except InvalidHit:  # e_v not a number, a required field empty: nothing is stored
         pass
     else:
-        assert row[0] == reference_identity(params)
+        assert row[0] == reference_event_identity(params)
     assert hit_identity(params) == reference_identity(params)
 
 
@@ -130,6 +140,14 @@ def test_identities_are_pinned() -> None:
     del hit["cdt"]
     assert normalise_row(hit, received_at=1_700_000_000)[0].hex() == PINNED[0]
     assert hit_identity({"a": "é", "b": "", "r": "1"}).hex() == PINNED[1]
+    # An event with a run id: (run, e_n), whatever else the hit carries (issue 16).
+    run = {**hit, "dimension6": "3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c", "cdt": "1700000000"}
+    assert normalise_row(run, received_at=None)[0].hex() == PINNED[2]
+    assert normalise_row({**run, "_id": "x", "e_v": "1.0"}, received_at=None)[0].hex() == PINNED[2]
 
 
-PINNED = ("a6fb8a893aeb1b3c554094b7579e103c", "b6101347a35d8451713c474b76343a4c")
+PINNED = (
+    "a6fb8a893aeb1b3c554094b7579e103c",
+    "b6101347a35d8451713c474b76343a4c",
+    "c9bdc98b8a47690c0b4eb5f5c1fa4f48",
+)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from installer.analytics.event import Event, normalise_hit
+from installer.analytics.event import Event, hit_identity, normalise_hit
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
 
@@ -39,7 +40,11 @@ def ev(
     for slot, value in (("dimension1", os), ("dimension2", arch), ("dimension3", sha)):
         if value is not None:
             params[slot] = value
-    return normalise_hit(params, received_at=None)
+    event = normalise_hit(params, received_at=None)
+    # A test may give one run several events of one step (each to be counted); the store
+    # identifies such events by (run, e_n) and would keep one, so these keep the identity of
+    # all their parameters.
+    return dataclasses.replace(event, ident=hit_identity(params))
 
 
 def many(

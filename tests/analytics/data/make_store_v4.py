@@ -22,15 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from installer.analytics.piwik_api import PiwikClient  # noqa: E402
-from installer.analytics.pull import pull  # noqa: E402
-from installer.analytics.query import refresh_rollup  # noqa: E402
-from installer.analytics.settings import PiwikSettings, Secret  # noqa: E402
-from installer.analytics.store import EventStore  # noqa: E402
-from installer.analytics.timeutil import parse_moment  # noqa: E402
-from installer.cli.main import main  # noqa: E402
-from tests.helpers.month_hits import SITE, month_hits, piwik_rows  # noqa: E402
-from tests.helpers.piwik_fake import FakePiwik, serve  # noqa: E402
+from installer.analytics.piwik_api import PiwikClient
+from installer.analytics.pull import pull
+from installer.analytics.query import refresh_rollup
+from installer.analytics.settings import PiwikSettings, Secret
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import parse_moment
+from installer.cli.main import main
+from tests.helpers.month_hits import SITE, month_hits, piwik_rows
+from tests.helpers.piwik_fake import FakePiwik, serve
 
 RESENT = 7  # the hit sent a second time, 5 s later
 NO_RUN = (
