@@ -21,7 +21,14 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.delenv(var, raising=False)
     # Never send real telemetry from a test, and never consult the maintainer's settings.
     monkeypatch.setenv("DTU_INSTALL_NO_TELEMETRY", "1")
-    for var in ("CI", "GITHUB_ACTIONS", "GITHUB_CI", "TESTING_MODE", "DTU_INSTALL_DB"):
+    for var in (
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITHUB_CI",
+        "TESTING_MODE",
+        "DTU_INSTALL_DB",
+        "DTU_INSTALL_MIRRORS",  # plans and downloads must not follow the caller's mirrors
+    ):
         monkeypatch.delenv(var, raising=False)
     before = _snapshot(REAL_HOME)
     yield home

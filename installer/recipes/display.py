@@ -58,6 +58,8 @@ def plan_lines(plan: model.Plan) -> Iterator[str]:
             "This process runs under Rosetta 2: step commands start as native arm64 processes"
             f" ({shlex.join(launcher)} ...)"
         )
+    for prefix, replacement in plan.mirrors.rules:
+        yield f"Mirror: {prefix} is fetched from {replacement}"
     width = max((len(s.name) for s in plan.steps), default=0)
     for number, step in enumerate(plan.steps, 1):
         yield ""

@@ -101,6 +101,7 @@ class _Collector:
         self.recipes: dict[str, RecipeDef] = {}
         self.profiles: dict[str, ProfileDef] = {}
         self.variables: dict[str, Any] = {}
+        self.mirrors: dict[str, str] = {}
         self.docs: dict[str, tuple[str, Checked]] = {}  # display path -> (kind, checked)
         self.problems: list[Problem] = []
 
@@ -114,6 +115,7 @@ class _Collector:
                 if name in self.variables:
                     doc.report(("variables", name), f"variable {name!r} is set twice")
                 self.variables[name] = var
+            self.mirrors.update(value.get("mirrors", {}))
         elif kind == "profile" and "profile" in value:
             self._add_profile(path, doc, value)
         elif kind == "recipe" and "recipe" in value:
@@ -186,6 +188,7 @@ def load_recipe_set(paths: Sequence[Path] | None = None) -> RecipeSet:
         recipes=dict(sorted(collector.recipes.items())),
         profiles=dict(sorted(collector.profiles.items())),
         variables=collector.variables,
+        mirrors=collector.mirrors,
         files=tuple(collector.docs),
         checked=tuple(f for f in collector.docs if f in reported),
     )

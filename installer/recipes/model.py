@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
+from installer.mirrors import NO_MIRRORS, Mirrors
+
 OnFailure = Literal["abort", "continue"]
 
 
@@ -190,3 +192,6 @@ class Plan:
     variables: Mapping[str, str] = field(default_factory=dict)  # rendered maintainer vars
     # The Mac planned for: os_name, os_version, arch (what `plan` and the golden files show).
     platform: Mapping[str, str] = field(default_factory=dict)
+    # The URL rewrites in force (download URLs above are already rewritten); the runner
+    # applies them to redirect targets too.
+    mirrors: Mirrors = NO_MIRRORS

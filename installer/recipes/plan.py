@@ -7,9 +7,10 @@ that requirements come first (otherwise keeping the recipes' order), and renders
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from installer.errors import UsageError
+from installer.mirrors import resolve as resolve_mirrors
 from installer.platform.facts import Facts
 from installer.recipes.conditions import why_excluded
 from installer.recipes.graph import stable_order
@@ -100,9 +101,16 @@ def _joined(value: str | Sequence[str]) -> str:
     return value if isinstance(value, str) else " ".join(value)
 
 
-def build_plan(recipe_set: RecipeSet, targets: Sequence[str], facts: Facts) -> Plan:
+def build_plan(
+    recipe_set: RecipeSet,
+    targets: Sequence[str],
+    facts: Facts,
+    environ: Mapping[str, str] | None = None,
+) -> Plan:
+    """`environ` (default: os.environ) is where `DTU_INSTALL_MIRRORS` is read."""
     recipes = with_requirements(recipe_set, resolve_targets(recipe_set, targets))
-    renderer = Renderer(facts, recipe_set.variables)
+    mirrors = resolve_mirrors(recipe_set.mirrors, environ)
+    renderer = Renderer(facts, recipe_set.variables, mirrors)
     included: list[StepDef] = []
     excluded: list[ExcludedStep] = []
     verify = []
@@ -137,4 +145,5 @@ def build_plan(recipe_set: RecipeSet, targets: Sequence[str], facts: Facts) -> P
         verify=tuple(verify),
         variables={name: _joined(renderer.values[name]) for name in recipe_set.variables},
         platform={"os_name": facts.os_name, "os_version": facts.os_version, "arch": facts.arch},
+        mirrors=mirrors,
     )

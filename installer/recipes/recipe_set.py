@@ -65,6 +65,7 @@ class RecipeSet:
     recipes: Mapping[str, RecipeDef] = field(default_factory=dict)
     profiles: Mapping[str, ProfileDef] = field(default_factory=dict)
     variables: Mapping[str, Any] = field(default_factory=dict)  # str | list | {arch: str}
+    mirrors: Mapping[str, str] = field(default_factory=dict)  # settings.yaml `mirrors`
     files: tuple[str, ...] = ()  # every file loaded (display paths)
     checked: tuple[str, ...] = ()  # the files asked for; the others were context
 

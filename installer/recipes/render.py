@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from installer.errors import UsageError
+from installer.mirrors import NO_MIRRORS, Mirrors
 from installer.platform.facts import Facts, step_launcher
 from installer.recipes import model
 from installer.recipes.placeholders import Value, fact_values, substitute, whole_placeholder
@@ -15,8 +16,11 @@ from installer.recipes.schema import DEFAULT_SHELL, parse_timeout
 
 
 class Renderer:
-    def __init__(self, facts: Facts, variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self, facts: Facts, variables: Mapping[str, Any], mirrors: Mirrors = NO_MIRRORS
+    ) -> None:
         self.facts = facts
+        self.mirrors = mirrors  # download URLs are planned as fetched (SPEC 3, "Mirrors")
         self.values: dict[str, Value] = dict(fact_values(facts))
         for name, raw in variables.items():
             value = self.pick(raw, f"variable {name}")
@@ -144,11 +148,12 @@ def _shell(r: Renderer, data: Any, where: str) -> model.Action:
 
 def _download(r: Renderer, data: Any, where: str) -> model.Action:
     sha256 = data.get("sha256")
+    sha256_url = r.text(data["sha256_url"], where) if "sha256_url" in data else None
     return model.DownloadAction(
-        url=r.text(data["url"], where),
+        url=r.mirrors.rewrite(r.text(data["url"], where)),
         dest=r.path(data["dest"], where),
         sha256=None if sha256 is None else r.pick(sha256, where),
-        sha256_url=r.text(data["sha256_url"], where) if "sha256_url" in data else None,
+        sha256_url=None if sha256_url is None else r.mirrors.rewrite(sha256_url),
         sha256_json_key=data.get("sha256_json_key"),
         unverified_reason=data.get("unverified_reason"),
         min_size=data.get("min_size"),

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from installer.mirrors import HTTPS_URL, HTTPS_URL_HELP
 from installer.platform.facts import ARCHITECTURES
 from installer.recipes.model import ACTION_KINDS, CHECK_KINDS
 from installer.yaml_source.choice import Either
@@ -433,6 +434,17 @@ SETTINGS = Map(
             DictOf(VARIABLE_VALUE, key_pattern=VARIABLE_NAME, key_help="a lower-case name"),
             default={},
             doc="maintainer variables, usable as `{name}` in every recipe",
+        ),
+        "mirrors": Field(
+            DictOf(
+                Str(pattern=HTTPS_URL, pattern_help=HTTPS_URL_HELP, name="an https:// URL"),
+                key_pattern=HTTPS_URL,
+                key_help=HTTPS_URL_HELP,
+            ),
+            default={},
+            doc="URL prefix -> replacement, like git's `url.<base>.insteadOf`: every URL the "
+            "runner and `upstream` fetch that starts with a prefix is fetched from its "
+            "replacement (longest prefix wins); `DTU_INSTALL_MIRRORS` replaces this mapping",
         ),
     },
     name="the settings",

@@ -78,6 +78,7 @@ def serialize_plan(plan: Plan) -> dict[str, Any]:
         "targets": list(plan.targets),
         "platform": dict(plan.platform),
         "variables": dict(plan.variables),
+        "mirrors": plan.mirrors.as_dict(),
         "steps": [serialize_step(s) for s in plan.steps],
         "excluded": [dataclasses.asdict(e) for e in plan.excluded],
         "verify": [serialize_verify(v) for v in plan.verify],

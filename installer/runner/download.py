@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from installer.mirrors import NO_MIRRORS, Mirrors
 from installer.recipes.model import DownloadAction, RetryPolicy
 from installer.runner.body import body_reader, content_encoded
 from installer.runner.failure import StepError, from_os_error
@@ -56,6 +57,9 @@ class Network:
     cancel: threading.Event = field(default_factory=threading.Event)
     progress: ProgressFn | None = None
     session: requests.Session = field(default_factory=requests.Session)
+    # Recipe URLs arrive already rewritten (the plan shows them so); redirect targets are
+    # rewritten here (SPEC 3, "Mirrors").
+    mirrors: Mirrors = NO_MIRRORS
 
     def __post_init__(self) -> None:
         # Binaries must arrive byte for byte as published: the sha256 is of these bytes.
@@ -137,12 +141,23 @@ def https_get(net: Network, url: str, headers: dict[str, str] | None = None) -> 
             raise request_error(exc, url) from exc
         if resp.status_code not in REDIRECT_STATUS:
             return resp
-        target = urljoin(url, resp.headers.get("Location", ""))
+        location = resp.headers.get("Location", "")
         resp.close()
+        target = redirect_target(net.mirrors, url, location)
         _require_https(target, "redirect to")
         net.log.write(f"redirect {url} -> {target}")
         url = target
     raise StepError(ErrorCategory.NETWORK, f"too many redirects from {url}")
+
+
+def redirect_target(mirrors: Mirrors, url: str, location: str) -> str:
+    """Where a redirect from `url` leads. An absolute Location names the publisher's own
+    host (GitHub's `releases/latest/download/...` -> `releases/download/<tag>/...` ->
+    its asset host), so it goes through the mirrors; a relative one is resolved against the
+    URL just fetched, which is already the mirror's, and is not rewritten a second time."""
+    if urlsplit(location).scheme:
+        return mirrors.rewrite(location)
+    return urljoin(url, location)
 
 
 # ---------------------------------------------------------------- checksum sources

@@ -172,6 +172,7 @@ def run_plan(
         options.connect_timeout,
         options.read_timeout,
         progress=events.download_progress,
+        mirrors=plan.mirrors,
     )
     ctx = RunContext(facts, options, log, net, events)
     log.write(

@@ -20,11 +20,13 @@ def test_doc_examples_validate_and_plan(tmp_path: Path) -> None:
     documents = [b for b in blocks if isinstance(b, dict)]
     (tmp_path / "profiles").mkdir()
     named = set()
+    settings: dict[str, object] = {}  # the settings examples (variables, mirrors) together
     for text, data in zip(FENCE.findall(doc), blocks):
         if not isinstance(data, dict):
             continue
-        if "variables" in data:
-            (tmp_path / "settings.yaml").write_text(text)
+        if "variables" in data or "mirrors" in data:
+            settings.update(data)
+            (tmp_path / "settings.yaml").write_text(yaml.safe_dump(settings))
         elif "profile" in data:
             (tmp_path / "profiles" / f"{data['profile']}.yaml").write_text(text)
         else:
