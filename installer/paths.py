@@ -10,12 +10,18 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 APP = "dtu-install"
+
+
+def _macos() -> bool:
+    # Follows the facts (DTU_INSTALL_PLATFORM=darwin in the Mac sandbox), not sys.platform.
+    from installer.platform.facts import runs_as_macos
+
+    return runs_as_macos()
 
 
 def _home() -> Path:
@@ -32,21 +38,21 @@ def _xdg(var: str, default: str) -> Path:
 
 def config_dir() -> Path:
     """Settings that the user chose (telemetry consent, ...)."""
-    if sys.platform == "darwin":
+    if _macos():
         return _home() / "Library" / "Application Support" / APP
     return _xdg("XDG_CONFIG_HOME", ".config") / APP
 
 
 def data_dir() -> Path:
     """State the program keeps (telemetry spool, event store, alert state)."""
-    if sys.platform == "darwin":
+    if _macos():
         return _home() / "Library" / "Application Support" / APP
     return _xdg("XDG_DATA_HOME", ".local/share") / APP
 
 
 def log_dir() -> Path:
     """One log file per run; `~/Library/Logs/dtu-install/` on macOS."""
-    if sys.platform == "darwin":
+    if _macos():
         return _home() / "Library" / "Logs" / APP
     return _xdg("XDG_STATE_HOME", ".local/state") / APP / "logs"
 
@@ -68,7 +74,7 @@ def project_recipes_dir() -> Path:
 
 def cache_dir() -> Path:
     """Re-creatable files (downloads, the recipes unpacked from the zipapp)."""
-    if sys.platform == "darwin":
+    if _macos():
         return _home() / "Library" / "Caches" / APP
     return _xdg("XDG_CACHE_HOME", ".cache") / APP
 

@@ -21,6 +21,38 @@ from installer.platform.env_flags import is_ci, says_noninteractive
 
 ARCHITECTURES: tuple[str, ...] = ("arm64", "x86_64")
 
+# DTU_INSTALL_PLATFORM=darwin: read every fact as on macOS, through the macOS commands found
+# on PATH (`uname`, `sw_vers`, `sysctl`), whatever the OS (SPEC 3, "The Mac sandbox"): how the
+# real recipes run in the bubblewrap Mac sandbox on Linux (tests/sandbox).
+PLATFORM_ENV = "DTU_INSTALL_PLATFORM"
+PLATFORM_VALUES: Mapping[str, str] = {"darwin": "Darwin"}
+
+
+def platform_override(env: Mapping[str, str] | None = None) -> str | None:
+    """The `uname -s` name DTU_INSTALL_PLATFORM asks for, or None when it is unset.
+
+    An unknown value is bad usage (exit 2): silently running as Linux would install nothing.
+    """
+    value = (os.environ if env is None else env).get(PLATFORM_ENV, "")
+    if not value:
+        return None
+    if value not in PLATFORM_VALUES:
+        raise UsageError(
+            f"{PLATFORM_ENV}={value!r} is not a platform dtu-install knows; "
+            f"use {' or '.join(PLATFORM_VALUES)}, or unset it"
+        )
+    return PLATFORM_VALUES[value]
+
+
+def runs_as_macos(env: Mapping[str, str] | None = None) -> bool:
+    """Whether platform-dependent choices (paths, tools) are macOS's: the real OS, or
+    DTU_INSTALL_PLATFORM=darwin. For callers that cannot report usage errors (paths): an
+    unknown value counts as unset here and is reported by `detect_facts`."""
+    try:
+        return (platform_override(env) or platform.system()) == "Darwin"
+    except UsageError:
+        return platform.system() == "Darwin"
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -127,6 +159,12 @@ def detect_facts(
 ) -> Facts:
     """Facts about the real machine; every argument is a seam for tests."""
     environ = os.environ if env is None else env
+    override = platform_override(environ)
+    if override is not None and system is None:
+        # As on a Mac: the process's architecture is what `uname -m` says (under Rosetta
+        # "x86_64"), not the kernel this Python happens to run on.
+        system = override
+        machine = machine or run(["uname", "-m"]) or platform.machine()
     system = system or platform.system()
     machine = machine or platform.machine()
     home = environ.get("HOME") or os.path.expanduser("~")

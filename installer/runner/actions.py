@@ -31,8 +31,9 @@ from installer.runner.retry import Attempted, with_retries
 
 # Archive suffix -> how to unpack it. System tools keep symlinks and permissions intact (an
 # .app bundle is full of both), which Python's zipfile does not.
+# Chosen by the facts' OS (`uname -s`), not sys.platform: the Mac sandbox runs on Linux.
 ZIP_TOOL: Mapping[str, tuple[str, ...]] = {
-    "darwin": ("ditto", "-x", "-k", "{archive}", "{dest}"),
+    "Darwin": ("/usr/bin/ditto", "-x", "-k", "{archive}", "{dest}"),
 }
 ZIP_FALLBACK: tuple[str, ...] = (sys.executable, "-m", "zipfile", "-e", "{archive}", "{dest}")
 TAR_TOOL: tuple[str, ...] = ("tar", "-xf", "{archive}", "-C", "{dest}")
@@ -169,7 +170,10 @@ def run_extract(
         os.makedirs(dest, exist_ok=True)
     except OSError as exc:
         raise StepError(ErrorCategory.PERMISSION, f"cannot create {dest}: {exc.strerror}") from exc
-    template = ZIP_TOOL.get(sys.platform, ZIP_FALLBACK) if archive.endswith(".zip") else TAR_TOOL
+    if archive.endswith(".zip"):
+        template = ZIP_TOOL.get(ctx.facts.os_name, ZIP_FALLBACK)
+    else:
+        template = TAR_TOOL
     argv = [part.format(archive=archive, dest=dest) for part in template]
     _run_argv(argv, step, ctx, counter)
 
