@@ -27,6 +27,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench_import",
     "bench_dashboards",
     "bench_alerts",
+    "bench_incidents",
 )
 
 

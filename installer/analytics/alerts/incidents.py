@@ -52,8 +52,9 @@ class Incident:
     def thread_id(self) -> str:
         """Stable across runs and retries: the email thread of this incident (Message-ID
         local part). Hashed, since a key is a component name from the network."""
-        digest = hashlib.sha256(f"{self.rule}\0{self.key or ''}".encode()).hexdigest()[:16]
-        return f"incident.{digest}.{self.started}"
+        digest = hashlib.sha256(f"{self.rule}\0{self.key or ''}".encode()).hexdigest()[:12]
+        # Short: a Message-ID over 78 characters gets folded onto a continuation line.
+        return f"i.{digest}.{self.started}"
 
     def open_for(self, at: int) -> int:
         """Seconds from its start to its resolution, or to `at` while still open."""

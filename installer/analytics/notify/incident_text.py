@@ -24,20 +24,33 @@ def when(ts: int) -> str:
 class Text:
     headline: str  # one line: severity, state, rule, key
     lines: tuple[str, ...]  # sentences
+    subject: str = ""  # the headline and when
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    text = text[:1].upper() + text[1:]
+    first = text.split(" ", 1)[0]
+    if first.isalpha() and first.islower():  # not a component name such as vscode_install
+        text = text[:1].upper() + text[1:]
     return text if text.endswith((".", ")")) else text + "."
 
 
 def headline(notice: Notice) -> str:
     incident = notice.incident
     key = f" [{incident.key}]" if incident.key is not None else ""
-    state = STATE_WORD[notice.type]
-    level = "RESOLVED" if notice.type == "resolved" else incident.severity.upper()
-    return f"[{level}] {state}: {incident.rule}{key}"
+    if notice.type == "resolved":
+        return f"[RESOLVED] {incident.rule}{key}"
+    return f"[{incident.severity.upper()}] {STATE_WORD[notice.type]}: {incident.rule}{key}"
+
+
+def subject(notice: Notice) -> str:
+    incident = notice.incident
+    if notice.type == OPENED:
+        return f"{headline(notice)} at {when(incident.started)}"
+    lasted = duration(notice.at - incident.started)
+    if notice.type == REMINDER:
+        return f"{headline(notice)} since {when(incident.started)} ({lasted})"
+    return f"{headline(notice)}: {when(incident.started)} to {when(notice.at)} ({lasted})"
 
 
 def notice_text(notice: Notice, impact: Impact | None) -> Text:
@@ -67,13 +80,14 @@ def notice_text(notice: Notice, impact: Impact | None) -> Text:
         )
     if impact is not None:
         lines.extend(impact_sentences(impact, notice))
-    return Text(headline(notice), tuple(lines))
+    return Text(headline(notice), tuple(lines), subject(notice))
 
 
-def _failed(c: Counts) -> str:
+def _failed(c: Counts, what: str = "") -> str:
+    what = f" {what}" if what else ""
     if c.failures == 0:
-        return f"none of {c.events} failed"
-    return f"{c.failures} of {c.events} failed ({c.failure_rate or 0:.2f}%)"
+        return f"none of {c.events}{what} failed"
+    return f"{c.failures} of {c.events}{what} failed ({c.failure_rate or 0:.2f}%)"
 
 
 def _listing(by: Mapping[str, Counts]) -> str:
@@ -89,12 +103,12 @@ def impact_sentences(impact: Impact, notice: Notice) -> list[str]:
     since = when(impact.window.start)
     if impact.total.events == 0 and incident.kind == "no_data":
         return []  # nothing arrived: there is nothing to break down
-    subject = {
+    what = {
         "component": f"{incident.key} steps",
         "arch": f"installer steps on {incident.key}",
         "sha": f"installer steps of commit {incident.key}",
     }.get(impact.focus or "", "installer steps")
-    out = [f"Since {since}: {_failed(impact.total)} {subject}."]
+    out = [f"Since {since}, {_failed(impact.total, what)}."]
     if impact.first_failure is not None:
         out.append(f"The first failure in that time was at {when(impact.first_failure)}.")
     if impact.by_arch:

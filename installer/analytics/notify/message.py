@@ -158,7 +158,7 @@ def incident_message(notice: Notice, text: Text, links: Links) -> Message:
     thread = incident.thread_id
     return Message(
         kind=notice.type,
-        subject=_subject(f"{title}: {text.lines[0]}" if text.lines else title),
+        subject=_subject(text.subject),
         text="\n".join([title, *text.lines, *links.lines()]),
         html=_html(title, [("", text.lines, links.runbook)], links.dashboard),
         data={
@@ -171,8 +171,8 @@ def incident_message(notice: Notice, text: Text, links: Links) -> Message:
             "dashboard": links.dashboard,
         },
         blocks=_slack(title, slack_escaped("\n".join(text.lines)), links.slack()),
-        message_id=f"{thread}.{notice.type}.{notice.at}",
-        in_reply_to="" if notice.type == OPENED else f"{thread}.{OPENED}.{incident.started}",
+        message_id=thread if notice.type == OPENED else f"{thread}.{notice.type[:3]}{notice.at}",
+        in_reply_to="" if notice.type == OPENED else thread,
         date=notice.at,
     )
 
