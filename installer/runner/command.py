@@ -9,10 +9,12 @@ Facts, recipes and plan come from the foundation (`detect_facts`, `load_recipe_s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional
 
 from installer.errors import ExitCode
 from installer.platform.facts import Facts
@@ -78,9 +80,13 @@ def run(
     )
     deselected(plan, options)  # unknown --only/--skip names: exit 2 before anything starts
     sinks: list[OutcomeSink] = []
+    run_id: Optional[str] = None
     if not dry_run:  # a dry run installs nothing, so it reports nothing
         # Before the live display starts: opening telemetry may ask for consent, once.
-        sinks.append(telemetry_sink(facts, interactive=interactive, test_mode=test_mode))
+        telemetry = telemetry_sink(facts, interactive=interactive, test_mode=test_mode)
+        sinks.append(telemetry)
+        # The run id its events carry (None when nothing is sent): the support id.
+        run_id = getattr(telemetry, "run_id", None)
     try:
         # With --json, stdout carries only the JSON; people read stderr.
         console = make_console(sys.stderr if as_json else sys.stdout)
@@ -91,6 +97,7 @@ def run(
         result = run_plan(plan, facts, options, sinks, events=display)
     finally:
         _close_all(sinks)
+    result = dataclasses.replace(result, run_id=run_id if isinstance(run_id, str) else None)
     print_summary(console, result)
     if as_json:
         sys.stdout.write(json.dumps(result.serialize(), indent=2) + "\n")

@@ -196,6 +196,12 @@ def print_summary(console: Console, result: RunResult) -> None:
     if trouble:
         console.print()
         # Never word-wrapped: a path or link broken by a newline cannot be copied whole.
+        if result.support_id is not None:
+            # SPEC 6: support finds this run's every step from it (`analytics run ID`).
+            console.print(
+                f"Support id: [bold]{result.support_id}[/] (give it when you ask for help)",
+                soft_wrap=True,
+            )
         if result.log_path is not None:
             console.print(f"Full log: {escape(str(result.log_path))}", soft_wrap=True)
         console.print(f"Help: {escape(result.support_url)} (attach the log file)", soft_wrap=True)

@@ -11,6 +11,7 @@ from installer.runner.outcome import Status, StepOutcome
 
 RESULT_SCHEMA = "dtu-install/run-result"
 RESULT_VERSION = 1
+SUPPORT_ID_LENGTH = 8  # SPEC 6: the support id is the first 8 hex characters of the run id
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class RunResult:
     dry_run: bool = False
     duration: float = 0.0
     support_url: str = ""
+    run_id: str | None = None  # the telemetry run id (dimension 6); None with telemetry off
+
+    @property
+    def support_id(self) -> str | None:
+        """What a student quotes to support; `dtu-install analytics run ID` finds the run."""
+        return self.run_id[:SUPPORT_ID_LENGTH] if self.run_id else None
 
     @property
     def failed(self) -> tuple[StepOutcome, ...]:
@@ -51,6 +58,8 @@ class RunResult:
             "counts": self.counts(),
             "log": str(self.log_path) if self.log_path else None,
             "support_url": self.support_url,
+            "run_id": self.run_id,
+            "support_id": self.support_id,
             "steps": [{**o.serialize(), **_extra(o)} for o in self.outcomes],
         }
 

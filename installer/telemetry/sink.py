@@ -29,6 +29,8 @@ SPOOL_RESERVE_SECONDS = 0.25
 class NullSink:
     """Telemetry off: takes outcomes and does nothing (no request, no file)."""
 
+    run_id: str | None = None  # nothing is sent, so support could not find this run
+
     def record(self, outcome: StepOutcome) -> None:
         pass
 
@@ -55,6 +57,11 @@ class TelemetrySink:
         self.hits: list[str] = []  # this run's own hits, in order
         self.closed = False
         self.log_handler = log_handler
+
+    @property
+    def run_id(self) -> str:
+        """Dimension 6 of this run's events: what the support id is cut from."""
+        return self.ctx.run_id
 
     def record(self, outcome: StepOutcome) -> None:
         try:

@@ -67,6 +67,8 @@ steps:
 PRIVATE_OUTPUT = ("PRIVATE-OUT-1", "PRIVATE-ERR-1", "PRIVATE-OUT-2", "no-such-tool-dtu")
 VOLATILE = [
     (re.compile(r"run-\d{8}T\d{6}\.\d+Z"), "run-TIME"),
+    # Shown only when events are sent (a run without telemetry has none), new every run.
+    (re.compile(r"^Support id: [0-9a-f]{8} \(give it when you ask for help\)\n", re.M), ""),
     (re.compile(r"\d+\.\d+ s\b"), "N s"),
 ]
 
