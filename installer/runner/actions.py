@@ -7,6 +7,7 @@ Each takes the action, its step, the run context and an attempt counter, and eit
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -21,9 +22,14 @@ from installer.recipes.model import (
     ProfileBlockAction,
     ShellAction,
 )
-from installer.runner import download, files, sudo
+from installer.runner import download, files, staging, sudo
 from installer.runner.context import RunContext
-from installer.runner.failure import StepError, category_for_exit, retryable_category
+from installer.runner.failure import (
+    StepError,
+    category_for_exit,
+    from_os_error,
+    retryable_category,
+)
 from installer.runner.outcome import ErrorCategory
 from installer.runner.prefetch import Prefetcher
 from installer.runner.process import run_process
@@ -168,14 +174,26 @@ def run_extract(
         raise StepError(ErrorCategory.MISSING_DEPENDENCY, f"archive {archive} does not exist")
     try:
         os.makedirs(dest, exist_ok=True)
+        for leftover in staging.remove_leftovers(dest):
+            ctx.log.write(f"{step.name}: removed {leftover}, left by an unpack that was stopped")
+        into = staging.new_staging(dest)
     except OSError as exc:
         raise StepError(ErrorCategory.PERMISSION, f"cannot create {dest}: {exc.strerror}") from exc
     if archive.endswith(".zip"):
         template = ZIP_TOOL.get(ctx.facts.os_name, ZIP_FALLBACK)
     else:
         template = TAR_TOOL
-    argv = [part.format(archive=archive, dest=dest) for part in template]
-    _run_argv(argv, step, ctx, counter)
+    # Unpacked beside its place, then renamed into it: a stopped unpack leaves no
+    # half-unpacked app that would pass the step's check (installer/runner/staging.py).
+    argv = [part.format(archive=archive, dest=into) for part in template]
+    try:
+        _run_argv(argv, step, ctx, counter)
+        moved = staging.move_into_place(into, dest)
+    except OSError as exc:
+        raise from_os_error(exc, f"cannot move the unpacked files into {dest}") from exc
+    finally:
+        shutil.rmtree(into, ignore_errors=True)  # failed, interrupted: nothing half-done stays
+    ctx.log.write(f"{step.name}: unpacked {', '.join(moved) or 'nothing'} into {dest}")
 
 
 def run_profile_block(
