@@ -130,3 +130,87 @@ def test_edited_threshold_changes_what_fires(tmp_path: Path) -> None:
     assert [(f["rule"], f["severity"]) for f in json.loads(result.stdout)] == [
         ("volume_strict", "warning")
     ]
+
+
+def outage_db(tmp_path: Path) -> Path:
+    from tests.helpers import incident_scenarios as sc
+
+    db = tmp_path / "outage.db"
+    with EventStore(db) as store:
+        store.insert(sc.outage())
+    return db
+
+
+def test_backtest_incidents_json_and_terminal(tmp_path: Path) -> None:
+    db = str(outage_db(tmp_path))
+    window = ("--from", "2026-11-10T08:00:00Z", "--to", "2026-11-10T22:00:00Z", "--every", "15m")
+    result = dtu("analytics", "alerts", "backtest", "--db", db, "--incidents", "--json", *window)
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    (incident,) = body["incidents"]
+    assert {k: incident[k] for k in ("rule", "key", "started", "resolved", "hours_open")} == {
+        "rule": "new_failure_pattern",
+        "key": "vscode_install",
+        "started": "2026-11-10T11:45:00Z",
+        "resolved": "2026-11-10T19:45:00Z",
+        "hours_open": 8.0,
+    }
+    assert [n["type"] for n in incident["notifications"]] == ["opened", "reminder", "resolved"]
+    rows = {row["rule"]: row for row in body["summary"]}
+    assert set(rows) == {
+        "success_rate_low", "new_failure_pattern", "high_failure_volume", "arch_failure_gap",
+        "no_data", "commit_regression",
+    }  # fmt: skip
+    assert (
+        rows["new_failure_pattern"]["incidents"],
+        rows["new_failure_pattern"]["hours_open"],
+    ) == (
+        1,
+        8.0,
+    )
+    assert rows["new_failure_pattern"]["notifications"] == 3
+    assert rows["success_rate_low"]["incidents"] == 0
+    text = dtu("analytics", "alerts", "backtest", "--db", db, "--incidents", *window).stdout
+    assert (
+        "2026-11-10T11:45:00Z -> 2026-11-10T19:45:00Z (8 h)  CRITICAL  "
+        "new_failure_pattern [vscode_install]"
+    ) in text
+    assert "fired 19 time(s): 2026-11-10T11:45:00Z, 2026-11-10T12:00:00Z" in text
+    assert "notifications: opened 2026-11-10T11:45:00Z, reminder" in text
+
+
+def test_check_shows_an_open_incident_after_its_rule_stopped_firing(tmp_path: Path) -> None:
+    db = str(outage_db(tmp_path))
+    hook = tmp_path / "rules.yaml"
+    # A scheduled check (--send) while it fires, with a channel that cannot deliver: the
+    # incident is stored all the same (the message waits in the outbox).
+    hook.write_text(
+        "rules:\n  - id: new_failure_pattern\nnotify:\n  channels:\n"
+        "    - type: webhook\n      url_env: TEST_HOOK\n",
+        encoding="utf-8",
+    )
+    env = {"TEST_HOOK": "http://127.0.0.1:9/"}
+    sent = dtu(
+        "analytics", "alerts", "check", "--db", db, "--rules", str(hook),
+        "--at", "2026-11-10T12:00:00Z", "--send", env=env,
+    )  # fmt: skip
+    assert sent.returncode == 1 and "FAILED webhook" in sent.stderr
+    # At 17:00 the rule no longer fires (the outage is in its baseline); the incident is
+    # still open, and check says so (without --send it changes nothing).
+    later = ("--db", db, "--rules", str(hook), "--at", "2026-11-10T17:00:00Z")
+    text = dtu("analytics", "alerts", "check", *later).stdout
+    assert text.splitlines()[:2] == [
+        "no alerts firing at 2026-11-10T17:00:00Z",
+        "incident open: new_failure_pattern [vscode_install] since 2026-11-10T12:00:00Z "
+        "(5.00 h), last fired 2026-11-10T12:00:00Z",
+    ]
+    opened = json.loads(dtu("analytics", "alerts", "check", *later, "--json", "--incidents").stdout)
+    assert [(i["rule"], i["started"], i["resolved"]) for i in opened] == [
+        ("new_failure_pattern", "2026-11-10T12:00:00Z", None)
+    ]
+    # A scheduled check may not go back before the latest one.
+    back = dtu(
+        "analytics", "alerts", "check", "--db", db, "--rules", str(hook),
+        "--at", "2026-11-10T11:00:00Z", "--send", env=env,
+    )  # fmt: skip
+    assert back.returncode == 2 and "is before the latest alert check" in back.stderr

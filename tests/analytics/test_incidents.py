@@ -128,7 +128,7 @@ def test_six_hour_outage_is_one_incident_one_page_one_resolved(
     assert "By architecture: arm64: " in body and "x86_64: none of" in body
     assert "(healthy: x86_64)" in body
     assert "students' installations (distinct runs) had at least one failure" in body
-    assert "The failures by commit SHA: new0002 " in body and "(100.00%)" in body
+    assert "The failures by commit SHA: new0002 " in body and "(100.00%;" in body
     # The incident is one email thread.
     (first, *later) = [m for m in mails if "new_failure_pattern" in str(m["Subject"])]
     assert first["In-Reply-To"] is None and first["Date"] is not None

@@ -50,3 +50,25 @@ def outage(days: int = 10) -> list[Event]:
 
 def gap(days: int = 10) -> list[Event]:
     return traffic(days, skip=lambda ts: GAP_FROM <= ts < GAP_TO)
+
+
+# A commit that breaks one step of ten (issue 15, "Why"): new0002 is deployed on day 8 at
+# 00:00 and four runs in five use it from then on; on it, course_packages fails 9 times in 20.
+STEPS = (*(f"step{i:02d}" for i in range(9)), "course_packages")
+DEPLOYED = START + 8 * DAY
+BROKEN = "course_packages"
+
+
+def one_step_of_ten() -> list[Event]:
+    """Two days before the deployment, one after."""
+    events: list[Event] = []
+    n = 0
+    for ts in range(DEPLOYED - 2 * DAY, DEPLOYED + DAY, STEP):
+        for lane in range(5):  # five runs every 10 minutes
+            sha = "new0002" if ts >= DEPLOYED and lane > 0 else "base001"
+            run = f"run-{ts}-{lane}"
+            for component in STEPS:
+                n += 1
+                ok = not (sha == "new0002" and component == BROKEN and n % 20 < 9)
+                events.append(ev(ts + lane, component, ok, run=run, sha=sha, os=OS_OF["arm64"]))
+    return events

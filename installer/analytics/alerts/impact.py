@@ -43,7 +43,7 @@ class Impact:
     total: Counts = field(default_factory=Counts)
     by_arch: dict[str, Counts] = field(default_factory=dict)  # every arch, healthy ones too
     by_os: dict[str, Counts] = field(default_factory=dict)  # within the focus
-    failures_by_sha: dict[str, int] = field(default_factory=dict)
+    by_sha: dict[str, Counts] = field(default_factory=dict)  # every SHA, healthy ones too
     runs_failed: int = 0  # distinct run ids with at least one failure
     first_failure: int | None = None
 
@@ -63,7 +63,7 @@ def impact(store: EventStore, rule: Rule, incident: Incident, at: int, scope: Sc
     total = Counts()
     by_arch: dict[str, Counts] = {}
     by_os: dict[str, Counts] = {}
-    by_sha: dict[str, int] = {}
+    by_sha: dict[str, Counts] = {}
     for (component, os_name, arch, sha), c in rows.items():
         if focus == "component" and component != key:
             continue
@@ -74,9 +74,8 @@ def impact(store: EventStore, rule: Rule, incident: Incident, at: int, scope: Sc
         if in_arch and in_sha:
             total = Counts(total.events + c.events, total.successes + c.successes)
             _add(by_os, os_name, c)
-        if in_arch and c.failures:
-            name = "unknown" if sha is None else str(sha)
-            by_sha[name] = by_sha.get(name, 0) + c.failures
+        if in_arch:
+            _add(by_sha, sha, c)
     arch_scope = Scope(scope.categories, key, scope.os) if focus == "arch" else scope
     runs, first = failing_runs(
         store,

@@ -123,11 +123,28 @@ def impact_sentences(impact: Impact, notice: Notice) -> list[str]:
         f"{impact.runs_failed} students' installations (distinct runs) had at least one "
         f"failure{' of ' + str(incident.key) if impact.focus == 'component' else ''}."
     )
-    failures = sum(impact.failures_by_sha.values())
-    if failures:
-        ranked = sorted(impact.failures_by_sha.items(), key=lambda kv: (-kv[1], kv[0]))
-        parts = [f"{sha} {n} of {failures} ({n * 100 / failures:.2f}%)" for sha, n in ranked]
-        if len(parts) > MAX_LISTED:
-            parts = [*parts[:MAX_LISTED], f"{len(parts) - MAX_LISTED} more"]
-        out.append(f"The failures by commit SHA: {'; '.join(parts)}.")
+    out.extend(sha_sentences(impact.by_sha))
+    return out
+
+
+def sha_sentences(by_sha: Mapping[str, Counts]) -> list[str]:
+    """Which commits carry the failures (share of the failures), with the SHAs that ran
+    the same steps without failing beside them: a commit that breaks one step is named
+    here even when its overall rate hardly moves."""
+    failures = sum(c.failures for c in by_sha.values())
+    if not failures:
+        return []
+    ranked = sorted(by_sha.items(), key=lambda kc: (-kc[1].failures, -kc[1].events, kc[0]))
+    parts = [
+        f"{sha} {c.failures} of {failures} ({c.failures * 100 / failures:.2f}%; "
+        f"{c.failures} of its {c.events} steps failed)"
+        for sha, c in ranked
+        if c.failures
+    ]
+    healthy = [f"{sha} (none of {c.events} failed)" for sha, c in ranked if not c.failures]
+    if len(parts) > MAX_LISTED:
+        parts = [*parts[:MAX_LISTED], f"{len(parts) - MAX_LISTED} more"]
+    out = [f"The failures by commit SHA: {'; '.join(parts)}."]
+    if healthy:
+        out.append(f"Without failures: {', '.join(healthy[:MAX_LISTED])}.")
     return out
