@@ -17,6 +17,10 @@ from installer.errors import Problem
 # Bounds that keep hostile or broken files from eating memory or the stack.
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000  # after alias expansion ("billion laughs")
+# Lists and mappings inside each other: real recipes and settings nest a few levels; every
+# later stage (schema check, rendering, JSON) recurses once per level or more, and a few
+# hundred levels crashed them with RecursionError (issue 14 item 9).
+MAX_DEPTH = 100
 
 
 @dataclass
@@ -53,6 +57,34 @@ class _TooLarge(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(line, column)
+        self.line, self.column = line, column
+
+
+def _too_deep(file: str, line: int, column: int) -> Problem:
+    return Problem(file, line, column, "", f"nested too deeply (more than {MAX_DEPTH} levels)")
+
+
+def _deepest_start(text: str) -> tuple[int, int]:
+    """Line and column of the first list or mapping nested more than MAX_DEPTH deep, found
+    with PyYAML's event parser, which (unlike `compose`) does not recurse; (1, 1) if none."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                mark = event.start_mark
+                if depth > MAX_DEPTH and mark is not None:
+                    return mark.line + 1, mark.column + 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return 1, 1
+
+
 class _Converter:
     """yaml.Node graph -> YNode tree (aliases expanded, within `MAX_NODES`)."""
 
@@ -60,16 +92,20 @@ class _Converter:
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def convert(self, node: yaml.Node) -> YNode:
+    def convert(self, node: yaml.Node, depth: int = 0) -> YNode:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLarge
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooDeep(line, column)
         if isinstance(node, yaml.MappingNode):
-            pairs = [(self.convert(k), self.convert(v)) for k, v in node.value]
+            pairs = [(self.convert(k, depth), self.convert(v, depth)) for k, v in node.value]
             return YNode("map", pairs, line, column)
         if isinstance(node, yaml.SequenceNode):
-            return YNode("seq", [self.convert(item) for item in node.value], line, column)
+            return YNode("seq", [self.convert(item, depth) for item in node.value], line, column)
         try:
             value = self.constructor.construct_object(node)
         except Exception:  # PyYAML's tag constructors raise whatever they hit
@@ -92,11 +128,13 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"malformed YAML: {exc}")]
     except RecursionError:
-        return None, [Problem(file, 1, 1, "", "malformed YAML: nested too deeply")]
+        return None, [_too_deep(file, *_deepest_start(text))]
     if node is None:
         return None, []
     try:
         return _Converter().convert(node), []
+    except _TooDeep as exc:
+        return None, [_too_deep(file, exc.line, exc.column)]
     except (_TooLarge, RecursionError):
         return None, [Problem(file, 1, 1, "", f"document too large (more than {MAX_NODES} values)")]
 

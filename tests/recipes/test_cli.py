@@ -154,3 +154,45 @@ def test_other_commands_report_bad_recipes_the_same_way(tmp_path: Path) -> None:
         "tool.yaml:7:1: descripton: unknown key (did you mean 'description'?)"
     )
     assert "Traceback" not in done.stderr and "error:" not in done.stderr
+
+
+def _deep_recipe(levels: int) -> str:
+    """A recipe whose json_settings value nests `levels` mappings inside its 5 own levels
+    (recipe, steps, step, json_settings, settings)."""
+    nested = "{a: " * levels + "1" + "}" * levels
+    return f"""recipe: deep
+description: deeply nested settings
+steps:
+  - name: deep_settings
+    description: deep settings
+    json_settings:
+      path: "~/settings.json"
+      settings: {{"k": {nested}}}
+"""
+
+
+@pytest.mark.parametrize("levels", [96, 340, 480, 5000])
+def test_nesting_too_deep_is_a_located_problem_at_any_depth(tmp_path: Path, levels: int) -> None:
+    # Issue 14 item 9: a few hundred levels passed the YAML parser and crashed a later stage
+    # with RecursionError (exit 3); thousands were "malformed YAML" at 1:1.
+    (tmp_path / "deep.yaml").write_text(_deep_recipe(levels))
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    column = len('      settings: {"k": ') + len("{a: ") * 95 + 1  # the 101st level's `{`
+    assert f"deep.yaml:8:{column}: nested too deeply (more than 100 levels)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_nesting_at_the_limit_is_validated_and_planned(tmp_path: Path) -> None:
+    (tmp_path / "deep.yaml").write_text(_deep_recipe(95))
+    assert dtu("validate", str(tmp_path)).returncode == 0
+    done = dtu("plan", "--recipes", str(tmp_path), "deep", "--json")
+    assert done.returncode == 0, done.stderr
+
+
+def test_analytics_settings_nested_too_deep_are_located(tmp_path: Path) -> None:
+    config = tmp_path / "analytics.yaml"
+    config.write_text("categories: " + "[" * 600 + "]" * 600 + "\n")  # PyYAML: RecursionError
+    done = dtu("analytics", "dashboard", "overview", "--config", str(config))
+    assert done.returncode == 2, done.stderr
+    assert f"{config}:1:{len('categories: ') + 100}: nested too deeply" in done.stderr
