@@ -89,7 +89,9 @@ def file_kind(path: Path, root: YNode) -> str:
         return "settings"
     if path.parent.name == PROFILES_DIR:
         return "profile"
-    keys = {k.value for k, _ in root.value} if root.kind == "map" else set()
+    # Only scalar keys: `? [a]` is a list as a key, unhashable (a TypeError crash, issue 14
+    # item 10); the schema check reports it at its place.
+    keys = {k.value for k, _ in root.value if k.kind == "scalar"} if root.kind == "map" else set()
     return "profile" if "profile" in keys and "recipe" not in keys else "recipe"
 
 

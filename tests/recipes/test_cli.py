@@ -196,3 +196,22 @@ def test_analytics_settings_nested_too_deep_are_located(tmp_path: Path) -> None:
     done = dtu("analytics", "dashboard", "overview", "--config", str(config))
     assert done.returncode == 2, done.stderr
     assert f"{config}:1:{len('categories: ') + 100}: nested too deeply" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("tool.yaml", "recipe: tool\n? [a]\n: 1\ndescription: x\n", "tool.yaml:2:3"),
+        ("other.yaml", "profile: p\n? {a: 1}\n: 1\nrecipes: [tool]\n", "other.yaml:2:3"),
+    ],
+)
+def test_a_non_scalar_top_level_key_is_located(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    # Issue 14 item 10: `? [a]` made telling recipes from profiles hash a list: TypeError,
+    # exit 3 and a crash log, instead of the schema's located problem.
+    write_tree(tmp_path, {"tool.yaml": GOOD_RECIPE, name: text})
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert f"{where}: keys must be strings, got a" in done.stderr
+    assert "Traceback" not in done.stderr and "unexpected error" not in done.stderr
