@@ -79,9 +79,16 @@ def find_files(roots: Sequence[Path]) -> tuple[list[Path], set[Path], list[Probl
             context += _yaml_files(_context_dir(path.resolve()))
         else:
             problems.append(Problem(display_path(path), 1, 1, "", "no such file or directory"))
-    wanted = [p.resolve() for p in asked]
-    files = list(dict.fromkeys([*wanted, *(p.resolve() for p in context)]))
+    wanted = [_real(p) for p in asked]
+    files = list(dict.fromkeys([*wanted, *(_real(p) for p in context)]))
     return files, set(wanted), problems
+
+
+def _real(path: Path) -> Path:
+    """`path` with its directory resolved (the same file reached two ways is loaded once)
+    but not the file itself: a recipe linked elsewhere keeps the name it is known by (a link
+    to /dev/zero is reported as the link, not as /dev/zero)."""
+    return path.parent.resolve() / path.name
 
 
 def file_kind(path: Path, root: YNode) -> str:

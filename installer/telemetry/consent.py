@@ -24,11 +24,13 @@ from pathlib import Path
 
 from installer import paths
 from installer.platform.env_flags import is_ci
+from installer.regular_file import read_regular
 from installer.telemetry.config import Policy, TelemetryConfig, opted_out
 
 log = logging.getLogger(__name__)
 
 CONSENT_FILE = "telemetry.json"
+MAX_CONSENT_BYTES = 4096  # `{"enabled": true, ...}`: a bigger file is damage (not JSON)
 
 # The question as (first-line prefix, next-lines prefix, text) paragraphs, wrapped to the
 # terminal's width when it is asked: hard-wrapped text would break mid-word in an 80-column
@@ -110,7 +112,7 @@ def consent_path() -> Path:
 def stored_choice() -> bool | None:
     """The user's remembered answer; None if there is none or it cannot be read."""
     try:
-        data = json.loads(consent_path().read_text(encoding="utf-8"))
+        data = json.loads(read_regular(consent_path(), MAX_CONSENT_BYTES))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from installer.regular_file import read_regular
 from installer.runner.outcome import StepOutcome
 from installer.telemetry.config import TelemetryConfig
 from installer.telemetry.delivery import Worker
@@ -22,6 +23,7 @@ from installer.telemetry.spool import Spool, write_atomic
 log = logging.getLogger(__name__)
 
 LAST_RUN_FILE = "telemetry-last-run.json"
+MAX_RECORD_BYTES = 1 << 20  # a last-run record is a few hundred bytes; more is damage
 # Of the flush budget, this much is kept for writing the spool (a lock wait, a small file).
 SPOOL_RESERVE_SECONDS = 0.25
 
@@ -137,7 +139,7 @@ class TelemetrySink:
 
 def read_last_run(directory: Path) -> dict[str, object] | None:
     try:
-        data = json.loads((directory / LAST_RUN_FILE).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(directory / LAST_RUN_FILE, MAX_RECORD_BYTES))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

@@ -14,11 +14,13 @@ import contextlib
 import errno
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from installer.regular_file import NotRegularFile, kind_of
 from installer.telemetry.hits import decode, hit_time
 
 log = logging.getLogger(__name__)
@@ -102,8 +104,13 @@ class Spool:
         them were not read. Our own writes never exceed the bound, but a damaged or foreign
         file can be any size, and reading it all would stall the install's start and exit
         (a 50 MB file took 25 s to take), far past the flush bound (SPEC 4)."""
-        with self.path.open("rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. A FIFO or
+        # a link to /dev/zero blocked the run's start or read without end (issue 14 item 11).
+        with os.fdopen(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            status = os.fstat(f.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise NotRegularFile(self.path, kind_of(status.st_mode))
+            size = status.st_size
             if size <= self.max_bytes:
                 return f.read(), 0
             # One byte more than the bound, so that a line starting exactly at the cut is
@@ -118,6 +125,9 @@ class Spool:
             data, oversize = self._read_newest()
         except FileNotFoundError:
             return Taken([])
+        except NotRegularFile:
+            log.info("telemetry spool %s is not a regular file: not read", self.path)
+            return Taken([], corrupt=1)  # taking the spool removes it, putting replaces it
         hits: list[str] = []
         too_old = corrupt = 0
         # Every hit we write ends with a newline, so text after the last one is a hit cut

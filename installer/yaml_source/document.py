@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from installer.errors import Problem
+from installer.regular_file import NotRegularFile, read_regular
 
 # Bounds that keep hostile or broken files from eating memory or the stack.
 MAX_FILE_BYTES = 1_000_000
@@ -145,7 +146,11 @@ def read_yaml_file(
     """Read and compose a file; an empty file is a problem (`file is empty`) unless
     `empty_ok` (then `(None, [])`: an optional settings file left empty)."""
     try:
-        data = path.read_bytes()
+        # Refused unread when not a regular file: a FIFO hung `validate`, a link to /dev/zero
+        # read until MemoryError (issue 14 item 11); at most one byte past the size bound.
+        data = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        return None, [Problem(display, 1, 1, "", f"not a regular file ({exc.kind})")]
     except OSError as exc:
         return None, [Problem(display, 1, 1, "", f"cannot read: {exc.strerror or exc}")]
     if len(data) > MAX_FILE_BYTES:

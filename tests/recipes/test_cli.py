@@ -215,3 +215,19 @@ def test_a_non_scalar_top_level_key_is_located(
     assert done.returncode == 2, done.stderr
     assert f"{where}: keys must be strings, got a" in done.stderr
     assert "Traceback" not in done.stderr and "unexpected error" not in done.stderr
+
+
+def test_a_recipe_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path) -> None:
+    # Issue 14 item 11: a FIFO hung `validate` (its open waits for a writer); a link to
+    # /dev/zero was read until MemoryError. Now each is a problem, and the rest is checked.
+    write_tree(tmp_path, {"tool.yaml": GOOD_RECIPE})
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    (tmp_path / "huge.yaml").write_bytes(b"# " + b"x" * 2_000_000 + b"\n")
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert f"{tmp_path}/fifo.yaml:1:1: not a regular file (a FIFO)" in lines
+    assert f"{tmp_path}/zero.yaml:1:1: not a regular file (a device)" in lines
+    assert f"{tmp_path}/huge.yaml:1:1: file larger than 1000000 bytes" in lines
+    assert "3 problem(s) in 3 file(s)" in lines

@@ -300,15 +300,25 @@ def test_network_faults_change_nothing_for_the_user(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("damage", ["corrupt_spool", "read_only_data_dir"])
+@pytest.mark.parametrize(
+    "damage", ["corrupt_spool", "read_only_data_dir", "fifo_spool", "spool_linked_to_dev_zero"]
+)
 def test_spool_faults_change_nothing_for_the_user(
     reference: Reference, tmp_path: Path, isolated_home: Path, recorder: HitRecorder, damage: str
 ) -> None:
+    # Issue 14 item 11: a FIFO as the spool hung `run` before its first step (opening it
+    # waits for a writer); a link to /dev/zero read until MemoryError.
     extra: dict[str, str] = {}
+    data = isolated_home / ".local" / "share" / "dtu-install"
     if damage == "corrupt_spool":
-        data = isolated_home / ".local" / "share" / "dtu-install"
         data.mkdir(parents=True, exist_ok=True)
         (data / SPOOL_NAME).write_bytes(os.urandom(4096))
+    elif damage == "fifo_spool":
+        data.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(data / SPOOL_NAME)
+    elif damage == "spool_linked_to_dev_zero":
+        data.mkdir(parents=True, exist_ok=True)
+        (data / SPOOL_NAME).symlink_to("/dev/zero")
     else:
         from tests.telemetry.conftest import read_only_dir
 
