@@ -36,6 +36,8 @@ def describe_action(action: model.Action, launcher: tuple[str, ...] = ()) -> str
     if isinstance(action, model.DownloadAction):
         if action.sha256:
             verified = f"sha256 {action.sha256[:12]}..."
+            if action.version:
+                verified = f"version {action.version}, {verified}"
         elif action.sha256_url:
             key = f" [{action.sha256_json_key}]" if action.sha256_json_key else ""
             verified = f"sha256 from {action.sha256_url}{key}"

@@ -83,6 +83,7 @@ class DownloadAction:
     url: str
     dest: str
     sha256: str | None = None
+    version: str | None = None  # the pinned upstream version (or commit) in `url`
     sha256_url: str | None = None
     # When `sha256_url` answers JSON (VS Code's update API returns {"sha256hash": ...}),
     # the key holding the digest; otherwise the first token of the text is the digest.

@@ -22,6 +22,9 @@ FACT_PLACEHOLDERS: Mapping[str, str] = {
     "cache_dir": "where downloads go: ~/Library/Caches/dtu-install on macOS",
 }
 
+# Known only inside a `download` that names a `version` (its url and dest).
+VERSION_PLACEHOLDER = "version"
+
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
 

@@ -3,6 +3,7 @@ expand `~`, and build the frozen model objects (model.py) the runner executes.""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,13 @@ from installer.errors import UsageError
 from installer.mirrors import NO_MIRRORS, Mirrors
 from installer.platform.facts import Facts, step_launcher
 from installer.recipes import model
-from installer.recipes.placeholders import Value, fact_values, substitute, whole_placeholder
+from installer.recipes.placeholders import (
+    VERSION_PLACEHOLDER,
+    Value,
+    fact_values,
+    substitute,
+    whole_placeholder,
+)
 from installer.recipes.recipe_set import StepDef, VerifyDef
 from installer.recipes.schema import DEFAULT_SHELL, parse_timeout
 
@@ -28,6 +35,12 @@ class Renderer:
                 self.values[name] = substitute(value, self.values)
             else:
                 self.values[name] = [substitute(v, self.values) for v in value]
+
+    def with_values(self, extra: Mapping[str, Value]) -> Renderer:
+        """A renderer that also knows `extra` (a download's `{version}`)."""
+        other = copy.copy(self)
+        other.values = {**self.values, **extra}
+        return other
 
     # ------------------------------------------------------------ values
     def pick(self, value: Any, where: str) -> Any:
@@ -148,11 +161,15 @@ def _shell(r: Renderer, data: Any, where: str) -> model.Action:
 
 def _download(r: Renderer, data: Any, where: str) -> model.Action:
     sha256 = data.get("sha256")
+    version = data.get("version")
+    # `{version}` exists only inside a download that pins one (SPEC 3, "Upstream versions").
+    pinned = r if version is None else r.with_values({VERSION_PLACEHOLDER: version})
     sha256_url = r.text(data["sha256_url"], where) if "sha256_url" in data else None
     return model.DownloadAction(
-        url=r.mirrors.rewrite(r.text(data["url"], where)),
-        dest=r.path(data["dest"], where),
+        url=r.mirrors.rewrite(pinned.text(data["url"], where)),
+        dest=pinned.path(data["dest"], where),
         sha256=None if sha256 is None else r.pick(sha256, where),
+        version=version,
         sha256_url=None if sha256_url is None else r.mirrors.rewrite(sha256_url),
         sha256_json_key=data.get("sha256_json_key"),
         unverified_reason=data.get("unverified_reason"),

@@ -153,14 +153,84 @@ CHECK = Map(
 )
 
 
+# ---------------------------------------------------------------- livecheck (upstream)
+GITHUB_REPO = r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*"
+GITHUB_REPO_HELP = "a GitHub repository owner/name (e.g. conda-forge/miniforge)"
+VERSION = r"[A-Za-z0-9][A-Za-z0-9._+-]*"
+# How a GitHub release states an asset's sha256 (installer/upstream/sources.py reads them).
+RELEASE_CHECKSUMS: tuple[str, ...] = ("sha256_file", "asset_digest")
+REPO = Str(pattern=GITHUB_REPO, pattern_help=GITHUB_REPO_HELP, name="owner/name")
+
+LIVECHECK_FIELDS: Mapping[str, Field] = {
+    "github_release": Field(
+        Map(
+            {
+                "repo": Field(REPO, required=True),
+                "checksums": Field(
+                    Seq(Str(enum=RELEASE_CHECKSUMS), min_items=1),
+                    default=["sha256_file"],
+                    doc="where the release states each asset's sha256, all of which must agree: "
+                    "`sha256_file` (`<asset>.sha256` beside it), `asset_digest` (the releases "
+                    "API's `assets[].digest`)",
+                ),
+            },
+            name="{repo, checksums}",
+        ),
+        doc="newest version = the tag `https://github.com/<repo>/releases/latest` redirects to",
+    ),
+    "github_commit": Field(
+        Map(
+            {
+                "repo": Field(REPO, required=True),
+                "path": Field(Str(), required=True, doc="the file in the repository"),
+            },
+            name="{repo, path}",
+        ),
+        doc="newest version = the newest commit of the default branch that changed `path`; "
+        "nothing is published, so its sha256 is of the file fetched at that commit",
+    ),
+    "vscode_update": Field(
+        Map(
+            {
+                "platform": Field(
+                    text(), required=True, doc="`darwin-arm64` / `darwin` (per arch)"
+                ),
+                "quality": Field(Str(enum=("stable", "insider")), default="stable"),
+            },
+            name="{platform, quality}",
+        ),
+        doc="VS Code's update service, `api/update/<platform>/<quality>/latest`: "
+        "`productVersion` and `sha256hash` in one answer",
+    ),
+}
+LIVECHECK = Map(
+    LIVECHECK_FIELDS,
+    exactly_one_of=[
+        (tuple(LIVECHECK_FIELDS), "livecheck needs exactly one of " + ", ".join(LIVECHECK_FIELDS))
+    ],
+    name="a livecheck",
+)
+
+
 # ---------------------------------------------------------------- actions
 DOWNLOAD = Map(
     {
-        "url": Field(text(), required=True, doc="what to fetch; `https://` only"),
+        "url": Field(
+            text(), required=True, doc="what to fetch; `https://` only; may use `{version}`"
+        ),
         "dest": Field(text(), required=True, doc="where the file goes (e.g. under `{cache_dir}`)"),
+        "version": Field(
+            Str(pattern=VERSION, pattern_help="a version or commit", name="a version"),
+            doc="the pinned upstream version (or commit), usable as `{version}` in `url` and "
+            "`dest`; a pin: it needs `sha256`, and `dtu-install upstream bump` updates both",
+        ),
         "sha256": Field(
             per_arch(Str(pattern=SHA256, pattern_help="64 lower-case hex digits", name="a sha256")),
             doc="the pinned digest, when the URL names one fixed build",
+        ),
+        "livecheck": Field(
+            LIVECHECK,
+            doc="how `dtu-install upstream` finds the newest version and its published sha256",
         ),
         "sha256_url": Field(
             text(),
@@ -187,7 +257,7 @@ DOWNLOAD = Map(
             "a download needs exactly one of sha256, sha256_url or unverified_reason",
         )
     ],
-    needs={"sha256_json_key": "sha256_url"},
+    needs={"sha256_json_key": "sha256_url", "version": "sha256", "livecheck": "version"},
     name="{url, dest, sha256 | sha256_url | unverified_reason, ...}",
 )
 

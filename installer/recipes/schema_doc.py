@@ -61,6 +61,7 @@ def tables() -> Mapping[str, str]:
         "step": field_table(_step_rows()),
         "actions": field_table(s.ACTION_FIELDS.items()),
         "download": field_table(s.DOWNLOAD.fields.items()),
+        "livecheck": field_table(s.LIVECHECK_FIELDS.items()),
         "checks": field_table(s.CHECK_FIELDS.items()),
         "when": field_table(s.WHEN.fields.items()),
         "verify": field_table(s.VERIFY.fields.items()),

@@ -13,6 +13,7 @@ from installer.platform.facts import ARCHITECTURES, Facts
 from installer.recipes.graph import cycles
 from installer.recipes.placeholders import (
     FACT_PLACEHOLDERS,
+    VERSION_PLACEHOLDER,
     PlaceholderError,
     fact_values,
     names_in,
@@ -30,6 +31,8 @@ LITERAL_KEYS = frozenset(
         "pattern",
         "sha256",
         "sha256_json_key",
+        "version",
+        "livecheck",
         "unverified_reason",
         "marker",
         "mode",
@@ -99,8 +102,16 @@ class _Validator:
         for doc, value in self.file_values("recipe"):
             self.placeholders(doc, {"description": value.get("description", "")}, (), self.known)
             for index, step in mappings(value.get("steps")):
-                self.placeholders(doc, step, ("steps", index), self.known)
-                self.urls(doc, step.get("download"), ("steps", index, "download"))
+                base: KeyPath = ("steps", index)
+                download = step.get("download")
+                rest = {k: v for k, v in step.items() if k != "download"}
+                self.placeholders(doc, rest, base, self.known)
+                if isinstance(download, dict):
+                    # `{version}` is known only inside a download that pins one.
+                    pinned = {VERSION_PLACEHOLDER} if "version" in download else set()
+                    self.placeholders(doc, download, (*base, "download"), self.known | pinned)
+                    self.pin(doc, download, (*base, "download"))
+                self.urls(doc, download, (*base, "download"))
             for i, verify in mappings(value.get("verify")):
                 parts = {k: verify[k] for k in ("description", "check") if k in verify}
                 self.placeholders(doc, parts, ("verify", i), self.known)
@@ -125,6 +136,10 @@ class _Validator:
                 path: KeyPath = ("variables", name)
                 if name in FACT_PLACEHOLDERS:
                     doc.report(path, f"{name!r} is a fact placeholder; choose another name")
+                elif name == VERSION_PLACEHOLDER:
+                    doc.report(
+                        path, f"{name!r} is a download's pinned version; choose another name"
+                    )
                 self.placeholders(doc, {name: value}, ("variables",), set(FACT_PLACEHOLDERS))
 
     # ------------------------------------------------------------ names
@@ -251,7 +266,8 @@ class _Validator:
             if key not in download:
                 continue
             for arch in ARCHITECTURES:
-                url = self.rendered(download[key], arch)
+                version = download.get("version")
+                url = self.rendered(download[key], arch, version)
                 if url is not None and not url.startswith("https://"):
                     doc.report((*base, key), f"must be an https:// URL, got {url!r}")
                     break
@@ -266,7 +282,21 @@ class _Validator:
                 "(the publisher's checksum) or unverified_reason",
             )
 
-    def rendered(self, value: Any, arch: str) -> str | None:
+    def pin(self, doc: Checked, download: dict[str, Any], base: KeyPath) -> None:
+        """A pinned version lives in one place: the url must use `{version}`, so that a bump
+        is the change of `version` and `sha256` only."""
+        if "version" not in download:
+            return
+        url = download.get("url")
+        urls = list(url.values()) if isinstance(url, dict) else [url]
+        if any(isinstance(u, str) and f"{{{VERSION_PLACEHOLDER}}}" not in u for u in urls):
+            doc.report(
+                (*base, "url"),
+                "a download with `version` must use {version} in its url (the version "
+                "lives in one place)",
+            )
+
+    def rendered(self, value: Any, arch: str, version: str | None = None) -> str | None:
         """`value` rendered for a stand-in Mac of `arch`; None if it cannot be rendered
         (its placeholder problems are reported elsewhere)."""
         values: dict[str, Any] = dict(fact_values(validation_facts(arch)))
@@ -278,6 +308,8 @@ class _Validator:
                 values[name] = substitute(var, values) if isinstance(var, str) else var
             except (PlaceholderError, KeyError):
                 values[name] = ""
+        if version is not None:
+            values[VERSION_PLACEHOLDER] = version
         text = value.get(arch) if isinstance(value, dict) else value
         if not isinstance(text, str):
             return None

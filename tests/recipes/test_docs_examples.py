@@ -29,7 +29,7 @@ def test_doc_examples_validate_and_plan(tmp_path: Path) -> None:
             (tmp_path / "settings.yaml").write_text(yaml.safe_dump(settings))
         elif "profile" in data:
             (tmp_path / "profiles" / f"{data['profile']}.yaml").write_text(text)
-        else:
+        elif "recipe" in data:
             (tmp_path / f"{data['recipe']}.yaml").write_text(text)
             named.add(data["recipe"])
     assert {"miniforge", "rosetta-demo"} <= named, "the doc's examples moved; update this test"

@@ -5,6 +5,7 @@ arm64 builds and the arm64 Homebrew prefix (the original scripts trusted `uname 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -19,25 +20,33 @@ from installer.recipes.model import DownloadAction, Plan, ProfileBlockAction
 from installer.recipes.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[2]
-MINIFORGE = "https://github.com/conda-forge/miniforge/releases/latest/download/"
+MINIFORGE = "https://github.com/conda-forge/miniforge/releases/download/{v}/Miniforge3-{v}-MacOSX-"
+VSCODE = "https://update.code.visualstudio.com/{v}/"
+SHA256 = re.compile(r"[0-9a-f]{64}")
+COMMIT = re.compile(r"[0-9a-f]{40}")
 
-# SPEC 3, "The default profile", per native architecture.
+# SPEC 3, "The default profile" and "Upstream versions", per native architecture: pinned,
+# versioned URLs (never `latest`), `{v}` being the recipe's pinned version.
 EXPECTED: dict[str, dict[str, str]] = {
     "arm64": {
-        "miniforge": MINIFORGE + "Miniforge3-MacOSX-arm64.sh",
-        "miniforge_sha256": MINIFORGE + "Miniforge3-MacOSX-arm64.sh.sha256",
-        "vscode": "https://update.code.visualstudio.com/latest/darwin-arm64/stable",
-        "vscode_sha256": "https://update.code.visualstudio.com/api/update/darwin-arm64/stable/latest",
+        "miniforge": MINIFORGE + "arm64.sh",
+        "vscode": VSCODE + "darwin-arm64/stable",
         "homebrew_prefix": "/opt/homebrew",
     },
     "x86_64": {
-        "miniforge": MINIFORGE + "Miniforge3-MacOSX-x86_64.sh",
-        "miniforge_sha256": MINIFORGE + "Miniforge3-MacOSX-x86_64.sh.sha256",
-        "vscode": "https://update.code.visualstudio.com/latest/darwin/stable",
-        "vscode_sha256": "https://update.code.visualstudio.com/api/update/darwin/stable/latest",
+        "miniforge": MINIFORGE + "x86_64.sh",
+        "vscode": VSCODE + "darwin/stable",
         "homebrew_prefix": "/usr/local",
     },
 }
+
+
+def _pinned_url(action: dict[str, Any], template: str) -> None:
+    """A pinned download: its URL is the template at its version, its sha256 is a pin."""
+    assert action["version"], action
+    assert action["url"] == template.format(v=action["version"])
+    assert SHA256.fullmatch(action["sha256"] or "")
+    assert action["sha256_url"] is None and "latest" not in action["url"]
 
 
 def _plan_json(*args: str) -> dict[str, Any]:
@@ -64,13 +73,9 @@ def test_plan_renders_the_spec_urls(arch: str) -> None:
     assert plan["platform"] == {"os_name": "Darwin", "os_version": "14.5", "arch": arch}
     want = EXPECTED[arch]
     miniforge = _step(plan, "miniforge_download")["action"]
-    assert miniforge["url"] == want["miniforge"]
-    assert miniforge["sha256_url"] == want["miniforge_sha256"]
-    assert miniforge["sha256"] is None  # `latest` is never pinned
+    _pinned_url(miniforge, want["miniforge"])
     vscode = _step(plan, "vscode_download")["action"]
-    assert vscode["url"] == want["vscode"]
-    assert vscode["sha256_url"] == want["vscode_sha256"]
-    assert vscode["sha256_json_key"] == "sha256hash"
+    _pinned_url(vscode, want["vscode"])
     install = _step(plan, "miniforge_install")["action"]["argv"]
     assert install[-4:] == ["-b", "-u", "-p", plan["variables"]["miniforge_prefix"]]
     assert plan["variables"]["miniforge_prefix"].endswith("/miniforge3")
@@ -116,8 +121,8 @@ def test_rosetta_translated_python_plans_for_apple_silicon() -> None:
     assert (facts.arch, facts.translated) == ("arm64", True)
     shellenv, urls = _homebrew_and_downloads(facts)
     assert shellenv == 'eval "$(/opt/homebrew/bin/brew shellenv)"'
-    assert EXPECTED["arm64"]["miniforge"] in urls
-    assert EXPECTED["arm64"]["vscode"] in urls
+    assert any(u.endswith("-MacOSX-arm64.sh") for u in urls)
+    assert any(u.endswith("/darwin-arm64/stable") for u in urls)
     assert not any("x86_64" in u or "/darwin/" in u for u in urls)
 
 
@@ -127,8 +132,8 @@ def test_intel_mac_plans_for_intel() -> None:
     assert (facts.arch, facts.translated) == ("x86_64", False)
     shellenv, urls = _homebrew_and_downloads(facts)
     assert shellenv == 'eval "$(/usr/local/bin/brew shellenv)"'
-    assert EXPECTED["x86_64"]["miniforge"] in urls
-    assert EXPECTED["x86_64"]["vscode"] in urls
+    assert any(u.endswith("-MacOSX-x86_64.sh") for u in urls)
+    assert any(u.endswith("/darwin/stable") for u in urls)
 
 
 def test_native_apple_silicon() -> None:
@@ -147,3 +152,18 @@ def test_the_recipes_validate() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86_64"])
+def test_pins_differ_per_arch_and_homebrew_is_at_a_commit(arch: str) -> None:
+    plan = _plan_json("with-homebrew", "--arch", arch, "--os-version", "14.5")
+    other = _plan_json("with-homebrew", "--arch", "x86_64" if arch == "arm64" else "arm64")
+    for name in ("miniforge_download", "vscode_download"):
+        mine, theirs = _step(plan, name)["action"], _step(other, name)["action"]
+        assert mine["version"] == theirs["version"]  # one version per component
+        assert mine["sha256"] != theirs["sha256"]  # each arch's own file
+    brew = _step(plan, "homebrew_download")["action"]
+    assert COMMIT.fullmatch(brew["version"])  # a commit of Homebrew/install, not HEAD
+    want = f"https://raw.githubusercontent.com/Homebrew/install/{brew['version']}/install.sh"
+    assert brew["url"] == want
+    assert SHA256.fullmatch(brew["sha256"]) and brew["unverified_reason"] is None
