@@ -71,6 +71,8 @@ def list_recipes(paths: Sequence[Path], as_json: bool) -> int:
     except InputFileError as exc:
         return report_problems(exc)
     describe = _describer(recipe_set)
+    course_recipes = {c.recipe for c in recipe_set.courses.values()}
+    recipes = [r for r in recipe_set.recipes.values() if r.name not in course_recipes]
     if as_json:
         data = {
             "profiles": [
@@ -87,12 +89,23 @@ def list_recipes(paths: Sequence[Path], as_json: bool) -> int:
                     "description": describe(r.description),
                     "steps": [s.name for s in r.steps],
                 }
-                for r in recipe_set.recipes.values()
+                for r in recipes
+            ],
+            "courses": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "recipe": c.recipe,
+                    "python": c.python,
+                    "packages": list(c.packages),
+                    "channels": list(c.channels),
+                }
+                for c in recipe_set.courses.values()
             ],
         }
         print(json.dumps(data, indent=2))
         return ExitCode.OK
-    names = [*recipe_set.profiles, *recipe_set.recipes]
+    names = [*recipe_set.profiles, *(r.name for r in recipes), "course " + "0" * 5]
     width = max((len(n) for n in names), default=0)
     print("Profiles:")
     for p in recipe_set.profiles.values():
@@ -100,10 +113,15 @@ def list_recipes(paths: Sequence[Path], as_json: bool) -> int:
     if not recipe_set.profiles:
         print("  (none)")
     print("Recipes:")
-    for r in recipe_set.recipes.values():
+    for r in recipes:
         print(f"  {r.name:<{width}}  {describe(r.description)}  ({len(r.steps)} step(s))")
-    if not recipe_set.recipes:
+    if not recipes:
         print("  (none)")
+    if recipe_set.courses:
+        print("Courses (dtu-install run course ID):")
+        for c in recipe_set.courses.values():
+            what = ", ".join(c.specs)
+            print(f"  {'course ' + c.id:<{width}}  {c.name}  ({what}; {', '.join(c.channels)})")
     return ExitCode.OK
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from installer import paths as app_paths
 from installer.errors import InputFileError, Problem
+from installer.recipes.courses import COURSES_FILE, with_courses
 from installer.recipes.recipe_set import ProfileDef, RecipeDef, RecipeSet, StepDef, VerifyDef
 from installer.recipes.schema import SCHEMAS
 from installer.yaml_source.checked import Checked
@@ -94,6 +95,8 @@ def _real(path: Path) -> Path:
 def file_kind(path: Path, root: YNode) -> str:
     if path.name == SETTINGS_FILE:
         return "settings"
+    if path.name == COURSES_FILE and path.parent.name != PROFILES_DIR:
+        return "courses"
     if path.parent.name == PROFILES_DIR:
         return "profile"
     # Only scalar keys: `? [a]` is a list as a key, unhashable (a TypeError crash, issue 14
@@ -202,6 +205,7 @@ def load_recipe_set(paths: Sequence[Path] | None = None) -> RecipeSet:
         checked=tuple(f for f in collector.docs if f in reported),
     )
     validate_recipe_set(recipe_set, collector.docs)
+    recipe_set = with_courses(recipe_set, collector.docs)  # after: they are generated, valid
     for file, (_, doc) in collector.docs.items():
         if file in reported:
             problems += doc.problems

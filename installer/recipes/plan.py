@@ -13,6 +13,7 @@ from installer.errors import UsageError
 from installer.mirrors import resolve as resolve_mirrors
 from installer.platform.facts import Facts
 from installer.recipes.conditions import why_excluded
+from installer.recipes.courses import course_targets
 from installer.recipes.graph import stable_order
 from installer.recipes.model import ExcludedStep, Plan
 from installer.recipes.recipe_set import RecipeSet, StepDef
@@ -23,8 +24,9 @@ DEFAULT_PROFILE = "default"
 
 
 def resolve_targets(recipe_set: RecipeSet, targets: Sequence[str]) -> list[str]:
-    """Profile and recipe names -> recipe names in order (no duplicates)."""
-    wanted = list(targets) or [DEFAULT_PROFILE]
+    """Profile and recipe names -> recipe names in order (no duplicates). `course ID...`
+    names course environments (installer/recipes/courses.py)."""
+    wanted = course_targets(targets, recipe_set.courses) or [DEFAULT_PROFILE]
     names: list[str] = []
     for target in wanted:
         if target in recipe_set.profiles:

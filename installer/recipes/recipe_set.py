@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from installer.recipes.model import ACTION_KINDS
+
+if TYPE_CHECKING:
+    from installer.recipes.courses import CourseDef
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class RecipeSet:
     mirrors: Mapping[str, str] = field(default_factory=dict)  # settings.yaml `mirrors`
     files: tuple[str, ...] = ()  # every file loaded (display paths)
     checked: tuple[str, ...] = ()  # the files asked for; the others were context
+    # courses.yaml (installer/recipes/courses.py): each course is also the recipe course-<id>.
+    courses: Mapping[str, CourseDef] = field(default_factory=dict)
 
     def steps(self) -> dict[str, StepDef]:
         return {s.name: s for r in self.recipes.values() for s in r.steps}

@@ -15,6 +15,7 @@ from typing import Any
 
 from installer.mirrors import HTTPS_URL, HTTPS_URL_HELP
 from installer.platform.facts import ARCHITECTURES
+from installer.recipes.courses import COURSES
 from installer.recipes.model import ACTION_KINDS, CHECK_KINDS
 from installer.yaml_source.choice import Either
 from installer.yaml_source.containers import AnyValue, DictOf, Field, Map, Seq
@@ -521,7 +522,12 @@ SETTINGS = Map(
     doc="dtu-install recipe settings (docs/recipes.md)",
 )
 
-SCHEMAS: Mapping[str, Map] = {"recipe": RECIPE, "profile": PROFILE, "settings": SETTINGS}
+SCHEMAS: Mapping[str, Map] = {
+    "recipe": RECIPE,
+    "profile": PROFILE,
+    "settings": SETTINGS,
+    "courses": COURSES,
+}
 
 
 def json_schema(kind: str = "recipe") -> dict[str, Any]:

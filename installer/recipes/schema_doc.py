@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from installer.recipes import schema as s
+from installer.recipes.courses import COURSE
 from installer.recipes.model import ACTION_KINDS
 from installer.recipes.placeholders import FACT_PLACEHOLDERS
 from installer.yaml_source.containers import MISSING, Field
@@ -67,6 +68,7 @@ def tables() -> Mapping[str, str]:
         "verify": field_table(s.VERIFY.fields.items()),
         "profile": field_table(s.PROFILE.fields.items()),
         "settings": field_table(s.SETTINGS.fields.items()),
+        "course": field_table(COURSE.fields.items()),
         "placeholders": placeholder_table(),
     }
 

@@ -28,8 +28,8 @@ def test_committed_schema_files_are_current(kind: str) -> None:
 
 
 def _kind(path: Path) -> str:
-    if path.name == "settings.yaml":
-        return "settings"
+    if path.name in ("settings.yaml", "courses.yaml"):
+        return path.stem
     return "profile" if path.parent.name == "profiles" else "recipe"
 
 
