@@ -239,6 +239,8 @@ def pinned_versions(urls: list[str]) -> Versions:
             found["miniforge_pinned"] = m.group(1)
         if m := re.search(r"update\.code\.visualstudio\.com/(\d[^/]*)/darwin", url):
             found["vscode_pinned"] = m.group(1)
+            major, minor = m.group(1).split(".")[:2]
+            found["vscode_latest"] = f"{major}.{int(minor) + 1}.0"  # a newer "latest"
         if m := re.search(r"Homebrew/install/([0-9a-f]{40})/install\.sh", url):
             found["homebrew_pinned"] = m.group(1)
     return Versions(**found)
