@@ -202,7 +202,7 @@ def test_check_shows_an_open_incident_after_its_rule_stopped_firing(tmp_path: Pa
     assert text.splitlines()[:2] == [
         "no alerts firing at 2026-11-10T17:00:00Z",
         "incident open: new_failure_pattern [vscode_install] since 2026-11-10T12:00:00Z "
-        "(5.00 h), last fired 2026-11-10T12:00:00Z",
+        "(5 h), last fired 2026-11-10T12:00:00Z",
     ]
     opened = json.loads(dtu("analytics", "alerts", "check", *later, "--json", "--incidents").stdout)
     assert [(i["rule"], i["started"], i["resolved"]) for i in opened] == [

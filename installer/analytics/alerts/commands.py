@@ -10,7 +10,7 @@ from pathlib import Path
 from installer.analytics.alerts.backtest import backtest, backtest_incidents
 from installer.analytics.alerts.decide import decide
 from installer.analytics.alerts.incident_state import CHECKED_AT, load_open
-from installer.analytics.alerts.incidents import Incident, Step, ordered
+from installer.analytics.alerts.incidents import Incident, Step, duration, ordered
 from installer.analytics.alerts.load import load_config
 from installer.analytics.alerts.show import print_backtest_incidents, print_firings
 from installer.analytics.query import Scope, last_event_before
@@ -66,10 +66,9 @@ def _after(step: Step) -> list[Incident]:
 def _print_incidents(step: Step, at: int, newest: int | None) -> None:
     for incident in ordered(list(step.open.values())):
         key = f" [{incident.key}]" if incident.key is not None else ""
-        hours = incident.open_for(at) / 3600
         print(
             f"incident open: {incident.rule}{key} since {format_moment(incident.started)} "
-            f"({hours:.2f} h), last fired {format_moment(incident.last_fired)}"
+            f"({duration(incident.open_for(at))}), last fired {format_moment(incident.last_fired)}"
         )
     for incident in step.resolved:
         key = f" [{incident.key}]" if incident.key is not None else ""

@@ -43,6 +43,7 @@ class Impact:
     total: Counts = field(default_factory=Counts)
     by_arch: dict[str, Counts] = field(default_factory=dict)  # every arch, healthy ones too
     by_os: dict[str, Counts] = field(default_factory=dict)  # within the focus
+    by_component: dict[str, Counts] = field(default_factory=dict)  # within the focus
     by_sha: dict[str, Counts] = field(default_factory=dict)  # every SHA, healthy ones too
     runs_failed: int = 0  # distinct run ids with at least one failure
     first_failure: int | None = None
@@ -63,6 +64,7 @@ def impact(store: EventStore, rule: Rule, incident: Incident, at: int, scope: Sc
     total = Counts()
     by_arch: dict[str, Counts] = {}
     by_os: dict[str, Counts] = {}
+    by_component: dict[str, Counts] = {}
     by_sha: dict[str, Counts] = {}
     for (component, os_name, arch, sha), c in rows.items():
         if focus == "component" and component != key:
@@ -74,6 +76,7 @@ def impact(store: EventStore, rule: Rule, incident: Incident, at: int, scope: Sc
         if in_arch and in_sha:
             total = Counts(total.events + c.events, total.successes + c.successes)
             _add(by_os, os_name, c)
+            _add(by_component, component, c)
         if in_arch:
             _add(by_sha, sha, c)
     arch_scope = Scope(scope.categories, key, scope.os) if focus == "arch" else scope
@@ -84,4 +87,4 @@ def impact(store: EventStore, rule: Rule, incident: Incident, at: int, scope: Sc
         component=key if focus == "component" else None,
         sha=key if focus == "sha" else None,
     )
-    return Impact(window, focus, total, by_arch, by_os, by_sha, runs, first)
+    return Impact(window, focus, total, by_arch, by_os, by_component, by_sha, runs, first)

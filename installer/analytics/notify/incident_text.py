@@ -32,7 +32,7 @@ def _sentence(text: str) -> str:
     first = text.split(" ", 1)[0]
     if first.isalpha() and first.islower():  # not a component name such as vscode_install
         text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", ")")) else text + "."
+    return text if text.endswith(".") else text + "."
 
 
 def headline(notice: Notice) -> str:
@@ -101,7 +101,10 @@ def _listing(by: Mapping[str, Counts]) -> str:
 def impact_sentences(impact: Impact, notice: Notice) -> list[str]:
     incident = notice.incident
     since = when(impact.window.start)
-    if impact.total.events == 0 and incident.kind == "no_data":
+    if incident.kind == "no_data":
+        last = incident.firing.context.get("last_event")
+        if notice.type == "resolved" and last:
+            return [f"The last event before the gap arrived at {last}."]
         return []  # nothing arrived: there is nothing to break down
     what = {
         "component": f"{incident.key} steps",
@@ -111,6 +114,12 @@ def impact_sentences(impact: Impact, notice: Notice) -> list[str]:
     out = [f"Since {since}, {_failed(impact.total, what)}."]
     if impact.first_failure is not None:
         out.append(f"The first failure in that time was at {when(impact.first_failure)}.")
+    failing = {name: c for name, c in impact.by_component.items() if c.failures}
+    if failing and impact.focus != "component":
+        clean = len(impact.by_component) - len(failing)
+        others = "1 other component" if clean == 1 else f"{clean} other components"
+        note = f" ({others} without failures)" if clean else ""
+        out.append(f"By component: {_listing(failing)}{note}.")
     if impact.by_arch:
         healthy = [a for a, c in impact.by_arch.items() if c.failures == 0]
         note = f" (healthy: {', '.join(sorted(healthy))})" if healthy else ""
