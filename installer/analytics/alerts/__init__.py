@@ -1,1 +1,2 @@
-"""Alert rules (SPEC 6, "Alerts"): the rules model, YAML loading, evaluation and backtests."""
+"""Alert rules (SPEC 6, "Alerts" and "Incidents"): the rules model, YAML loading, evaluation,
+clear conditions, the incident lifecycle, and backtests."""

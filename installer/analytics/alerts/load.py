@@ -4,13 +4,15 @@ Format (every key optional except each rule's `id`):
 
     scope: {categories: [Installer]}
     runbook_url: https://.../docs/runbook.md
-    repeat_interval: 4h
+    dashboard_url: https://...      # optional: linked from every notification
+    repeat_interval: 4h             # an open incident is reminded of after this
     rules:
       - id: success_rate_low        # kind defaults to the id
         severity: critical
         window: 2h
         events_more_than: 10
         success_rate_below: 75
+        clear_success_rate_at_least: 85   # the incident's clear condition
     notify: {...}                   # see installer.analytics.notify.settings
 
 The schema is declared with `installer.yaml_source` (as the recipes are), built from the
