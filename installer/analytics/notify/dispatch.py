@@ -12,6 +12,7 @@ from installer.analytics.notify.message import Message
 from installer.analytics.notify.outbox import FlushResult, enqueue, flush
 from installer.analytics.notify.settings import ChannelSettings, NotifySettings
 from installer.analytics.notify.state import advance
+from installer.analytics.query import refresh_rollup
 from installer.analytics.sqlite_tx import rollback
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import format_moment
@@ -61,6 +62,9 @@ def dispatch_alerts(
     """A scheduled check: decide T's incidents, store them and queue their notices in one
     transaction, then deliver."""
     channels, skipped = active_channels(config.notify)
+    # The rules read through the daily rollup; folding it needs its own transaction, which
+    # cannot start inside ours, so fold first (else every window is counted from events).
+    refresh_rollup(store)
     store.conn.execute("BEGIN IMMEDIATE")
     try:
         firings, step, messages = advance(store, config, at)
