@@ -56,6 +56,14 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A table cell that leads somewhere (the live dashboard's drill-down)."""
+
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Note:
     text: str
     emphasis: bool = False  # a headline number
@@ -115,6 +123,8 @@ td.nodata { color: #8a94a6; font-style: italic; }
 def _cell(value: object) -> str:
     if value is None:
         return f'<td class="nodata">{NO_DATA}</td>'
+    if isinstance(value, Link):
+        return f'<td><a href="{html.escape(value.href)}">{html.escape(value.text)}</a></td>'
     return f"<td>{html.escape(str(value))}</td>"
 
 
@@ -161,14 +171,41 @@ def _anchor(section: Section, index: int) -> str:
     return section.anchor or f"section-{index + 1}"
 
 
-def render_page(title: str, sections: Sequence[Section], *, subtitle: str = "") -> str:
-    """The whole page as one string; plotly.js is inlined, nothing is fetched."""
+def has_charts(sections: Sequence[Section]) -> bool:
+    return any(isinstance(p, Chart) for s in sections for w in s.widgets for p in w.parts)
+
+
+def plotly_js() -> str:
     try:
         from plotly.offline import get_plotlyjs
     except ImportError:
         raise DtuInstallError(
             "the HTML page needs plotly: pip install 'dtu-install[analytics]'"
         ) from None
+    return str(get_plotlyjs())
+
+
+def render_page(
+    title: str,
+    sections: Sequence[Section],
+    *,
+    subtitle: str = "",
+    plotly_src: str | None = None,
+    top_html: str = "",
+    head_html: str = "",
+    nav_html: str | None = None,
+) -> str:
+    """The whole page as one string. plotly.js is inlined (nothing is fetched) or, from the
+    live server, loaded from `plotly_src`; a page without charts carries none of it (a
+    report page embedded 4.8 MB of plotly and drew nothing). `top_html` (trusted, already
+    escaped) goes above the sections: the server's banner, "data as of" and filters;
+    `nav_html` replaces the list of sections."""
+    if not has_charts(sections):
+        script = ""
+    elif plotly_src is not None:
+        script = f'<script src="{html.escape(plotly_src)}"></script>'
+    else:
+        script = f'<script type="text/javascript">{plotly_js()}</script>'
     counter = 0
     body: list[str] = []
     for index, section in enumerate(sections):
@@ -188,19 +225,23 @@ def render_page(title: str, sections: Sequence[Section], *, subtitle: str = "") 
             f"<h2>{html.escape(section.title)}</h2>{intro}"
             f'<div class="grid">{"".join(cards)}</div></section>'
         )
-    nav = "".join(
-        f'<a href="#{html.escape(_anchor(s, i))}">{html.escape(s.title)}</a>'
-        for i, s in enumerate(sections)
+    nav = (
+        nav_html
+        if nav_html is not None
+        else "".join(
+            f'<a href="#{html.escape(_anchor(s, i))}">{html.escape(s.title)}</a>'
+            for i, s in enumerate(sections)
+        )
     )
     sub = f"<p>{html.escape(subtitle)}</p>" if subtitle else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
-        f'<script type="text/javascript">{get_plotlyjs()}</script></head>'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style>{head_html}"
+        f"{script}</head>"
         f"<body><header><h1>{html.escape(title)}</h1>{sub}</header><nav>{nav}</nav>"
-        f"<main>{''.join(body)}</main></body></html>\n"
+        f"<main>{top_html}{''.join(body)}</main></body></html>\n"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from installer.analytics.sqlite_tx import rollback
@@ -42,10 +42,46 @@ class Scope:
     categories: tuple[str, ...] | None = None
     arch: str | None = None
     os: str | None = None
+    component: str | None = None  # the live dashboard's drill-down narrows to one component
+    error: str | None = None  # ... and to one error category
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything but the categories restricts the events."""
+        return any(v is not None for v in (self.arch, self.os, self.component, self.error))
 
     @classmethod
     def production(cls, arch: str | None = None, os: str | None = None) -> Scope:
         return cls((PRODUCTION,), arch, os)
+
+    def describe(self) -> str:
+        """The scope in words, shown next to every number a page or JSON gives (issue 17:
+        "success rate" over all categories and over production alone differ)."""
+        cats = self.categories
+        parts = [
+            "all categories"
+            if cats is None
+            else ("category " if len(cats) == 1 else "categories ") + ", ".join(cats)
+        ]
+        for name, value in (
+            ("arch", self.arch),
+            ("OS", self.os),
+            ("component", self.component),
+            ("error", self.error),
+        ):
+            if value is not None:
+                parts.append(f"{name} {value}")
+        return "; ".join(parts)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "categories": None if self.categories is None else list(self.categories),
+            "arch": self.arch,
+            "os": self.os,
+            "component": self.component,
+            "error": self.error,
+            "description": self.describe(),
+        }
 
     def where(self) -> tuple[str, list[object]]:
         clauses: list[str] = []
@@ -59,6 +95,12 @@ class Scope:
         if self.os is not None:
             clauses.append("os = ?")
             args.append(self.os)
+        if self.component is not None:
+            clauses.append("component = ?")
+            args.append(self.component)
+        if self.error is not None:
+            clauses.append("error = ?")
+            args.append(self.error)
         return "".join(f" AND {c}" for c in clauses), args
 
 
@@ -254,7 +296,7 @@ def first_seen(store: EventStore, column: str, scope: Scope = ALL) -> dict[objec
 def last_seen_of(store: EventStore, sha: str, window: Window, scope: Scope = ALL) -> int | None:
     """Latest `ts` of one SHA within the window: an index seek on (sha, category, ts) per
     category (only needed to break ties between SHAs, so it must not scan the window)."""
-    if scope.categories is None or scope.arch is not None or scope.os is not None:
+    if scope.categories is None or scope.narrowed:
         where, args = scope.where()
         sql = f"SELECT MAX(ts) FROM events WHERE sha = ? AND ts >= ? AND ts < ?{where}"
         (value,) = store.conn.execute(sql, [sha, window.start, window.end, *args]).fetchone()
@@ -273,7 +315,7 @@ def last_seen_of(store: EventStore, sha: str, window: Window, scope: Scope = ALL
 def first_seen_of(store: EventStore, sha: str, scope: Scope = ALL) -> int | None:
     """Earliest `ts` of one SHA over the whole store, as an index seek on (sha, category, ts)
     per category, so it costs the same with 1 or 10 million events."""
-    if scope.categories is None or scope.arch is not None or scope.os is not None:
+    if scope.categories is None or scope.narrowed:
         where, args = scope.where()
         sql = f"SELECT MIN(ts) FROM events WHERE sha = ?{where}"
         (value,) = store.conn.execute(sql, [sha, *args]).fetchone()
@@ -305,7 +347,7 @@ def sha_extent(
     """(first, last) `ts` of a SHA's events before `until` over the whole store, in scope;
     seeks on the (sha, category, ts) index per category, so it costs the same at any size."""
     categories = scope.categories if scope.categories is not None else categories_present(store)
-    extra = Scope(None, scope.arch, scope.os)
+    extra = replace(scope, categories=None)
     where, args = extra.where()
     firsts: list[int] = []
     lasts: list[int] = []
@@ -327,7 +369,7 @@ def sha_extent(
 def last_event_before(store: EventStore, at: int, scope: Scope = ALL) -> int | None:
     """The newest `ts` before `at` in scope (no_data says how old the data is): one seek on
     the (category, ts) index per category."""
-    if scope.categories is None or scope.arch is not None or scope.os is not None:
+    if scope.categories is None or scope.narrowed:
         where, args = scope.where()
         sql = f"SELECT MAX(ts) FROM events WHERE ts < ?{where}"
         (value,) = store.conn.execute(sql, [at, *args]).fetchone()
@@ -363,3 +405,34 @@ def failing_runs(
     )
     runs, first = store.conn.execute(sql, [window.start, window.end, *args]).fetchone()
     return int(runs or 0), None if first is None else int(first)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One installation (run id) among the events of a window and scope."""
+
+    run: str
+    first: int  # its earliest and latest event in the window and scope
+    last: int
+    counts: Counts
+
+
+def runs(store: EventStore, window: Window, scope: Scope = ALL, limit: int = 200) -> list[RunRow]:
+    """The runs with events in the window and scope, latest first (the drill-down's last
+    list before one run's timeline); at most `limit`."""
+    where, args = scope.where()
+    sql = (
+        "SELECT run, MIN(ts), MAX(ts), COUNT(*), SUM(success) FROM events "
+        f"WHERE ts >= ? AND ts < ? AND run IS NOT NULL{where} "
+        "GROUP BY run ORDER BY MAX(ts) DESC, run LIMIT ?"
+    )
+    return [
+        RunRow(str(row[0]), int(row[1]), int(row[2]), Counts(int(row[3]), int(row[4] or 0), 1))
+        for row in store.conn.execute(sql, [window.start, window.end, *args, limit])
+    ]
+
+
+def newest_event(store: EventStore) -> int | None:
+    """The time of the newest event in the store (an index seek): "data as of"."""
+    (value,) = store.conn.execute("SELECT MAX(ts) FROM events").fetchone()
+    return None if value is None else int(value)

@@ -26,6 +26,7 @@ PARTS: tuple[str, ...] = (
     "analytics_report_cmds",  # report                 (reports/alerts issue)
     "analytics_alerts_cmds",  # alerts check|backtest  (reports/alerts issue)
     "analytics_run_cmds",  # run ID: one run's timeline (support id issue)
+    "analytics_serve_cmds",  # serve                   (live dashboard issue)
 )
 
 for _part in PARTS:

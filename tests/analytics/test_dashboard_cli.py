@@ -42,7 +42,14 @@ def test_json_of_each_dashboard(db: str) -> None:
     out = cli("all", "--db", db, "--at", AT, "--days", "3", "--json", "--arch", "x86_64")
     docs = json.loads(out.stdout)["dashboards"]
     assert list(docs) == ["overview", "compatibility", "components", "development"]
-    assert docs["overview"]["scope"] == {"categories": None, "arch": "x86_64", "os": None}
+    assert docs["overview"]["scope"] == {
+        "categories": None,
+        "arch": "x86_64",
+        "os": None,
+        "component": None,
+        "error": None,
+        "description": "all categories; arch x86_64",  # next to the numbers (issue 17)
+    }
     assert docs["overview"]["widgets"]["success_rate"]["events"] == 3
     out = cli(
         "development",

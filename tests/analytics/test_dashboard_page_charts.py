@@ -27,7 +27,9 @@ def test_a_window_without_events_draws_no_empty_charts(tmp_path: Path) -> None:
     # says "no data" instead of empty axes (a date axis without points is a smear of ticks).
     empty = _page(db, T + 400 * DAY)
     assert empty.count(PLOT) == 1
-    assert empty.count('<p class="note">no data</p>') == 9  # with the two pies
+    # Failures over time, success vs failure, categories; 2 compatibility; trend and heat
+    # map; SHA lines, CI chart, category bars.
+    assert empty.count('<p class="note">no data</p>') == 10
 
 
 def test_the_page_says_how_tables_are_ordered_and_what_a_rollback_is(tmp_path: Path) -> None:

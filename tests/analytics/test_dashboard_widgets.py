@@ -119,15 +119,19 @@ def test_components_widgets(store: EventStore) -> None:
     }
     # 12: component x architecture.
     assert c.arches == ["arm64", "x86_64", None]
-    heat = {k: [cell.success_rate for cell in v] for k, v in c.heat.items()}
+    heat = {k: [cell.total.success_rate for cell in v] for k, v in c.heat.items()}
     assert heat == {
         "brew_install": [100.0, 0.0, 100.0],
         "conda_install": [50.0, 100.0, None],
         "vscode": [100.0, 0.0, None],
     }
+    # No cell has a day with 5 events: none has a worst day to colour by.
+    assert all(cell.worst_day is None for cells in c.heat.values() for cell in cells)
+    assert c.trend_reasons == dict.fromkeys(rates, "most used")
     w = to_json("components", c)["widgets"]
     assert w["per_component"][1]["success_rate"] == 66.67
     assert w["component_arch_heatmap"]["rows"][1]["success_rate"] == [50.0, 100.0, None]
+    assert w["component_arch_heatmap"]["rows"][1]["worst_day"] == [None, None, None]
 
 
 def test_development_widgets(store: EventStore) -> None:
@@ -231,7 +235,38 @@ def test_terminal_sparklines_fit_and_show_no_data_as_blank() -> None:
     from installer.analytics.dashboards.terminal import SPARK_WIDTH, rate_text, sparkline
 
     assert len(sparkline([float(i) for i in range(365)]).plain) <= SPARK_WIDTH
-    assert sparkline([1.0, None, 3.0]).plain == "▁ █"
+    assert sparkline([1.0, None, 3.0]).plain == "▃ █"  # counts: 0 to the largest
     assert sparkline([None, None]).plain == "no data"
     assert rate_text(None).plain == "no data"
     assert rate_text(0.0).plain == "0.00%"  # a real 0% (all failed) is shown as such
+
+
+def test_sparklines_of_rates_use_a_fixed_0_to_100_scale() -> None:
+    """Issue 17: scaled per row, a 95.7 % day drew the same lowest bar as a 72 % outage."""
+    from installer.analytics.dashboards.terminal import RATE_SCALE, SPARK, sparkline
+
+    good_week = sparkline([95.0, 99.0, 100.0], RATE_SCALE).plain
+    outage = sparkline([72.0, 99.0, 100.0], RATE_SCALE).plain
+    assert good_week[0] != outage[0]  # a 95 % day and a 72 % day draw different bars
+    assert SPARK.index(good_week[0]) > SPARK.index(outage[0])
+    assert sparkline([0.0, 100.0], RATE_SCALE).plain == SPARK[0] + SPARK[-1]
+    # The same day draws the same bar whatever the rest of the row.
+    assert sparkline([95.0, 96.0], RATE_SCALE).plain[0] == good_week[0]
+
+
+def test_heat_map_cell_is_coloured_by_its_worst_day() -> None:
+    from installer.analytics.dashboards.components import WORST_DAY_MIN_EVENTS, worst_day
+    from installer.analytics.query import Counts
+
+    days = [0, DAY, 2 * DAY]
+    per_day = {
+        0: Counts(100, 99),
+        DAY: Counts(40, 28),  # 70 %: a 6-hour outage
+        2 * DAY: Counts(WORST_DAY_MIN_EVENTS - 1, 0),  # 0 % of too few events: not a day
+    }
+    assert worst_day(days, per_day) == (DAY, Counts(40, 28))
+    assert worst_day(days, {2 * DAY: Counts(WORST_DAY_MIN_EVENTS, 0)}) == (
+        2 * DAY,
+        Counts(WORST_DAY_MIN_EVENTS, 0),
+    )
+    assert worst_day(days, {}) == (None, Counts())

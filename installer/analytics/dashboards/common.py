@@ -11,11 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from installer.analytics.query import Counts, Scope
+from installer.analytics.query import Counts, Scope, counts, sha_extent
 from installer.analytics.settings import Categories
-from installer.analytics.timeutil import DAY, Window
+from installer.analytics.store import EventStore
+from installer.analytics.timeutil import DAY, HOUR, Window
 
 DEFAULT_DAYS = 30
+HOURLY_UP_TO_DAYS = 7  # time charts of ranges up to 7 days count per hour, longer per day
 K = TypeVar("K")
 
 
@@ -71,3 +73,42 @@ def by_events(totals: Mapping[K, Counts]) -> list[Labelled]:
     """Rows sorted by events (most first), then label: the order of every "per X" table."""
     ordered = sorted(totals.items(), key=lambda kv: (-kv[1].events, label_key(kv[0])))
     return [Labelled(None if k is None else str(k), v) for k, v in ordered]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A SHA's first event (in the query's categories, over the whole store): a marker on
+    every time chart, so a change in the lines can be read against what was deployed."""
+
+    sha: str
+    first_seen: int
+
+
+def deployments(store: EventStore, query: DashboardQuery) -> list[Deployment]:
+    """The SHAs whose first event falls inside the window, oldest first. Only SHAs with
+    events in the window can have started in it; each one's first event is an index seek."""
+    window = query.window
+    scope = Scope(query.scope.categories)
+    found = []
+    for (sha,) in counts(store, window, scope, by=["sha"]):
+        if sha is None:
+            continue
+        extent = sha_extent(store, str(sha), window.end, scope)
+        if extent is not None and extent[0] >= window.start:
+            found.append(Deployment(str(sha), extent[0]))
+    return sorted(found, key=lambda d: (d.first_seen, d.sha))
+
+
+def bucket_seconds(query: DashboardQuery) -> int:
+    """Hourly buckets for ranges up to HOURLY_UP_TO_DAYS days (a 6-hour outage is a dip,
+    not a shaved day), daily ones beyond."""
+    return HOUR if query.days <= HOURLY_UP_TO_DAYS else DAY
+
+
+def buckets_of(window: Window, size: int) -> list[int]:
+    """Starts of every `size`-second bucket (aligned to UTC) the window touches."""
+    if window.end <= window.start:
+        return []
+    first = (window.start // size) * size
+    last = ((window.end - 1) // size) * size
+    return list(range(first, last + size, size))

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from installer.analytics.dashboards.common import (
     DashboardQuery,
+    Deployment,
     Labelled,
     by_events,
     days_of,
+    deployments,
     rollup,
 )
 from installer.analytics.query import counts
@@ -25,6 +27,7 @@ class Compatibility:
     by_os: list[Labelled]  # widget 6, most events first
     days: list[int]
     os_daily_events: Mapping[str | None, list[int]]  # widget 8, OS -> events per day
+    deployments: list[Deployment]
 
 
 def compatibility(store: EventStore, query: DashboardQuery) -> Compatibility:
@@ -39,4 +42,4 @@ def compatibility(store: EventStore, query: DashboardQuery) -> Compatibility:
         ]
         for row in by_os
     }
-    return Compatibility(query, by_arch, by_os, days, daily)
+    return Compatibility(query, by_arch, by_os, days, daily, deployments(store, query))

@@ -1,6 +1,7 @@
 """Dashboard 4, development insights (SPEC 6): per commit SHA (events, success %,
 failure %, first/last seen, newest first); events per SHA per day (lines, rollbacks
-marked); CI vs production per component; events by category over the last 7 days (pie).
+marked); CI vs production per component; events by category over the last 7 days (bars
+with counts and shares, not a pie).
 
 Rollback: a SHA comes back after a newer one was seen. Day by day within the window: SHA s
 "returns" on day d when s has events on d, had none on the days since its previous day
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 
 from installer.analytics.dashboards.common import (
     DashboardQuery,
+    Deployment,
     Labelled,
     by_events,
     days_of,
+    deployments,
     rollup,
 )
 from installer.analytics.query import Counts, counts, sha_extent
@@ -57,6 +60,7 @@ class Development:
     ci_vs_production: list[CiVsProduction]  # widget 15, most events first
     category_window: Window  # widget 16's window: the last 7 days at T
     by_category_7d: list[Labelled]  # widget 16
+    deployments: list[Deployment]
 
 
 def development(store: EventStore, query: DashboardQuery) -> Development:
@@ -98,6 +102,7 @@ def development(store: EventStore, query: DashboardQuery) -> Development:
         ci_vs_production=ci_vs_prod,
         category_window=pie_window,
         by_category_7d=by_events({k[0]: v for k, v in by_category.items()}),
+        deployments=deployments(store, query),
     )
 
 

@@ -7,7 +7,7 @@ small helpers the three presentations (JSON, terminal, page) share.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from installer.analytics.dashboards import (
@@ -18,12 +18,19 @@ from installer.analytics.dashboards import (
     Development,
     Overview,
 )
+from installer.analytics.dashboards.common import Deployment
+from installer.analytics.dashboards.components import WORST_DAY_MIN_EVENTS
 from installer.analytics.query import Counts
-from installer.analytics.timeutil import Window, format_moment, rate, round_rate
+from installer.analytics.timeutil import HOUR, Window, format_moment, rate, round_rate
 
 JSON_VERSION = 1
 NO_LABEL = "(none)"  # a row whose events did not carry the dimension
 R = TypeVar("R")
+HEAT_COLOUR_RULE = (
+    "colour: the cell's worst UTC day in the range (lowest success %, among days with at "
+    f"least {WORST_DAY_MIN_EVENTS} events; a cell without such a day: its whole range); "
+    "number: the whole range"
+)
 
 
 def by_kind(
@@ -56,23 +63,17 @@ def label(value: str | None) -> str:
 
 
 def query_text(query: DashboardQuery) -> str:
-    """`30 days at T (start .. end); category X` (after "last"): what a dashboard shows."""
-    scope = query.scope
-    filters = ", ".join(
-        f"{key} {value}"
-        for key, value in (
-            ("category", ",".join(scope.categories) if scope.categories else None),
-            ("arch", scope.arch),
-            ("OS", scope.os),
-        )
-        if value
-    )
+    """`30 days at T (start .. end); all categories` (after "last"): what a dashboard shows."""
     window = query.window
     return (
         f"{query.days} days at {format_moment(query.at)}"
         f" ({format_moment(window.start)} .. {format_moment(window.end)}); "
-        + (filters or "all categories")
+        + query.scope.describe()
     )
+
+
+def deployments_json(found: Sequence[Deployment]) -> list[dict[str, str]]:
+    return [{"sha": d.sha, "first_seen": format_moment(d.first_seen)} for d in found]
 
 
 def counts_json(c: Counts) -> dict[str, Any]:
@@ -90,24 +91,23 @@ def window_json(window: Window) -> dict[str, str]:
 
 
 def envelope(name: str, query: DashboardQuery) -> dict[str, Any]:
-    scope = query.scope
     return {
         "version": JSON_VERSION,
         "dashboard": name,
         "at": format_moment(query.at),
         "days": query.days,
         "window": window_json(query.window),
-        "scope": {
-            "categories": None if scope.categories is None else list(scope.categories),
-            "arch": scope.arch,
-            "os": scope.os,
-        },
+        "scope": query.scope.as_json(),
     }
 
 
 def to_json(name: str, result: Dashboard) -> dict[str, Any]:
     widgets = by_kind(result, _overview, _compatibility, _components, _development)
-    return {**envelope(name, result.query), "widgets": widgets}
+    return {
+        **envelope(name, result.query),
+        "deployments": deployments_json(result.deployments),
+        "widgets": widgets,
+    }
 
 
 def _overview(o: Overview) -> dict[str, Any]:
@@ -124,6 +124,18 @@ def _overview(o: Overview) -> dict[str, Any]:
         "events_by_category": [
             {"category": row.label, "events": row.counts.events} for row in o.by_category
         ],
+        "failures_over_time": {
+            "bucket": "hour" if o.bucket == HOUR else "day",
+            "points": [
+                {
+                    "start": format_moment(start),
+                    "events": c.events,
+                    "failures": c.failures,
+                    "failure_rate": round_rate(c.failure_rate),
+                }
+                for start, c in zip(o.buckets, o.failures)
+            ],
+        },
     }
 
 
@@ -176,11 +188,12 @@ def _components(c: Components) -> dict[str, Any]:
         "top_failing": [
             {"component": row.label, "failures": row.counts.failures} for row in c.top_failing
         ],
-        "daily_success_top5": {
+        "daily_success_trend": {
             "days": [day_text(d) for d in c.days],
             "series": [
                 {
                     "component": name,
+                    "shown_as": c.trend_reasons[name],
                     "success_rate": [round_rate(day.success_rate) for day in series],
                     "events": [day.events for day in series],
                 }
@@ -189,11 +202,19 @@ def _components(c: Components) -> dict[str, Any]:
         },
         "component_arch_heatmap": {
             "arches": c.arches,
+            "colour": HEAT_COLOUR_RULE,
             "rows": [
                 {
                     "component": name,
-                    "success_rate": [round_rate(cell.success_rate) for cell in cells],
-                    "events": [cell.events for cell in cells],
+                    "success_rate": [round_rate(cell.total.success_rate) for cell in cells],
+                    "events": [cell.total.events for cell in cells],
+                    "worst_day": [
+                        None if cell.worst_day is None else day_text(cell.worst_day)
+                        for cell in cells
+                    ],
+                    "worst_day_success_rate": [
+                        round_rate(cell.worst.success_rate) for cell in cells
+                    ],
                 }
                 for name, cells in c.heat.items()
             ],
