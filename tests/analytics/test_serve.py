@@ -252,3 +252,40 @@ def test_a_missing_store_is_refused_at_start(tmp_path: Path) -> None:
     )
     assert out.returncode == 2 and "no event store at" in out.stderr
     assert "Traceback" not in out.stderr and time.monotonic() - began < 60
+
+
+def test_open_incidents_are_on_top_of_every_page(tmp_path: Path) -> None:
+    from installer.analytics.alerts.firing import Firing
+    from installer.analytics.store import EventStore
+
+    db = make_store(tmp_path / "events.db")
+    firing = Firing(
+        at=T - 3600,
+        rule="success_rate_low",
+        kind="success_rate_low",
+        key=None,
+        severity="critical",
+        summary="success rate 61.00% over the last 2 h (<75%)",
+        runbook="https://example.invalid/runbook#success_rate_low",
+    )
+    with EventStore(db) as store:  # what `alerts check --send` leaves (incident_state.save)
+        store.conn.execute(
+            "INSERT INTO alert_state (rule, key, severity, first_at, last_at, notified_at, "
+            "firing) VALUES (?, '', 'critical', ?, ?, NULL, ?)",
+            (
+                firing.rule,
+                T - 7200,
+                T - 3600,
+                json.dumps({**firing.serialize(), "kind": firing.kind, "firings": 2}),
+            ),
+        )
+    client = create_app(ServeConfig(db=db, settings=AnalyticsSettings(), clock=lambda: T))
+    client_ = client.test_client()
+    for path in ("/overview", "/components", "/component?component=vscode", "/run/run6"):
+        page = client_.get(f"{path}{'&' if '?' in path else '?'}{Q}").get_data(as_text=True)
+        top = page.split('id="alerts"', 1)[1].split("</div>", 1)[0]
+        assert "1 open incident(s)" in top and "success_rate_low" in top, path
+        assert "open since 2026-11-23T10:00:00Z" in top and "61.00%" in top
+    doc = _json(client_, f"/api/overview?{Q}")
+    (incident,) = doc["open_incidents"]
+    assert incident["rule"] == "success_rate_low" and incident["started"] == format_moment(T - 7200)

@@ -24,12 +24,13 @@ from installer.analytics.dashboards import DASHBOARDS, compute
 from installer.analytics.dashboards.serialize import to_json
 from installer.analytics.html_page import plotly_js
 from installer.analytics.query import Counts, Scope, counts, newest_event, runs
+from installer.analytics.run_timeline import RunNotFound
 from installer.analytics.serve import sources, views
 from installer.analytics.serve.params import DASHBOARD_PARAMS, BadParameter, PageQuery, parse
 from installer.analytics.settings import AnalyticsSettings
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import format_moment, now, round_rate
-from installer.errors import DtuInstallError
+from installer.errors import DtuInstallError, UsageError
 
 RUNS_LIMIT = 200
 PLOTLY_CACHE_SECONDS = 86_400
@@ -96,7 +97,7 @@ class Site:
             "days": page.query.days,
             "window": {"from": format_moment(window.start), "to": format_moment(window.end)},
             "scope": page.scope.as_json(),
-            "open_incidents": [i.as_json() for i in sources.open_incidents(db)],
+            "open_incidents": [i.serialize(page.query.at) for i in sources.open_incidents(db)],
             "alerts_firing": [a.as_json() for a in alerts],
         }
 
@@ -168,20 +169,19 @@ class Site:
             return _html(views.runs_page(self.frame(db, page, "/runs"), found, RUNS_LIMIT))
 
     def run(self, run: str, as_json: bool) -> Any:
-        """Level 5: one run's timeline."""
+        """Level 5: one run's timeline (its full id, or the support id a student quotes)."""
         page = self.query()
         with self.store() as db:
-            steps = sources.run_timeline(db, run)
-            if not steps:
-                raise NotFound(f"no run {run!r} in the event store")
+            try:
+                found = sources.run_timeline(db, run)
+            except RunNotFound as exc:
+                raise NotFound(str(exc)) from None
+            except UsageError as exc:  # too short, odd characters, several runs
+                raise BadParameter(str(exc)) from None
             if as_json:
-                return {
-                    **self.envelope(db, page),
-                    "run": run,
-                    "support_id": run[:8],
-                    "events": [s.as_json() for s in steps],
-                }
-            return _html(views.run_page(self.frame(db, page, f"/run/{run}"), run, steps))
+                return {**self.envelope(db, page), **found.as_json()}
+            frame = self.frame(db, page, f"/run/{found.run}")
+            return _html(views.run_page(frame, found.run, found.events))
 
 
 def create_app(config: ServeConfig) -> Flask:

@@ -8,13 +8,15 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from installer.analytics.alerts.incidents import Incident
 from installer.analytics.dashboards import DASHBOARDS, Dashboard
 from installer.analytics.dashboards.page import widgets
 from installer.analytics.dashboards.serialize import query_text
 from installer.analytics.html_page import Link, Note, Section, Table, Widget, render_page
 from installer.analytics.query import Counts, RunRow
+from installer.analytics.run_timeline import TimelineEvent
 from installer.analytics.serve.params import PageQuery
-from installer.analytics.serve.sources import Alert, Incident, Step
+from installer.analytics.serve.sources import Alert
 from installer.analytics.timeutil import display_rate, format_moment
 
 PLOTLY_PATH = "/static/plotly.min.js"
@@ -57,8 +59,8 @@ def _banner(frame: Frame) -> str:
     items = [
         f"<li><b>{_e(i.severity.upper())}</b> incident <b>{_e(i.rule)}</b>"
         f"{'' if i.key is None else ' [' + _e(i.key) + ']'} open since "
-        f"{_e(format_moment(i.started))}: {_e(i.summary)}"
-        + (f' (<a href="{_e(i.runbook)}">runbook</a>)' if i.runbook else "")
+        f"{_e(format_moment(i.started))}: {_e(i.firing.summary)}"
+        + (f' (<a href="{_e(i.firing.runbook)}">runbook</a>)' if i.firing.runbook else "")
         + "</li>"
         for i in frame.incidents
     ]
@@ -272,7 +274,7 @@ def runs_page(frame: Frame, rows: Sequence[RunRow], limit: int) -> str:
     return frame_page("Runs", frame, [Section("Runs", [widget])], crumbs)
 
 
-def run_page(frame: Frame, run: str, steps: Sequence[Step]) -> str:
+def run_page(frame: Frame, run: str, steps: Sequence[TimelineEvent]) -> str:
     """Level 5: one run's timeline, every event (whatever the filters)."""
     rows = [
         [
