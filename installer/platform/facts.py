@@ -67,6 +67,16 @@ class Facts:
     is_root: bool
     ci: bool  # CI=true, GITHUB_ACTIONS=true or GITHUB_CI=true
     interactive: bool  # stdin and stdout are TTYs and not CI/NONINTERACTIVE
+    # $ZDOTDIR when set: zsh then reads .zprofile/.zshrc there, not in home, and `conda init`
+    # writes `$ZDOTDIR/.zshrc` (conda/conda `conda/core/initialize.py`, "ZDOTDIR" in
+    # os.environ), as Homebrew's installer writes `${ZDOTDIR:-$HOME}/.zprofile`
+    # (Homebrew/install `install.sh`, "Next steps").
+    zdotdir: str = ""
+
+    @property
+    def zsh_dir(self) -> str:
+        """Where zsh reads its startup files: $ZDOTDIR, or the home directory."""
+        return self.zdotdir or self.home
 
     @property
     def is_macos(self) -> bool:
@@ -197,6 +207,7 @@ def detect_facts(
         is_root=is_root,
         ci=ci,
         interactive=tty and not says_noninteractive(environ),
+        zdotdir=environ.get("ZDOTDIR", ""),
     )
 
 

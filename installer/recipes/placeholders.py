@@ -20,6 +20,7 @@ FACT_PLACEHOLDERS: Mapping[str, str] = {
     "home": "the user's home directory",
     "shell": "the user's login shell name, e.g. zsh",
     "cache_dir": "where downloads go: ~/Library/Caches/dtu-install on macOS",
+    "zdotdir": "where zsh reads .zprofile and .zshrc: $ZDOTDIR when set, else the home directory",
 }
 
 # Known only inside a `download` that names a `version` (its url and dest).
@@ -88,6 +89,7 @@ def fact_values(facts: Facts) -> dict[str, str]:
         "home": facts.home,
         "shell": facts.shell,
         "cache_dir": cache_dir(facts),
+        "zdotdir": facts.zsh_dir,
     }
     assert set(values) == set(FACT_PLACEHOLDERS)
     return values

@@ -365,7 +365,7 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         [
             "settings.yaml:3:8: variables.bin: {prefix} is a variable; a variable's value may "
             "use only the fact placeholders ({arch}, {os_name}, {os_version}, {home}, {shell}, "
-            "{cache_dir})",
+            "{cache_dir}, {zdotdir})",
         ],
     ),
     (

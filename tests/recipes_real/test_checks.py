@@ -7,6 +7,7 @@ before and after the thing it checks for."""
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import subprocess
@@ -184,3 +185,65 @@ def test_python_imports_check(tmp_path: Path) -> None:
     argv = [sys.executable, *imports.argv[1:3]]
     assert subprocess.run([*argv, "json", "csv"], check=False).returncode == 0
     assert subprocess.run([*argv, "json", "no_such_module_x"], check=False).returncode != 0
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    ["", " zsh", " bash"],  # Homebrew's installer now prints the line with the shell's name
+)
+def test_homebrew_s_own_shellenv_lines_count_as_done(tmp_path: Path, suffix: str) -> None:
+    step = _step(_plan(tmp_path), "homebrew_shellenv")
+    (tmp_path / ".zprofile").write_text(f'eval "$(/opt/homebrew/bin/brew shellenv{suffix})"\n')
+    assert not _all_pass(step)  # bash's profile still lacks it
+    (tmp_path / ".bash_profile").write_text(
+        f'export X=1\n\neval "$(/opt/homebrew/bin/brew shellenv{suffix})"\n'
+    )
+    assert _all_pass(step)
+
+
+def test_another_prefix_s_shellenv_line_does_not_count(tmp_path: Path) -> None:
+    """Intel Homebrew's line (/usr/local) does not put arm64 Homebrew on PATH."""
+    step = _step(_plan(tmp_path), "homebrew_shellenv")
+    line = 'eval "$(/usr/local/bin/brew shellenv zsh)"\n'
+    (tmp_path / ".zprofile").write_text(line)
+    (tmp_path / ".bash_profile").write_text(line)
+    assert not _all_pass(step)
+
+
+def _plan_with_zdotdir(home: Path, zdotdir: Path) -> Plan:
+    facts = dataclasses.replace(mac("arm64", "15.1", str(home)), zdotdir=str(zdotdir))
+    return build_plan(load_recipe_set([ROOT / "recipes"]), ["with-homebrew"], facts)
+
+
+def test_zdotdir_is_where_zsh_files_are_checked_and_written(tmp_path: Path) -> None:
+    """With ZDOTDIR set, zsh reads $ZDOTDIR/.zshrc and .zprofile, and `conda init` writes
+    $ZDOTDIR/.zshrc (conda/conda conda/core/initialize.py): a block in ~/.zshrc means nothing."""
+    home, zdot = tmp_path / "student", tmp_path / "zdot"
+    home.mkdir()
+    zdot.mkdir()
+    plan = _plan_with_zdotdir(home, zdot)
+    init = _step(plan, "miniforge_init")
+    block = "# >>> conda initialize >>>\n...\n# <<< conda initialize <<<\n"
+    (home / ".bash_profile").write_text(block)
+    (home / ".zshrc").write_text(block)
+    assert not _all_pass(init)  # zsh would not read ~/.zshrc
+    (zdot / ".zshrc").write_text(block)
+    assert _all_pass(init)
+
+    for name in ("homebrew_shellenv", "vscode_shell_path"):
+        action = _step(plan, name).action
+        assert isinstance(action, ProfileBlockAction)
+        assert action.files == (f"{zdot}/.zprofile", f"{home}/.bash_profile")
+
+
+def test_zdotdir_comes_from_the_environment(tmp_path: Path) -> None:
+    from installer.platform.facts import detect_facts
+
+    def ask(argv: object) -> None:
+        return None
+
+    env = {"HOME": str(tmp_path), "SHELL": "/bin/zsh"}
+    assert detect_facts(run=ask, env=env, system="Darwin", machine="arm64").zsh_dir == str(tmp_path)
+    with_zdotdir = {**env, "ZDOTDIR": str(tmp_path / "zsh")}
+    facts = detect_facts(run=ask, env=with_zdotdir, system="Darwin", machine="arm64")
+    assert facts.zsh_dir == str(tmp_path / "zsh")
