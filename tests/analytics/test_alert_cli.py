@@ -175,7 +175,7 @@ def test_backtest_incidents_json_and_terminal(tmp_path: Path) -> None:
         "2026-11-10T11:45:00Z -> 2026-11-10T19:45:00Z (8 h)  CRITICAL  "
         "new_failure_pattern [vscode_install]"
     ) in text
-    assert "fired 19 time(s): 2026-11-10T11:45:00Z, 2026-11-10T12:00:00Z" in text
+    assert "fired at 19 check(s), first 2026-11-10T11:45:00Z, last 2026-11-10T16:15:00Z" in text
     assert "notifications: opened 2026-11-10T11:45:00Z, reminder" in text
 
 

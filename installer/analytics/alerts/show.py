@@ -7,8 +7,6 @@ from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.incidents import duration
 from installer.analytics.timeutil import format_moment
 
-MAX_TIMES = 8  # firing times listed per incident before "..."
-
 
 def print_firings(firings: list[Firing], when: str) -> None:
     if not firings:
@@ -36,12 +34,13 @@ def print_backtest_incidents(result: IncidentBacktest, when: str) -> None:
             f"{format_moment(incident.started)} -> {end} ({span})  "
             f"{incident.severity.upper():8}  {incident.rule}{key}"
         )
-        times = [format_moment(f.at) for f in result.firings_of(incident)]
-        shown = ", ".join(times[:MAX_TIMES]) + (", ..." if len(times) > MAX_TIMES else "")
-        print(f"    fired {len(times)} time(s): {shown}")
-        first = result.firings_of(incident)
-        if first:
-            print(f"    first: {first[0].summary}")
+        fired = result.firings_of(incident)
+        if fired:
+            print(
+                f"    fired at {len(fired)} check(s), first {format_moment(fired[0].at)}, "
+                f"last {format_moment(fired[-1].at)}"
+            )
+            print(f"    first firing: {fired[0].summary}")
         if incident.resolution:
             print(f"    resolved: {incident.resolution}")
         notices = ", ".join(f"{n.type} {format_moment(n.at)}" for n in result.notices_of(incident))
