@@ -18,7 +18,8 @@ from installer.analytics.alerts.incident_state import open_incidents
 from installer.analytics.alerts.incidents import Incident, advance
 from installer.analytics.alerts.load import load_config
 from installer.analytics.store import EventStore
-from installer.analytics.timeutil import HOUR, format_moment
+from installer.analytics.timeutil import DAY, HOUR, format_moment
+from tests.analytics.cli_run import dtu
 from tests.analytics.notify_setup import WEBHOOK_ENV, rules_file
 from tests.helpers import incident_scenarios as sc
 from tests.helpers.smtp_server import smtp_server
@@ -204,3 +205,31 @@ def test_an_incident_open_at_the_start_of_a_backtest_starts_there(outage_db: Pat
     assert (incident.started, incident.resolved) == (start, None)
     (row,) = [r for r in result.summary() if r["rule"] == "new_failure_pattern"]
     assert (row["incidents"], row["hours_open"], row["notifications"]) == (1, 1.0, 1)
+
+
+def test_data_35_days_old_is_an_open_no_data_incident_not_health(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Telemetry stops for good on day 8 at 10:00 (a dead endpoint, expired pull credentials).
+    db = tmp_path / "events.db"
+    with EventStore(db) as store:
+        store.insert(sc.traffic(10, skip=lambda ts: ts >= sc.GAP_FROM))
+    rules = rules_file(tmp_path, webhook=True)
+    with webhook_server() as hook:
+        late = sc.GAP_FROM + 35 * DAY
+        scheduled_checks(
+            db, rules, range(sc.GAP_FROM + 6 * HOUR, late, 5 * DAY), monkeypatch, hook.url
+        )
+        # 35 days on, the same hours a week before are empty too: the rule no longer fires,
+        # but nothing has arrived in the last hour, so the incident is still open.
+        with EventStore(db) as store:
+            (still,) = open_incidents(store)
+        assert (still.rule, format_moment(still.started)) == ("no_data", "2026-11-10T16:00:00Z")
+        assert [b["type"] for b in hook.received] == ["opened"] + ["reminder"] * 6
+        result = dtu("analytics", "alerts", "check", "--db", str(db), "--at", format_moment(late))
+    assert result.stdout.splitlines() == [
+        f"no alerts firing at {format_moment(late)}",
+        "incident open: no_data since 2026-11-10T16:00:00Z (34 d 18 h), last fired "
+        "2026-11-15T16:00:00Z",
+        "newest event in scope: 2026-11-10T09:50:00Z (840.17 h before T)",
+    ]
