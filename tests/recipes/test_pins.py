@@ -98,3 +98,10 @@ def test_the_real_recipes_pin_every_download_they_livecheck() -> None:
     assert set(pinned["miniforge"]) == {"github_release"}
     assert set(pinned["homebrew"]) == {"github_commit"}
     assert set(pinned["vscode"]) == {"vscode_update"}
+
+
+def test_livecheck_kinds_in_the_schema_are_the_sources_upstream_has() -> None:
+    from installer.recipes.schema import LIVECHECK_FIELDS
+    from installer.upstream.sources import SOURCES
+
+    assert list(LIVECHECK_FIELDS) == list(SOURCES)
