@@ -11,6 +11,7 @@ import errno
 import re
 from dataclasses import dataclass
 
+from installer.runner.error_texts import category_from_program_words
 from installer.runner.outcome import ErrorCategory
 
 # HTTP statuses worth another attempt (pipx keeps the same kind of table).
@@ -166,8 +167,13 @@ def category_for_os_error(exc: OSError) -> ErrorCategory:
 
 
 def category_for_exit(code: int, output: str) -> ErrorCategory:
+    """What the exit code says first; then the failing program's own words (error_texts.py:
+    conda, the installers, softwareupdate); then the generic patterns above."""
     if code in EXIT_CODE_CATEGORY:
         return EXIT_CODE_CATEGORY[code]
+    known = category_from_program_words(output)
+    if known is not None:
+        return known
     for pattern, category in OUTPUT_PATTERNS:
         if pattern.search(output):
             return category
