@@ -168,7 +168,7 @@ def test_backtest_incidents_json_and_terminal(tmp_path: Path) -> None:
         1,
         8.0,
     )
-    assert rows["new_failure_pattern"]["notifications"] == 3
+    assert rows["new_failure_pattern"]["notifications"] == rows["new_failure_pattern"]["pages"] == 3
     assert rows["success_rate_low"]["incidents"] == 0
     text = dtu("analytics", "alerts", "backtest", "--db", db, "--incidents", *window).stdout
     assert (

@@ -233,3 +233,25 @@ def test_data_35_days_old_is_an_open_no_data_incident_not_health(
         "2026-11-15T16:00:00Z",
         "newest event in scope: 2026-11-10T09:50:00Z (840.17 h before T)",
     ]
+
+
+def test_summary_counts_pages_only_for_critical_rules() -> None:
+    from installer.analytics.alerts.incidents import Notice
+
+    crit = Incident("r", "k", None, "critical", 0, 0, firing(0, None), resolved=2 * HOUR)
+    warn = Incident("w", "k", None, "warning", 0, 0, firing(0, None), resolved=HOUR)
+    result = IncidentBacktest(
+        2 * HOUR,
+        incidents=[crit, warn],
+        notices=[
+            Notice("opened", 0, crit),
+            Notice("resolved", 2 * HOUR, crit),
+            Notice("opened", 0, warn),
+            Notice("resolved", HOUR, warn),
+        ],
+        severities={"r": "critical", "w": "warning"},
+    )
+    rows = {row["rule"]: row for row in result.summary()}
+    assert (rows["r"]["notifications"], rows["r"]["pages"], rows["r"]["hours_open"]) == (2, 2, 2.0)
+    assert (rows["w"]["notifications"], rows["w"]["pages"], rows["w"]["hours_open"]) == (2, 0, 1.0)
+    assert rows["w"]["resolved_notifications"] == 1

@@ -15,7 +15,7 @@ from installer.analytics.alerts.decide import decide
 from installer.analytics.alerts.evaluate import evaluate
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.incidents import NOTICE_TYPES, Incident, Notice, StateKey, ordered
-from installer.analytics.alerts.rules import RuleSet
+from installer.analytics.alerts.rules import CRITICAL, RuleSet
 from installer.analytics.store import EventStore
 from installer.errors import UsageError
 
@@ -61,7 +61,8 @@ class IncidentBacktest:
         return [n for n in self.notices if (*n.incident.state_key, n.incident.started) == ident]
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per rule: incidents, hours open, notifications (the pages a threshold costs)."""
+        """Per rule: incidents, hours open, notifications (by type), and pages: the
+        notifications sent at once (a critical rule's; a warning's wait for the digest)."""
         rows: dict[str, dict[str, Any]] = {}
         for rule, severity in self.severities.items():
             rows[rule] = {
@@ -70,6 +71,7 @@ class IncidentBacktest:
                 "incidents": 0,
                 "hours_open": 0.0,
                 "notifications": 0,
+                "pages": 0,
                 **{f"{t}_notifications": 0 for t in NOTICE_TYPES},
             }
         for incident in self.incidents:
@@ -79,6 +81,8 @@ class IncidentBacktest:
         for notice in self.notices:
             row = rows[notice.incident.rule]
             row["notifications"] += 1
+            if row["severity"] == CRITICAL:
+                row["pages"] += 1
             row[f"{notice.type}_notifications"] += 1
         for row in rows.values():
             row["hours_open"] = round(row["hours_open"], 2)

@@ -47,9 +47,12 @@ def print_backtest_incidents(result: IncidentBacktest, when: str) -> None:
         print(f"    notifications: {notices}")
         print(f"    runbook: {incident.firing.runbook}")
     print()
-    print(f"{'rule':22} {'severity':8} {'incidents':>9} {'hours open':>10} {'notifications':>13}")
+    print(
+        f"{'rule':22} {'severity':8} {'incidents':>9} {'hours open':>10} "
+        f"{'notifications':>13} {'pages':>5}"
+    )
     for row in result.summary():
         print(
             f"{row['rule']:22} {row['severity']:8} {row['incidents']:>9} "
-            f"{row['hours_open']:>10.2f} {row['notifications']:>13}"
+            f"{row['hours_open']:>10.2f} {row['notifications']:>13} {row['pages']:>5}"
         )
