@@ -14,6 +14,10 @@ from installer.analytics.store import EventStore, resolve_db_path
 from installer.errors import ExitCode
 
 PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files finish before a bar would be drawn
+INTERRUPTED = (
+    "Interrupted: the hits committed so far are stored; import the same files again to add "
+    "the rest (nothing is stored twice)."
+)
 
 
 @contextmanager
@@ -59,7 +63,13 @@ def run_import(files: Sequence[str], db: str | None) -> int:
 
             return advance
 
-        report = import_files(store, paths, on_file=on_file)
+        try:
+            report = import_files(store, paths, on_file=on_file)
+        except KeyboardInterrupt:
+            # One line instead of the silent exit 130 (and, before the workers ignored
+            # SIGINT, a traceback from each of them: issue 14 item 12).
+            print(INTERRUPTED, file=sys.stderr)
+            return ExitCode.INTERRUPTED
     for problem in report.problems:
         print(problem, file=sys.stderr)
     if report.bad > len(report.problems):

@@ -219,12 +219,18 @@ def _import_lines(
     # At most 2 chunks per worker in flight: a file of any size needs bounded memory.
     with spawn_pool(workers, _open_worker_store, (str(store.path),)) as pool:
         pending: list[Future[_Loaded]] = []
-        for first, lines in _chunks(path, progress, report):
-            pending.append(pool.submit(_load_chunk_in_worker, first, lines))
-            if len(pending) >= 2 * workers:
-                _record(path, pending.pop(0).result(), report)
-        for future in pending:
-            _record(path, future.result(), report)
+        try:
+            for first, lines in _chunks(path, progress, report):
+                pending.append(pool.submit(_load_chunk_in_worker, first, lines))
+                if len(pending) >= 2 * workers:
+                    _record(path, pending.pop(0).result(), report)
+            for future in pending:
+                _record(path, future.result(), report)
+        except KeyboardInterrupt:
+            # Ctrl-C: the chunks not started are dropped at once (the workers, which ignore
+            # SIGINT, finish and commit the ones they hold); the caller says what happened.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _entry_lines(text: str, count: int) -> list[int] | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from installer.analytics import import_command as importer_command
 from installer.analytics import importer
 from installer.analytics.store import EventStore
 from tests.collector.hits import params, query
@@ -309,3 +310,41 @@ def test_an_overlong_line_is_skipped_and_reported(tmp_path: Path) -> None:
         f"{path}:3:1: not an installer event: missing e_a, e_n",
     ]
     assert runs(db) == ["after", "before"]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_ctrl_c_during_a_parallel_import_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    # Issue 14 item 12: Ctrl-C reaches every process of the terminal's foreground group;
+    # each import worker printed a KeyboardInterrupt traceback, and the import itself exited
+    # 130 without a word.
+    import os
+    import signal
+    import time
+
+    path = tmp_path / "large.txt"  # over PARALLEL_MIN_BYTES: parsed by worker processes
+    line = "?" + query(dimension6="x" * 200) + "&n="
+    with path.open("w") as f:
+        f.writelines(f"{line}{i}\n" for i in range(importer.PARALLEL_MIN_BYTES // len(line) + 1))
+    argv = [sys.executable, "-m", "installer", "analytics", "import", str(path)]
+    process = subprocess.Popen(
+        [*argv, "--db", str(tmp_path / "e.sqlite3")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's foreground job is
+    )
+    deadline = time.monotonic() + 60
+    while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the workers exist (and are still starting, or working)
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.splitlines() == [importer_command.INTERRUPTED], err
+    assert out == ""
