@@ -184,6 +184,10 @@ MALFORMED: list[tuple[str, bytes, int, str]] = [
     ("unknown-method", b"BREW /ppms.php HTTP/1.1\r\n\r\n", 405, ""),
     ("http-2-line", b"GET /ppms.php HTTP/2.0\r\n\r\n", 400, ""),
     ("garbage-line", b"HELLO\r\n\r\n", 400, ""),
+    # Issue 14 item 13: a head whose lines end with a bare LF never holds the CRLF CRLF that
+    # ends a head; it waited out the 30 s idle limit (send_raw gives up after 10 s).
+    ("bare-lf", f"GET /ppms.php?{query()} HTTP/1.1\nHost: x\n\n".encode(), 400, "CRLF"),
+    ("bare-lf-no-fields", b"GET /ppms.php HTTP/1.1\n\n", 400, "bare LF"),
     ("bad-version", b"GET /ppms.php HTTP/x.y\r\n\r\n", 400, ""),
     ("request-line-70k", b"GET /ppms.php?" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414, ""),
     (
