@@ -58,3 +58,30 @@ def test_unexpected_error_writes_a_crash_log_not_a_traceback(
     assert "Traceback" not in err and "boom" in err
     logs = list(isolated_home.rglob("crash-*.log"))
     assert len(logs) == 1 and "RuntimeError: boom" in logs[0].read_text()
+
+
+def test_crashes_in_the_same_second_keep_their_own_logs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], isolated_home: Path
+) -> None:
+    # Issue 14 item 14: the crash log was named by the second, so a second crash in the same
+    # second overwrote the first one's traceback.
+    import installer.cli.app
+
+    crashes = iter(["boom-1", "boom-2", "boom-3"])
+
+    def broken() -> None:
+        raise RuntimeError(next(crashes))
+
+    monkeypatch.setattr(installer.cli.app, "build_app", broken)
+    for _ in range(3):  # milliseconds apart: at least two share a second
+        assert main(["list"]) == 3
+    err = capsys.readouterr().err
+    logs = sorted(isolated_home.rglob("crash-*.log"))
+    assert len(logs) == 3
+    assert sorted(log.read_text().splitlines()[-1] for log in logs) == [
+        "RuntimeError: boom-1",
+        "RuntimeError: boom-2",
+        "RuntimeError: boom-3",
+    ]
+    for log in logs:
+        assert str(log) in err

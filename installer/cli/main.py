@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:  # not imported at run time: `--version` answers before anything else loads
+    from pathlib import Path
+    from typing import TextIO
 
 from installer import __version__
 from installer.errors import DtuInstallError, ExitCode, InputFileError
@@ -25,13 +29,26 @@ def _write_crash_log(exc: BaseException) -> str:
         directory = paths.log_dir()
         directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        path = directory / f"crash-{stamp}.log"
-        with path.open("w", encoding="utf-8") as f:
+        path, f = _new_file(directory, f"crash-{stamp}")
+        with f:
             f.write(f"dtu-install {__version__}\nargv: {sys.argv!r}\n\n")
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=f)
         return str(path)
     except OSError:
         return "(could not write a crash log)"
+
+
+def _new_file(directory: Path, stem: str) -> tuple[Path, TextIO]:
+    """A file that did not exist: `stem.log`, else `stem-2.log`, ... Two crashes in one
+    second (two terminals, a script) wrote one name, and the second overwrote the first's
+    traceback (issue 14 item 14); "x" mode never opens an existing file."""
+    for number in range(1, 1000):
+        path = directory / (f"{stem}.log" if number == 1 else f"{stem}-{number}.log")
+        try:
+            return path, path.open("x", encoding="utf-8")
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{directory / stem}-*.log: too many crash logs in one second")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
