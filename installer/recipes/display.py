@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Iterator
 
@@ -20,6 +21,9 @@ def describe_check(check: model.Check, launcher: tuple[str, ...] = ()) -> str:
         return f"{shlex.join([*launcher, *check.argv])} exits 0"
     if isinstance(check, model.PathExistsCheck):
         return f"{check.path} exists"
+    if isinstance(check, model.JsonSettingsCheck):
+        shown = ", ".join(f"{k} = {json.dumps(v)}" for k, v in check.settings.items())
+        return f"{check.path} has {shown}"
     return f"{shlex.join([*launcher, *check.argv])} reports version >= {check.minimum}"
 
 

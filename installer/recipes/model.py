@@ -45,12 +45,22 @@ class VersionCheck:
     pattern: str = r"(\d+(?:\.\d+)+)"
 
 
-Check = Union[CommandCheck, PathExistsCheck, VersionCheck]
+@dataclass(frozen=True)
+class JsonSettingsCheck:
+    """Done when the JSON (with comments) file at `path` has every key of `settings` with
+    that value (what a `json_settings` action writes; `doctor` shows each)."""
+
+    path: str
+    settings: Mapping[str, Any]
+
+
+Check = Union[CommandCheck, PathExistsCheck, VersionCheck, JsonSettingsCheck]
 
 CHECK_KINDS: Mapping[str, type[Any]] = {
     "command": CommandCheck,
     "path_exists": PathExistsCheck,
     "version_at_least": VersionCheck,
+    "json_settings": JsonSettingsCheck,
 }
 
 

@@ -89,6 +89,11 @@ class Renderer:
             return model.CommandCheck(self.argv(data["command"], where))
         if "path_exists" in data:
             return model.PathExistsCheck(self.path(data["path_exists"], where))
+        if "json_settings" in data:
+            spec = data["json_settings"]
+            return model.JsonSettingsCheck(
+                self.path(spec["path"], where), self.settings(spec["settings"])
+            )
         spec = data["version_at_least"]
         extra = {"pattern": spec["pattern"]} if "pattern" in spec else {}
         return model.VersionCheck(self.argv(spec["command"], where), spec["minimum"], **extra)

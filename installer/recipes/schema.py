@@ -144,6 +144,17 @@ CHECK_FIELDS: Mapping[str, Field] = {
         doc="passes when the first version in the command's output is at least `minimum` "
         "(PEP 440 comparison)",
     ),
+    "json_settings": Field(
+        Map(
+            {
+                "path": Field(text(), required=True),
+                "settings": Field(DictOf(AnyValue(), key_pattern=r".+"), required=True),
+            },
+            name="{path, settings}",
+        ),
+        doc="passes when the JSON file (comments allowed) has every key of `settings` with "
+        "that value; the same shape as the `json_settings` action, so one YAML anchor serves both",
+    ),
 }
 assert set(CHECK_FIELDS) == set(CHECK_KINDS), "schema and model.CHECK_KINDS disagree"
 
@@ -332,7 +343,10 @@ ACTION_FIELDS: Mapping[str, Field] = {
             },
             name="{path, settings}",
         ),
-        doc="merge `settings` into a JSON file (e.g. VS Code's `settings.json`)",
+        doc="set the keys of `settings` in a JSON file (e.g. VS Code's `settings.json`): "
+        "comments, trailing commas, the other keys and their order stay as they were; backed "
+        "up before the first change; a file that cannot be read as JSON with comments fails "
+        "the step, unchanged",
     ),
 }
 assert set(ACTION_FIELDS) == set(ACTION_KINDS), "schema and model.ACTION_KINDS disagree"

@@ -13,7 +13,14 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from installer.recipes.model import Check, CommandCheck, PathExistsCheck, VersionCheck
+from installer.recipes.model import (
+    Check,
+    CommandCheck,
+    JsonSettingsCheck,
+    PathExistsCheck,
+    VersionCheck,
+)
+from installer.runner import jsonc
 from installer.runner.context import CHECK_TIMEOUT, RunContext
 from installer.runner.failure import StepError
 from installer.runner.process import run_process
@@ -63,6 +70,28 @@ def _version(
     return ok
 
 
+def _json_settings(
+    check: JsonSettingsCheck, ctx: RunContext, label: str, launcher: Sequence[str] = ()
+) -> bool:
+    missing = settings_missing(check)
+    ctx.log.write(
+        f"{label} check: {check.path} "
+        + (f"lacks {', '.join(missing)}" if missing else "has every setting")
+    )
+    return not missing
+
+
+def settings_missing(check: JsonSettingsCheck) -> list[str]:
+    """The keys of the check whose value the file does not have (all of them when the file
+    is missing or unreadable)."""
+    try:
+        with open(os.path.expanduser(check.path), encoding="utf-8") as f:
+            current = jsonc.parse(f.read())
+    except (OSError, UnicodeDecodeError, jsonc.JsoncError):
+        return list(check.settings)
+    return list(jsonc.differing(current, check.settings))
+
+
 # (check, context, label, launcher): the launcher is put before a command check's argv.
 CheckExecutor = Callable[[Any, RunContext, str, Sequence[str]], bool]
 
@@ -70,6 +99,7 @@ CHECK_EXECUTORS: Mapping[type[Any], CheckExecutor] = {
     CommandCheck: _command,
     PathExistsCheck: _path_exists,
     VersionCheck: _version,
+    JsonSettingsCheck: _json_settings,
 }
 
 

@@ -21,7 +21,13 @@ from typing import Any
 from installer import __version__
 from installer.errors import DtuInstallError, ExitCode
 from installer.platform.facts import Facts
-from installer.recipes.model import Check, PathExistsCheck, VerifyCheck, VersionCheck
+from installer.recipes.model import (
+    Check,
+    JsonSettingsCheck,
+    PathExistsCheck,
+    VerifyCheck,
+    VersionCheck,
+)
 from installer.runner.checks import check_passes
 from installer.runner.context import RunContext, RunOptions
 from installer.runner.download import Network
@@ -55,6 +61,9 @@ class CheckResult:
 def describe(check: Check, home: str) -> str:
     if isinstance(check, PathExistsCheck):
         text = f"{check.path} exists"
+    elif isinstance(check, JsonSettingsCheck):
+        shown = ", ".join(f"{k} = {json.dumps(v)}" for k, v in check.settings.items())
+        text = f"{check.path} has {shown}"
     elif isinstance(check, VersionCheck):
         text = f"`{shlex.join(check.argv)}` reports at least {check.minimum}"
     else:

@@ -12,7 +12,6 @@ would replace the user's lines between an orphan marker and a new one (issue 14 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -21,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from installer.runner import jsonc
 from installer.runner.failure import StepError, from_os_error
 from installer.runner.outcome import ErrorCategory
 
@@ -165,23 +165,21 @@ def apply_profile_block(files: tuple[str, ...], marker: str, content: str) -> li
 
 
 def apply_json_settings(name: str, settings: Mapping[str, Any]) -> bool:
+    """Set `settings` in a JSON settings file, keeping everything else in it: the user's own
+    keys, their order and comments (VS Code's settings.json is JSON with comments; see
+    jsonc.py). Only keys whose value differs are written; the file is backed up first."""
     path = target(name)
     old = _read(path)
-    current: Any = {}
-    if old is not None and old.strip():
-        try:
-            current = json.loads(old)
-        except ValueError as exc:
-            # VS Code allows comments in settings.json; we never rewrite what we cannot parse.
-            raise StepError(
-                ErrorCategory.UNKNOWN,
-                f"{path} is not plain JSON (comments?); it was left unchanged: {exc}",
-            ) from exc
-    if not isinstance(current, dict):
+    try:
+        current = jsonc.parse(old or "")
+        changes = jsonc.differing(current, settings)
+        if not changes and old is not None:
+            return False
+        new = jsonc.set_keys(old or "", changes)
+    except jsonc.JsoncError as exc:
+        # Never rewrite what we cannot read: the student's file stays as it is.
         raise StepError(
-            ErrorCategory.UNKNOWN, f"{path} does not hold a JSON object; left unchanged"
-        )
-    merged = {**current, **settings}
-    if merged == current and old is not None:
-        return False
-    return write_if_changed(path, json.dumps(merged, indent=4) + "\n", old)
+            ErrorCategory.UNKNOWN,
+            f"{path} is not a JSON object (with comments) at {exc}; it was left unchanged",
+        ) from exc
+    return write_if_changed(path, new, old)

@@ -318,7 +318,7 @@ def test_file_actions_refuse_what_is_not_a_regular_file(facts, tmp_path, kind):
     assert path.is_dir() if kind == "directory" else path.is_fifo()
 
 
-def test_json_settings_merge_and_refuse_jsonc(facts, tmp_path):
+def test_json_settings_merge_keep_comments_refuse_broken(facts, tmp_path):
     path = tmp_path / "settings.json"
     path.write_text('{"editor.fontSize": 14}')
     the_step = step(
@@ -330,9 +330,15 @@ def test_json_settings_merge_and_refuse_jsonc(facts, tmp_path):
         "python.defaultInterpreterPath": "/x",
     }
     path.write_text('{\n // a comment\n "a": 1}')
+    assert run(plan(the_step), facts, tmp_path).outcomes[0].status is Status.SUCCESS
+    assert path.read_text() == (
+        '{\n // a comment\n "a": 1,\n "python.defaultInterpreterPath": "/x"\n}'
+    )
+    path.write_text('{\n // a comment\n "a": 1,,}')
     out = run(plan(the_step), facts, tmp_path).outcomes[0]
-    assert out.status is Status.FAILED and "not plain JSON" in out.reason
-    assert path.read_text() == '{\n // a comment\n "a": 1}'
+    assert out.status is Status.FAILED and "line 3:" in out.reason
+    assert "it was left unchanged" in out.reason
+    assert path.read_text() == '{\n // a comment\n "a": 1,,}'
 
 
 def test_log_never_contains_secrets(facts, tmp_path, monkeypatch):

@@ -29,6 +29,7 @@ DEFAULT_STEPS = [
     "vscode_shell_path",
     "vscode_install_extensions",
     "vscode_settings_python",
+    "vscode_settings_dtu",
 ]
 HOMEBREW_STEPS = ["homebrew_download", "homebrew_install", "homebrew_shellenv"]
 # Done already on a Mac with the Command Line Tools; conda does not know the setting.
