@@ -34,8 +34,9 @@ typecheck: lint
 # chromium (headless, the HTML tests), shellcheck (install.sh), sudo and util-linux's
 # `script` (the runner's sudo and terminal tests run them for real), zsh (install.sh piped
 # into macOS's login shell), original-awk (BWK awk, the awk macOS ships: the CLT label program),
-# bubblewrap (the Mac sandbox the real profiles run in, tests/sandbox).
-SYSTEM_TOOLS := chromium:chromium shellcheck:shellcheck sudo:sudo script:bsdutils zsh:zsh original-awk:original-awk bwrap:bubblewrap
+# bubblewrap (the Mac sandbox the real profiles run in, tests/sandbox), jq (.github/workflows/
+# upstream.yml's check step, run by tests/upstream/test_workflow.py).
+SYSTEM_TOOLS := chromium:chromium shellcheck:shellcheck sudo:sudo script:bsdutils zsh:zsh original-awk:original-awk bwrap:bubblewrap jq:jq
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; 	if [ -n "$$missing" ]; then 	  echo "installing Debian packages for the tests:$$missing"; 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; 	fi
 
