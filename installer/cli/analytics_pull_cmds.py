@@ -8,7 +8,10 @@ import typer
 
 DB = typer.Option(None, "--db", help="Event store (default: $DTU_INSTALL_DB or the data dir).")
 SINCE = typer.Option(
-    None, "--since", help="First day to pull, YYYY-MM-DD (default: where the last pull stopped)."
+    None,
+    "--since",
+    help="First day to pull, YYYY-MM-DD in the website's time zone "
+    "(default: where the last pull stopped).",
 )
 AT = typer.Option(None, "--at", help="Pull as if it were this moment (default: now).")
 CONFIG = typer.Option(
@@ -28,8 +31,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Pull raw events from the Piwik PRO Analytics API into the event store.
 
-        Credentials come from PIWIK_PRO_CLIENT_ID and PIWIK_PRO_CLIENT_SECRET; the URL and
-        website id from the settings file or PIWIK_PRO_URL and PIWIK_PRO_WEBSITE_ID.
+        Credentials: PIWIK_PRO_CLIENT_ID, PIWIK_PRO_CLIENT_SECRET (sent only to the https URL).
+
+        Settings file or environment: piwik.url (PIWIK_PRO_URL), piwik.website_id
+        (PIWIK_PRO_WEBSITE_ID), piwik.timezone (PIWIK_PRO_TIMEZONE, the website's; default UTC).
+
+        Days are the website's days; times are stored in UTC.
         """
         from installer.analytics.pull import run_pull
         from installer.analytics.timeutil import now, parse_moment
