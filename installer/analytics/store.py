@@ -38,8 +38,8 @@ def _identify_by_run(conn: sqlite3.Connection) -> None:
     conn.create_function("dtu_run_identity", 2, run_identity, deterministic=True)
     conn.execute("CREATE INDEX events_run ON events (run, name)")
     # Every run event's ident changes, each a random place in the UNIQUE index: with the
-    # default 2 MiB page cache a million rows took about a minute; the bulk load's cache
-    # (`_BULK_PRAGMAS`) keeps that index in memory (1.1M rows on the shared 2 cores: 72-89 s before, 40-52 s with it).
+    # default 2 MiB page cache that thrashes; the bulk load's cache (`_BULK_PRAGMAS`) keeps
+    # the index in memory (1.1M rows on the shared 2 cores: 72-89 s before, 40-52 s with it).
     (cache,) = conn.execute("PRAGMA cache_size").fetchone()
     conn.execute(f"PRAGMA cache_size={_BULK_CACHE}")
     try:
