@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Iterator
 
 from installer.recipes import model
+from installer.recipes.macos_minimum import refusal
 
 
 def machine_word(os_name: str) -> str:
@@ -58,6 +59,11 @@ def describe_action(action: model.Action, launcher: tuple[str, ...] = ()) -> str
 def plan_lines(plan: model.Plan) -> Iterator[str]:
     where = " ".join(plan.platform.get(k, "?") for k in ("os_name", "os_version", "arch"))
     yield f"Plan for {', '.join(plan.targets)} on {where}: {len(plan.steps)} step(s)"
+    if plan.too_old:
+        yield (
+            f"Refused on this Mac: {refusal(plan.too_old, plan.platform.get('os_version', '?'))}"
+        )
+        yield "`dtu-install run` stops there (exit 1), before downloading anything."
     launchers = {s.launcher for s in plan.steps if s.launcher}
     for launcher in sorted(launchers):
         yield (

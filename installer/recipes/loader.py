@@ -175,6 +175,7 @@ class _Collector:
             requires=tuple(value.get("requires", ())),
             when=value.get("when"),
             steps=steps,
+            minimum_macos=value.get("minimum_macos"),
             verify=verify,
         )
 

@@ -195,6 +195,15 @@ class ExcludedStep:
 
 
 @dataclass(frozen=True)
+class TooOldMac:
+    """A component of the plan that does not run on this Mac's macOS (`minimum_macos`)."""
+
+    recipe: str
+    component: str  # "VS Code"
+    minimum: str  # "12.0"
+
+
+@dataclass(frozen=True)
 class Plan:
     targets: tuple[str, ...]  # the profiles/recipes asked for
     steps: tuple[PlannedStep, ...]  # in dependency order
@@ -203,6 +212,9 @@ class Plan:
     variables: Mapping[str, str] = field(default_factory=dict)  # rendered maintainer vars
     # The Mac planned for: os_name, os_version, arch (what `plan` and the golden files show).
     platform: Mapping[str, str] = field(default_factory=dict)
+    # Components whose minimum macOS this Mac does not reach: `run` refuses before anything
+    # is downloaded (installer/recipes/macos_minimum.py says why, in one sentence).
+    too_old: tuple[TooOldMac, ...] = ()
     # The URL rewrites in force (download URLs above are already rewritten); the runner
     # applies them to redirect targets too.
     mirrors: Mirrors = NO_MIRRORS

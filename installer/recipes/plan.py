@@ -15,7 +15,8 @@ from installer.platform.facts import Facts
 from installer.recipes.conditions import why_excluded
 from installer.recipes.courses import course_targets
 from installer.recipes.graph import stable_order
-from installer.recipes.model import ExcludedStep, Plan
+from installer.recipes.macos_minimum import too_old
+from installer.recipes.model import ExcludedStep, Plan, TooOldMac
 from installer.recipes.recipe_set import RecipeSet, StepDef
 from installer.recipes.render import Renderer
 from installer.yaml_source.checked import did_you_mean
@@ -116,11 +117,15 @@ def build_plan(
     included: list[StepDef] = []
     excluded: list[ExcludedStep] = []
     verify = []
+    old_mac: list[TooOldMac] = []
     for name in recipes:
         recipe = recipe_set.recipes[name]
         recipe_reason = why_excluded(recipe.when, facts)
         if recipe_reason is None:
             verify += [renderer.verify(v) for v in recipe.verify]
+            refused = too_old(name, recipe.minimum_macos, facts)
+            if refused is not None:
+                old_mac.append(refused)
         for step in recipe.steps:
             reason = recipe_reason or why_excluded(step.data.get("when"), facts)
             if reason:
@@ -148,4 +153,5 @@ def build_plan(
         variables={name: _joined(renderer.values[name]) for name in recipe_set.variables},
         platform={"os_name": facts.os_name, "os_version": facts.os_version, "arch": facts.arch},
         mirrors=mirrors,
+        too_old=tuple(old_mac),
     )

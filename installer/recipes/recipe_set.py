@@ -52,6 +52,7 @@ class RecipeDef:
     requires: tuple[str, ...] = ()
     when: Mapping[str, Any] | None = None
     steps: tuple[StepDef, ...] = ()
+    minimum_macos: Mapping[str, str] | None = None  # {version, component}
     verify: tuple[VerifyDef, ...] = ()
 
 

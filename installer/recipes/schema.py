@@ -467,6 +467,25 @@ RECIPE = Map(
             doc="recipes whose steps all come first (pulled into a plan that does not name them)",
         ),
         "when": Field(WHEN, doc="applies to every step (with each step's own `when`)"),
+        "minimum_macos": Field(
+            Map(
+                {
+                    "version": Field(
+                        Str(validator=_version_problem, name="a macOS version"),
+                        required=True,
+                        doc="the oldest macOS the component runs on, e.g. `12.0`",
+                    ),
+                    "component": Field(
+                        Str(name="a name"),
+                        required=True,
+                        doc="what needs it, as a student knows it (e.g. `VS Code`)",
+                    ),
+                },
+                name="{version, component}",
+            ),
+            doc="an older Mac is refused before anything is downloaded, with one sentence "
+            "saying what needs which macOS and what to do; `plan` shows it",
+        ),
         "steps": Field(
             Seq(STEP, min_items=1),
             required=True,

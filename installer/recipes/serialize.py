@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from installer.recipes.macos_minimum import refusal
 from installer.recipes.model import (
     ACTION_KINDS,
     CHECK_KINDS,
@@ -82,4 +83,10 @@ def serialize_plan(plan: Plan) -> dict[str, Any]:
         "steps": [serialize_step(s) for s in plan.steps],
         "excluded": [dataclasses.asdict(e) for e in plan.excluded],
         "verify": [serialize_verify(v) for v in plan.verify],
+        # Components this Mac's macOS is too old for (`minimum_macos`), and the sentence
+        # `run` refuses with before downloading anything (null: nothing refused).
+        "too_old": [dataclasses.asdict(t) for t in plan.too_old],
+        "refusal": refusal(plan.too_old, plan.platform.get("os_version", "?"))
+        if plan.too_old
+        else None,
     }

@@ -37,6 +37,20 @@ def load_plan(targets: Sequence[str], recipe_paths: Sequence[Path], facts: Facts
     return build_plan(load_recipe_set(list(recipe_paths) or None), list(targets), facts)
 
 
+def refuse_old_mac(plan: Plan, *, as_json: bool) -> int:
+    """This Mac's macOS is older than a component needs (recipes' `minimum_macos`): say which
+    and what to do, instead of an installer failing after its download."""
+    from installer.recipes.macos_minimum import refusal
+
+    sentence = refusal(plan.too_old, plan.platform.get("os_version", "?"))
+    print(sentence, file=sys.stderr)
+    print(f"Help: {support_url(plan)}", file=sys.stderr)
+    if as_json:
+        too_old = [dataclasses.asdict(t) for t in plan.too_old]
+        sys.stdout.write(json.dumps({"refusal": sentence, "too_old": too_old}, indent=2) + "\n")
+    return ExitCode.FAILED
+
+
 def telemetry_sink(facts: Facts, *, interactive: bool, test_mode: bool) -> OutcomeSink:
     from installer.telemetry import open_sink
 
@@ -78,7 +92,11 @@ def run(
         support_url=support_url(plan),
         log_path=new_log_path(),
     )
-    deselected(plan, options)  # unknown --only/--skip names: exit 2 before anything starts
+    left_out = deselected(plan, options)  # unknown --only/--skip names: exit 2 first
+    chosen = {s.recipe for s in plan.steps if s.name not in left_out}
+    too_old = tuple(t for t in plan.too_old if t.recipe in chosen)
+    if too_old:  # before anything is downloaded: one sentence, exit 1
+        return refuse_old_mac(dataclasses.replace(plan, too_old=too_old), as_json=as_json)
     sinks: list[OutcomeSink] = []
     run_id: Optional[str] = None
     if not dry_run:  # a dry run installs nothing, so it reports nothing
