@@ -36,6 +36,9 @@ rules:
   - id: new_failure_digest
     kind: new_failure_pattern
     severity: warning
+  - id: arch_failure_gap           # still open when the digest goes out
+    gap_more_than: 2
+    clear_gap_at_most: 1
 notify:
   channels:
     - type: slack
