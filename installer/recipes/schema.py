@@ -94,6 +94,24 @@ def text(doc: str = "") -> Either:
     return per_arch(Str(doc=doc))
 
 
+# A relative path resolved against whatever directory `dtu-install` was started in: the same
+# recipe wrote `./settings.json` into the Downloads folder one day and the home the next
+# (issue 14 item 15). Paths must be absolute, start at `~`, or start with a placeholder
+# (`{home}`, `{cache_dir}`, ...), all of which the plan makes absolute.
+PATH_PATTERN = r"[/~{][\s\S]*"
+
+
+def path_text(doc: str = "") -> Either:
+    return per_arch(
+        Str(
+            pattern=PATH_PATTERN,
+            pattern_help="an absolute path (start it with /, ~ or a placeholder such as {home})",
+            doc=doc,
+            name="a path",
+        )
+    )
+
+
 ARGV = Seq(text(), min_items=1, doc="a program and its arguments; no shell")
 NAME_LIST_STEP = Seq(
     Str(
@@ -128,7 +146,7 @@ WHEN = Map(
 # ---------------------------------------------------------------- checks
 CHECK_FIELDS: Mapping[str, Field] = {
     "command": Field(ARGV, doc="passes when the command exits 0"),
-    "path_exists": Field(text(), doc="passes when the path exists (`~` is expanded)"),
+    "path_exists": Field(path_text(), doc="passes when the path exists (`~` is expanded)"),
     "version_at_least": Field(
         Map(
             {
@@ -230,7 +248,9 @@ DOWNLOAD = Map(
         "url": Field(
             text(), required=True, doc="what to fetch; `https://` only; may use `{version}`"
         ),
-        "dest": Field(text(), required=True, doc="where the file goes (e.g. under `{cache_dir}`)"),
+        "dest": Field(
+            path_text(), required=True, doc="where the file goes (e.g. under `{cache_dir}`)"
+        ),
         "version": Field(
             Str(pattern=VERSION, pattern_help="a version or commit", name="a version"),
             doc="the pinned upstream version (or commit), usable as `{version}` in `url` and "
@@ -282,7 +302,7 @@ ACTION_FIELDS: Mapping[str, Field] = {
                     {
                         "argv": Field(ARGV, required=True),
                         "env": Field(DictOf(text()), doc="extra environment variables"),
-                        "cwd": Field(text()),
+                        "cwd": Field(path_text()),
                     },
                     name="{argv, env, cwd}",
                 ),
@@ -313,7 +333,10 @@ ACTION_FIELDS: Mapping[str, Field] = {
     ),
     "extract": Field(
         Map(
-            {"archive": Field(text(), required=True), "dest": Field(text(), required=True)},
+            {
+                "archive": Field(path_text(), required=True),
+                "dest": Field(path_text(), required=True),
+            },
             name="{archive, dest}",
         ),
         doc="unpack a zip or tar archive into a directory",
@@ -321,7 +344,7 @@ ACTION_FIELDS: Mapping[str, Field] = {
     "profile_block": Field(
         Map(
             {
-                "files": Field(Seq(text(), min_items=1), required=True),
+                "files": Field(Seq(path_text(), min_items=1), required=True),
                 "marker": Field(
                     Str(pattern=r"[a-z0-9][a-z0-9_.-]*", pattern_help="a lower-case marker"),
                     required=True,
@@ -338,7 +361,7 @@ ACTION_FIELDS: Mapping[str, Field] = {
     "json_settings": Field(
         Map(
             {
-                "path": Field(text(), required=True),
+                "path": Field(path_text(), required=True),
                 "settings": Field(DictOf(AnyValue(), key_pattern=r".+"), required=True),
             },
             name="{path, settings}",

@@ -231,3 +231,44 @@ def test_a_recipe_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path) -
     assert f"{tmp_path}/zero.yaml:1:1: not a regular file (a device)" in lines
     assert f"{tmp_path}/huge.yaml:1:1: file larger than 1000000 bytes" in lines
     assert "3 problem(s) in 3 file(s)" in lines
+
+
+def test_relative_paths_are_validation_errors(tmp_path: Path) -> None:
+    # Issue 14 item 15: a relative `dest`, `files` or `path` resolved against the directory
+    # dtu-install was started in (the Downloads folder one day, the home the next).
+    recipe = """recipe: rel
+description: relative paths
+steps:
+  - name: rel_download
+    description: d
+    download: {url: "https://example.org/f", sha256: "%s", dest: "f.bin"}
+  - name: rel_files
+    description: f
+    check: {path_exists: "marker"}
+    profile_block: {files: ["~/.zprofile", ".bash_profile"], marker: m, content: x}
+  - name: rel_settings
+    description: s
+    json_settings: {path: "settings.json", settings: {a: 1}}
+  - name: rel_extract
+    description: e
+    extract: {archive: "./a.zip", dest: "{home}/ok"}
+  - name: rel_cwd
+    description: c
+    command: {argv: [ls], cwd: "sub"}
+  - name: rel_fine
+    description: every form that is fine
+    check: {path_exists: "/opt/x"}
+    json_settings: {path: "~/s.json", settings: {a: 1}}
+""" % ("0" * 64)
+    (tmp_path / "rel.yaml").write_text(recipe)
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    bad = [line.split(": ", 2)[1] for line in done.stderr.splitlines() if "absolute path" in line]
+    assert bad == [
+        "steps[0].download.dest",
+        "steps[1].check.path_exists",
+        "steps[1].profile_block.files[1]",
+        "steps[2].json_settings.path",
+        "steps[3].extract.archive",
+        "steps[4].command.cwd",
+    ]
