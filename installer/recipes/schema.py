@@ -90,8 +90,17 @@ def per_arch(inner: Schema) -> Either:
     return Either([inner, by_arch], name=f"{inner.describe()} (or per arch)")
 
 
+def _nul_problem(value: str) -> str | None:
+    # No argument, path or environment value can hold a NUL (execve and open end the string
+    # there): it passed validation and failed at run time as unknown_error (issue 14 item 16).
+    if "\x00" in value:
+        at = value.index("\x00")
+        return f"contains a NUL character (at {at}), which no argument or path can hold"
+    return None
+
+
 def text(doc: str = "") -> Either:
-    return per_arch(Str(doc=doc))
+    return per_arch(Str(doc=doc, validator=_nul_problem))
 
 
 # A relative path resolved against whatever directory `dtu-install` was started in: the same
@@ -108,6 +117,7 @@ def path_text(doc: str = "") -> Either:
             pattern_help="an absolute path (start it with /, ~ or a placeholder such as {home})",
             doc=doc,
             name="a path",
+            validator=_nul_problem,
         )
     )
 
@@ -314,10 +324,10 @@ ACTION_FIELDS: Mapping[str, Field] = {
     "shell": Field(
         Either(
             [
-                Str(name="a script"),
+                Str(name="a script", validator=_nul_problem),
                 Map(
                     {
-                        "script": Field(Str(), required=True),
+                        "script": Field(Str(validator=_nul_problem), required=True),
                         "shell": Field(Str(), default=DEFAULT_SHELL),
                     },
                     name="{script, shell}",

@@ -272,3 +272,34 @@ steps:
         "steps[3].extract.archive",
         "steps[4].command.cwd",
     ]
+
+
+def test_a_nul_in_an_argument_or_path_is_a_validation_error(tmp_path: Path) -> None:
+    # Issue 14 item 16: a NUL (YAML's "\0") passed validation and failed at run time as
+    # unknown_error: no argument, path or environment value can hold one.
+    recipe = r"""recipe: nul
+description: NUL characters
+steps:
+  - name: nul_argv
+    description: a
+    command: [echo, "a\0b"]
+  - name: nul_env
+    description: e
+    command: {argv: [env], env: {X: "1\02"}}
+  - name: nul_path
+    description: p
+    json_settings: {path: "~/s\0.json", settings: {a: 1}}
+  - name: nul_shell
+    description: s
+    shell: "echo a\0b"
+"""
+    (tmp_path / "nul.yaml").write_text(recipe)
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    bad = [line.split(": ", 2)[1] for line in done.stderr.splitlines() if "NUL" in line]
+    assert bad == [
+        "steps[0].command[1]",
+        "steps[1].command.env.X",
+        "steps[2].json_settings.path",
+        "steps[3].shell",
+    ], done.stderr
