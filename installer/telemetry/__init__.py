@@ -48,6 +48,20 @@ class _QuietLogFile(logging.FileHandler):
             super().close()
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Each message on one line, control characters escaped: a server's own bytes (an error
+    text with NUL, CR or LF, a status line that is not HTTP) landed raw in `telemetry.log`,
+    where a CR or LF forges a line of its own (issue 14 item 18)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        if not record.message.isprintable():
+            record.message = "".join(
+                char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                for char in record.message
+            )
+        return super().formatMessage(record)
+
+
 def _open_log(directory: Path) -> logging.Handler | None:
     """Send this package's messages to `telemetry.log` in the log dir (never to the screen).
 
@@ -64,7 +78,7 @@ def _open_log(directory: Path) -> logging.Handler | None:
         handler = _QuietLogFile(path, encoding="utf-8")
     except OSError:
         return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(_OneLineFormatter("%(asctime)s %(levelname)s %(message)s"))
     package = logging.getLogger("installer.telemetry")
     package.addHandler(handler)
     package.setLevel(logging.INFO)

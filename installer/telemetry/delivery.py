@@ -4,7 +4,9 @@ The worker sends what the queue holds, at most `max_hits_per_request` hits per r
 a failure that may pass (refused, DNS, timeout, 429, 5xx) it stops trying for the rest of
 the run: what it holds goes to the spool when the sink closes, and the next run tries again.
 A hit the server rejects for good (another 4xx) is dropped and counted: resending it would
-never succeed. Nothing here raises out of the thread, and nothing prints.
+never succeed. Any other answer (a 3xx: a moved or misconfigured endpoint, whose redirect a
+POST cannot follow) keeps the hits for a later run. Nothing here raises out of the thread,
+and nothing prints.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class Verdict:
 
 def _opener() -> Any:
     """urllib without redirects: a redirected POST would become a GET that drops the hits
-    and still looks delivered. A redirect is answered as the 3xx it is (rejected, logged)."""
+    and still looks delivered. A redirect is answered as the 3xx it is (kept, logged)."""
     import urllib.request
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -62,11 +64,13 @@ def post_bulk(endpoint: str, hits: list[str], timeout: float) -> str:
     except urllib.error.HTTPError as exc:
         status = exc.code
         exc.close()
-        if status in RETRY_LATER_STATUSES or status >= 500:
-            log.info("telemetry: server answered %d; keeping %d hits", status, len(hits))
-            return Verdict.RETRY_LATER
-        log.info("telemetry: server rejected %d hits with %d; dropped", len(hits), status)
-        return Verdict.REJECTED
+        # Only a 4xx is final (docs/telemetry.md): a 3xx was dropped too, so an endpoint
+        # moved behind a redirect lost every hit sent to it (issue 14 item 18).
+        if 400 <= status < 500 and status not in RETRY_LATER_STATUSES:
+            log.info("telemetry: server rejected %d hits with %d; dropped", len(hits), status)
+            return Verdict.REJECTED
+        log.info("telemetry: server answered %d; keeping %d hits", status, len(hits))
+        return Verdict.RETRY_LATER
     except Exception as exc:  # refused, DNS, timeout, TLS, a garbled answer: try next run
         log.info("telemetry: could not deliver %d hits: %s", len(hits), exc)
         return Verdict.RETRY_LATER

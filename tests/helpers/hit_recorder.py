@@ -14,6 +14,7 @@ Modes (set at start or change at any time with `rec.mode = ...`):
     blackhole      reads the request, never answers (the connection stays open)
     garbage        200 with a random binary body (not what a tracker answers)
     garbage_http   not HTTP at all: random bytes, then the connection closes
+    forged_line    not HTTP: a status line holding NUL, CR and LF (a forged log line), closes
 A refused connection is `refused_url()`: a port nothing listens on.
 """
 
@@ -27,6 +28,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+# What a hostile server may answer instead of a status line: http.client quotes it in its
+# error, which went into telemetry.log as it was (a line of its own after the CR).
+FORGED_STATUS_LINE = b"NOT-HTTP\x00\x1b[2J\r2020-01-01 00:00:00,000 INFO forged\r\n"
 
 
 class _Server(ThreadingHTTPServer):
@@ -63,6 +68,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if mode == "garbage_http":
             self.wfile.write(os.urandom(64))
+            self.close_connection = True
+            return
+        if mode == "forged_line":
+            self.wfile.write(FORGED_STATUS_LINE)
             self.close_connection = True
             return
         status = 204

@@ -39,7 +39,12 @@ SERVER_FAULTS = {
     "status:429": True,
     "garbage_http": True,
     "status:400": False,  # rejected for good: resending would never succeed
-    "status:302": False,  # a redirect is not followed (a POST would turn into a bodiless GET)
+    # Issue 14 item 18: a 3xx dropped the hits, though only a 4xx is final (docs). A redirect
+    # is still not followed (a POST would turn into a bodiless GET): the hits wait instead.
+    "status:301": True,
+    "status:302": True,
+    "status:308": True,
+    "forged_line": True,
 }
 
 
@@ -268,3 +273,18 @@ def test_record_and_close_never_raise(
     hits = telemetry_on.wait_for_hits(1)
     assert [(h["e_n"], h["dimension4"]) for h in hits] == [("odd_step_unknown_error", "0.000")]
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_servers_own_bytes_are_escaped_in_the_log(
+    telemetry_on: HitRecorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 14 item 18: http.client quotes a bad status line in its error, and the NUL, the
+    # escape sequence and the CR went into telemetry.log as they were: the forged text
+    # became a line of its own, looking like one of ours.
+    telemetry_on.mode = "forged_line"
+    run_once(capsys)
+    text = (paths.log_dir() / "telemetry.log").read_bytes().decode("utf-8")
+    assert "could not deliver" in text
+    assert "\x00" not in text and "\x1b" not in text and "\r" not in text
+    assert not any(line.startswith("2020-01-01") for line in text.splitlines())
+    assert "NOT-HTTP\\x00\\x1b[2J\\r2020-01-01 00:00:00,000 INFO forged\\r\\n" in text
