@@ -144,7 +144,7 @@ def _nav(frame: Frame) -> str:
 
 
 def frame_page(title: str, frame: Frame, sections: Sequence[Section], crumbs: str = "") -> str:
-    head = f"<style>{_CSS}</style>"
+    head = f'<style>{_CSS}</style><link rel="icon" href="data:,">'
     if frame.page.live:
         head += f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
     top = _banner(frame) + _as_of(frame) + _form(frame) + crumbs
@@ -327,6 +327,6 @@ def error_page(status: int, message: str) -> str:
         f"{status} {reason} · {TITLE}",
         [],
         top_html=body,
-        head_html=f"<style>{_CSS}</style>",
+        head_html=f'<style>{_CSS}</style><link rel="icon" href="data:,">',
         nav_html="",
     )
