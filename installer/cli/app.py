@@ -19,6 +19,7 @@ from installer import __version__
 COMMAND_MODULES: tuple[tuple[str, str | None], ...] = (
     ("recipes_cmds", None),  # validate, schema, list, plan          (foundation)
     ("run_cmds", None),  # run, doctor                                (runner)
+    ("uninstall_cmds", None),  # uninstall                            (runner)
     ("upstream_cmds", "upstream"),  # upstream check|bump              (pins)
     ("telemetry_cmds", "telemetry"),  # telemetry status|on|off|show  (telemetry)
     ("collector_cmds", None),  # collector                            (collector)

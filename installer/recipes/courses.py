@@ -12,6 +12,8 @@ becomes a recipe `course-<id>` of three steps, built from the data below, so tha
 - `course_kernel_<id>`: `python -m ipykernel install --user` (skipped when the kernel spec
   points at this environment's python), so VS Code's and Jupyter's kernel pickers list it.
 
+`uninstall course 02402` removes the kernel and the environment (when dtu-install made them).
+
 Semester and year are maintainer settings (`course_semester`, `course_year` in
 settings.yaml), as `dtu_semester`/`dtu_year` are in dtu_constructor.yaml.
 """
@@ -280,6 +282,20 @@ def course_recipe(course: CourseDef, term_: str, requires: Sequence[str]) -> Rec
             course.line,
         ),
     ]
+    uninstall: list[dict[str, Any]] = [
+        {
+            "name": f"course_uninstall_kernel_{course.id}",
+            "description": f"Remove the Jupyter kernel {env.lower()}",
+            "undoes": [f"course_kernel_{course.id}"],
+            "remove": f"{{jupyter_data_dir}}/kernels/{env.lower()}",
+        },
+        {
+            "name": f"course_uninstall_{course.id}",
+            "description": f"Remove the conda environment {env} ({prefix})",
+            "undoes": [f"course_create_{course.id}"],
+            "remove": prefix,
+        },
+    ]
     return RecipeDef(
         name=course.recipe,
         description=f"{course.id} {course.name}: the conda environment {env} and its kernel",
@@ -287,6 +303,7 @@ def course_recipe(course: CourseDef, term_: str, requires: Sequence[str]) -> Rec
         requires=tuple(requires),
         steps=tuple(_step(course, i, s) for i, s in enumerate(steps)),
         verify=tuple(verify),
+        uninstall=tuple(_step(course, i, s) for i, s in enumerate(uninstall)),
     )
 
 

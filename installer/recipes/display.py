@@ -53,6 +53,10 @@ def describe_action(action: model.Action, launcher: tuple[str, ...] = ()) -> str
         return f"extract {action.archive} into {action.dest}"
     if isinstance(action, model.ProfileBlockAction):
         return f"add block {action.marker!r} to {', '.join(action.files)}"
+    if isinstance(action, model.RemoveAction):
+        return f"remove {action.path}"
+    if isinstance(action, model.ProfileBlockRemoveAction):
+        return f"remove block {action.marker!r} from {', '.join(action.files)}"
     return f"merge {len(action.settings)} setting(s) into {action.path}"
 
 

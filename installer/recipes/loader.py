@@ -168,6 +168,11 @@ class _Collector:
             for i, v in enumerate(value.get("verify", ()))
             if isinstance(v, dict) and "name" in v and "check" in v
         )
+        uninstall = tuple(
+            StepDef(s["name"], name, s, doc.file, doc.mark(("uninstall", i))[0], i)
+            for i, s in enumerate(value.get("uninstall", ()))
+            if isinstance(s, dict) and "name" in s
+        )
         self.recipes[name] = RecipeDef(
             name=name,
             description=value.get("description", ""),
@@ -177,6 +182,7 @@ class _Collector:
             steps=steps,
             minimum_macos=value.get("minimum_macos"),
             verify=verify,
+            uninstall=uninstall,
         )
 
 

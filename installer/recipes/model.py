@@ -129,6 +129,22 @@ class JsonSettingsAction:
     settings: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class RemoveAction:
+    """Remove a file, directory or app (`uninstall` steps): renamed aside first, so a
+    half-removed directory never stays under its name; `/` and the home are refused."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class ProfileBlockRemoveAction:
+    """Remove the marked block `marker` from each file, and nothing else (`uninstall`)."""
+
+    files: tuple[str, ...]
+    marker: str
+
+
 Action = Union[
     CommandAction,
     ShellAction,
@@ -136,6 +152,8 @@ Action = Union[
     ExtractAction,
     ProfileBlockAction,
     JsonSettingsAction,
+    RemoveAction,
+    ProfileBlockRemoveAction,
 ]
 
 ACTION_KINDS: Mapping[str, type[Any]] = {
@@ -145,6 +163,8 @@ ACTION_KINDS: Mapping[str, type[Any]] = {
     "extract": ExtractAction,
     "profile_block": ProfileBlockAction,
     "json_settings": JsonSettingsAction,
+    "remove": RemoveAction,
+    "profile_block_remove": ProfileBlockRemoveAction,
 }
 
 

@@ -54,6 +54,7 @@ class RecipeDef:
     steps: tuple[StepDef, ...] = ()
     minimum_macos: Mapping[str, str] | None = None  # {version, component}
     verify: tuple[VerifyDef, ...] = ()
+    uninstall: tuple[StepDef, ...] = ()  # `dtu-install uninstall` (installer/runner/uninstall.py)
 
 
 @dataclass(frozen=True)

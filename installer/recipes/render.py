@@ -199,6 +199,16 @@ def _json_settings(r: Renderer, data: Any, where: str) -> model.Action:
     return model.JsonSettingsAction(r.path(data["path"], where), r.settings(data["settings"]))
 
 
+def _remove(r: Renderer, data: Any, where: str) -> model.Action:
+    return model.RemoveAction(r.path(data, where))
+
+
+def _profile_block_remove(r: Renderer, data: Any, where: str) -> model.Action:
+    return model.ProfileBlockRemoveAction(
+        files=tuple(r.path(f, where) for f in data["files"]), marker=data["marker"]
+    )
+
+
 _ACTION_BUILDERS: Mapping[str, Callable[[Renderer, Any, str], model.Action]] = {
     "command": _command,
     "shell": _shell,
@@ -206,5 +216,7 @@ _ACTION_BUILDERS: Mapping[str, Callable[[Renderer, Any, str], model.Action]] = {
     "extract": _extract,
     "profile_block": _profile_block,
     "json_settings": _json_settings,
+    "remove": _remove,
+    "profile_block_remove": _profile_block_remove,
 }
 assert set(_ACTION_BUILDERS) == set(model.ACTION_KINDS)

@@ -381,6 +381,25 @@ ACTION_FIELDS: Mapping[str, Field] = {
         "up before the first change; a file that cannot be read as JSON with comments fails "
         "the step, unchanged",
     ),
+    "remove": Field(
+        text(),
+        doc="remove this file, directory or app (for `uninstall` steps); `/` and the home "
+        "directory are refused; nothing there is nothing to do",
+    ),
+    "profile_block_remove": Field(
+        Map(
+            {
+                "files": Field(Seq(text(), min_items=1), required=True),
+                "marker": Field(
+                    Str(pattern=r"[a-z0-9][a-z0-9_.-]*", pattern_help="a lower-case marker"),
+                    required=True,
+                ),
+            },
+            name="{files, marker}",
+        ),
+        doc="remove the block `profile_block` added with this marker from each file, and no "
+        "other line (for `uninstall` steps); backed up first",
+    ),
 }
 assert set(ACTION_FIELDS) == set(ACTION_KINDS), "schema and model.ACTION_KINDS disagree"
 
@@ -471,6 +490,33 @@ STEP = Map(
     name="a step",
 )
 
+UNINSTALL_NAME = r"[a-z][a-z0-9]*_uninstall(_[a-z0-9.]+)*"
+UNINSTALL_STEP = Map(
+    {
+        **{k: v for k, v in STEP_FIELDS.items() if k != "requires"},
+        "name": Field(
+            Str(
+                pattern=UNINSTALL_NAME,
+                pattern_help="<component>_uninstall[_<detail>] (e.g. miniforge_uninstall)",
+                name="an uninstall step name",
+            ),
+            required=True,
+            doc="`<component>_uninstall[_<detail>]`; also the telemetry event name",
+        ),
+        "undoes": Field(
+            Seq(Str(pattern=STEP_NAME, pattern_help=STEP_NAME_HELP, name="a step name")),
+            default=[],
+            doc="steps of this recipe whose work it removes: it runs only when dtu-install "
+            "ran one of them (the install record); otherwise what it would remove is named "
+            "and left. Without `undoes`, the step must only touch what dtu-install marked",
+        ),
+    },
+    exactly_one_of=[
+        (tuple(ACTION_KINDS), f"a step needs exactly one action: {', '.join(ACTION_KINDS)}")
+    ],
+    name="an uninstall step",
+)
+
 VERIFY = Map(
     {
         "name": Field(
@@ -525,6 +571,12 @@ RECIPE = Map(
             doc="run in this order unless `requires` says otherwise",
         ),
         "verify": Field(Seq(VERIFY), default=[], doc="checks `dtu-install doctor` runs"),
+        "uninstall": Field(
+            Seq(UNINSTALL_STEP),
+            default=[],
+            doc="what `dtu-install uninstall` runs, in this order (recipes in reverse "
+            "dependency order); a check that passes means nothing is left to remove",
+        ),
     },
     name="a recipe",
     doc="A dtu-install recipe (docs/recipes.md)",

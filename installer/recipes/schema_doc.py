@@ -69,6 +69,9 @@ def tables() -> Mapping[str, str]:
         "profile": field_table(s.PROFILE.fields.items()),
         "settings": field_table(s.SETTINGS.fields.items()),
         "course": field_table(COURSE.fields.items()),
+        "uninstall": field_table(
+            (k, v) for k, v in s.UNINSTALL_STEP.fields.items() if k in ("name", "undoes")
+        ),
         "placeholders": placeholder_table(),
     }
 

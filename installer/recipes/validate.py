@@ -112,6 +112,8 @@ class _Validator:
                     self.placeholders(doc, download, (*base, "download"), self.known | pinned)
                     self.pin(doc, download, (*base, "download"))
                 self.urls(doc, download, (*base, "download"))
+            for index, step in mappings(value.get("uninstall")):
+                self.placeholders(doc, step, ("uninstall", index), self.known)
             for i, verify in mappings(value.get("verify")):
                 parts = {k: verify[k] for k in ("description", "check") if k in verify}
                 self.placeholders(doc, parts, ("verify", i), self.known)
@@ -166,12 +168,34 @@ class _Validator:
                         ("verify", i, "name"),
                         f"duplicate verify name {verify.name!r} (first at {first_at})",
                     )
+        self.uninstall_names(seen)
         for name, profile in self.rs.profiles.items():
             if name in self.rs.recipes:
                 self.doc(profile.file).report(
                     ("profile",),
                     f"{name!r} is also a recipe; profiles and recipes need distinct names",
                 )
+
+    def uninstall_names(self, seen: dict[str, StepDef]) -> None:
+        """Uninstall steps are events too: their names are unique among all steps, and
+        `undoes` names steps of their own recipe."""
+        for recipe in self.rs.recipes.values():
+            doc = self.doc(recipe.file)
+            own = [s.name for s in recipe.steps]
+            for step in recipe.uninstall:
+                first = seen.setdefault(step.name, step)
+                if first is not step:
+                    doc.report(
+                        ("uninstall", step.index, "name"),
+                        f"duplicate step name {step.name!r} (first at {first.source})",
+                    )
+                for i, name in named(step.data.get("undoes", ())):
+                    if name not in own:
+                        doc.report(
+                            ("uninstall", step.index, "undoes", i),
+                            f"{name!r} is not a step of recipe {recipe.name!r}"
+                            + did_you_mean(name, own),
+                        )
 
     # ------------------------------------------------------------ references
     def references(self) -> None:

@@ -20,9 +20,11 @@ from installer.recipes.model import (
     JsonSettingsAction,
     PlannedStep,
     ProfileBlockAction,
+    ProfileBlockRemoveAction,
+    RemoveAction,
     ShellAction,
 )
-from installer.runner import download, files, staging, sudo
+from installer.runner import download, files, removal, staging, sudo
 from installer.runner.context import RunContext
 from installer.runner.failure import (
     StepError,
@@ -223,6 +225,33 @@ def run_json_settings(
     ctx.log.write(f"{step.name}: {action.path} " + ("updated" if changed else "already up to date"))
 
 
+def run_remove(
+    action: RemoveAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    counter.attempts += 1
+    removed = removal.remove_path(action.path, ctx.facts.home)
+    ctx.log.write(f"{step.name}: {action.path} " + ("removed" if removed else "was not there"))
+
+
+def run_profile_block_remove(
+    action: ProfileBlockRemoveAction,
+    step: PlannedStep,
+    ctx: RunContext,
+    counter: Attempted,
+    prefetch: Prefetcher | None,
+) -> None:
+    counter.attempts += 1
+    changed = removal.remove_profile_block(action.files, action.marker)
+    ctx.log.write(
+        f"{step.name}: profile block '{action.marker}' "
+        + (f"removed from {', '.join(changed)}" if changed else "was in no file")
+    )
+
+
 ActionExecutor = Callable[[Any, PlannedStep, RunContext, Attempted, "Prefetcher | None"], None]
 
 ACTION_EXECUTORS: Mapping[type[Any], ActionExecutor] = {
@@ -232,4 +261,6 @@ ACTION_EXECUTORS: Mapping[type[Any], ActionExecutor] = {
     ExtractAction: run_extract,
     ProfileBlockAction: run_profile_block,
     JsonSettingsAction: run_json_settings,
+    RemoveAction: run_remove,
+    ProfileBlockRemoveAction: run_profile_block_remove,
 }

@@ -20,6 +20,7 @@ from installer.errors import ExitCode
 from installer.platform.facts import Facts
 from installer.recipes.model import Plan
 from installer.runner.context import DEFAULT_SUPPORT_URL, RunOptions, env_is_noninteractive
+from installer.runner.install_record import InstallRecord
 from installer.runner.outcome import OutcomeSink
 from installer.runner.runlog import new_log_path
 
@@ -105,6 +106,8 @@ def run(
         sinks.append(telemetry)
         # The run id its events carry (None when nothing is sent): the support id.
         run_id = getattr(telemetry, "run_id", None)
+        # What this run installed, so that `uninstall` removes that and nothing else.
+        sinks.append(InstallRecord())
     try:
         # With --json, stdout carries only the JSON; people read stderr.
         console = make_console(sys.stderr if as_json else sys.stdout)

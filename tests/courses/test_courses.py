@@ -177,3 +177,38 @@ def test_bad_courses_are_refused(tmp_path, isolated_home, course, message):
     (recipes / "courses.yaml").write_text(f"courses:\n  {course}\n")
     result = dtu(["validate", str(recipes)], isolated_home)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_uninstall_course_removes_its_env_and_kernel_only(tmp_path, isolated_home):
+    prefix = isolated_home / "miniforge3"
+    install_stub_conda(prefix)
+    recipes = recipes_dir(tmp_path)
+    assert dtu(["run", "--recipes", str(recipes), "course", "02402"], isolated_home).returncode == 0
+    # The student's own environment and kernel, and a course env they made themselves.
+    (prefix / "envs/mine/conda-meta").mkdir(parents=True)
+    (isolated_home / "Library/Jupyter/kernels/mine").mkdir(parents=True)
+    (prefix / "envs/10060-A26/conda-meta").mkdir(parents=True)
+
+    dry = dtu(["uninstall", "--recipes", str(recipes), "--dry-run"], isolated_home)
+    assert dry.returncode == 0, dry.stderr
+    assert "Remove the conda environment 02402-A26" in dry.stdout
+    assert "10060" not in dry.stdout  # no targets: what the record names (02402), not 10060
+
+    args = ["uninstall", "--recipes", str(recipes), "course", "02402", "10060", "--yes", "--json"]
+    done = dtu(args, isolated_home)
+    assert done.returncode == 0, done.stderr
+    steps = {s["step"]: (s["status"], s["reason"]) for s in json.loads(done.stdout)["steps"]}
+    assert steps["course_uninstall_kernel_02402"][0] == "success"
+    assert steps["course_uninstall_02402"][0] == "success"
+    assert steps["course_uninstall_10060"] == (
+        "skipped",
+        "not installed by dtu-install: left as it is",
+    )
+    assert not (prefix / "envs/02402-A26").exists()
+    assert not (isolated_home / "Library/Jupyter/kernels/02402-a26").exists()
+    for kept in (prefix / "envs/mine", prefix / "envs/10060-A26", prefix / "bin/conda"):
+        assert kept.exists()
+    assert (isolated_home / "Library/Jupyter/kernels/mine").exists()
+    record = json.loads((isolated_home / ".local/share/dtu-install/installed.json").read_text())
+    assert "course_create_02402" not in record["steps"]
+    assert "course_kernel_02402" not in record["steps"]

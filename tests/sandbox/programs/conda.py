@@ -4,7 +4,8 @@
 It behaves like conda where dtu-install's recipes and doctor touch it, with conda's own
 texts (conda/conda): `--version`; `init zsh bash` writes the marked blocks of
 conda/core/initialize.py `_bashrc_content` to $ZDOTDIR/.zshrc (else ~/.zshrc) and, on macOS,
-~/.bash_profile, and prints `print_plan_results`' lines; `shell.zsh hook` / `shell.bash hook`;
+~/.bash_profile, and prints `print_plan_results`' lines (`init --reverse` removes every
+`conda initialize` block, `init_sh_user` with reverse=True); `shell.zsh hook` / `shell.bash hook`;
 `config --set/--show` (unknown keys: CondaKeyError "unknown parameter",
 conda/cli/condarc.py); `install` fetches the channel's repodata.json from
 $CONDA_CHANNEL_ALIAS (conda reads CONDA_<KEY> variables as settings; default
@@ -52,7 +53,7 @@ def block(shell):
     )
 
 
-def init(shells):
+def init(shells, reverse=False):
     home = os.environ["HOME"]
     targets = []
     for shell in shells:
@@ -74,11 +75,19 @@ def init(shells):
         pattern = re.compile(
             r"^# >>> conda initialize >>>\n.*?# <<< conda initialize <<<\n?", re.M | re.S
         )
-        new = (
-            pattern.sub(block(shell), content)
-            if pattern.search(content)
-            else content + "\n" + block(shell)
-        )
+        if reverse:  # init_sh_user: every conda initialize block goes, whoever wrote it
+            new = re.sub(
+                r"^\s*# >>> conda initialize >>>\n[\s\S]*?# <<< conda initialize <<<\n?",
+                "",
+                content,
+                flags=re.M | re.S,
+            )
+        else:
+            new = (
+                pattern.sub(block(shell), content)
+                if pattern.search(content)
+                else content + "\n" + block(shell)
+            )
         if new != content:
             with open(path, "w") as f:
                 f.write(new)
@@ -217,7 +226,8 @@ def main(argv):
         print(f"conda {VERSION}")
         return 0
     if argv[:1] == ["init"]:
-        return init(argv[1:] or ["bash"])
+        shells = [a for a in argv[1:] if a != "--reverse"]
+        return init(shells or ["bash"], reverse="--reverse" in argv[1:])
     if argv[:1] == ["config"]:
         return config(argv[1:])
     if argv[:1] == ["install"]:
