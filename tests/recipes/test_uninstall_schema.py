@@ -29,7 +29,7 @@ def test_uninstall_steps_are_checked(tmp_path):
 
 
 def test_a_valid_uninstall_list_loads(tmp_path):
-    text = GOOD_RECIPE + UNINSTALL.split("  - name: tool_uninstall")[0].replace(
+    text = GOOD_RECIPE + UNINSTALL.split("  - name: tool_uninstall", maxsplit=1)[0].replace(
         "tool_remove", "tool_uninstall_files"
     )
     recipe = load_tree(tmp_path, {"tool.yaml": text}).recipes["tool"]

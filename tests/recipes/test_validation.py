@@ -284,7 +284,8 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         {"tool.yaml": STEP_HEAD + "    command: [echo]\n    shell: echo\n"},
         [
             "tool.yaml:3:5: steps[0]: a step needs exactly one action: command, shell, "
-            "download, extract, profile_block, json_settings, remove, profile_block_remove (found command, shell)"
+            "download, extract, profile_block, json_settings, remove, profile_block_remove "
+            "(found command, shell)"
         ],
     ),
     (
