@@ -29,7 +29,7 @@ from tests.helpers.collector import RunningCollector, start_collector
 from tests.helpers.download_server import DownloadServer
 from tests.sandbox.artefacts import HostPythons
 from tests.sandbox.mac import HOME, MacModel, MacSandbox
-from tests.sandbox.upstream import ARCHES, Upstream, Versions, pinned_versions
+from tests.sandbox.upstream import ARCHES, Upstream, Versions, canonical_url, pinned_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = "/Volumes/dtu-test"  # where the sandbox sees the zipapp, recipes, CA, install.sh
@@ -85,7 +85,11 @@ def _plan_downloads(recipes: Path, profile: str, arch: str, mirrors: str) -> lis
     )
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
-    return [s["action"] for s in plan["steps"] if s["action"]["kind"] == "download"]
+    return [
+        {**s["action"], "step": s["name"]}
+        for s in plan["steps"]
+        if s["action"]["kind"] == "download"
+    ]
 
 
 def _unmirror(url: str, server: DownloadServer) -> str:
@@ -101,23 +105,28 @@ class Pinned:
 
 
 def pinned_recipes(target: Path, pythons: HostPythons) -> Pinned:
-    """A copy of recipes/ whose pinned sha256s are the simulator's (see the module doc)."""
+    """A copy of recipes/ whose pinned sha256s are the simulator's (see the module doc).
+
+    Each pin is matched to the simulator's file by what it pins (the download's step,
+    `version` and architecture, from `plan --json`), never by the URL the recipe fetches:
+    a recipe whose URL drifts from its pinned version (back to a `latest` URL) still fails.
+    """
     shutil.copytree(ROOT / "recipes", target)
     with DownloadServer() as server:
         probe = Upstream(server, pythons)
-        downloads = [
-            d
+        planned = [
+            (arch, d)
             for arch in ARCHES
             for d in _plan_downloads(target, "with-homebrew", arch, probe.mirrors)
         ]
-        urls = [_unmirror(d["url"], server) for d in downloads]
-        versions = pinned_versions(urls)
+        versions = pinned_versions({d["step"]: d.get("version") for _, d in planned})
         server.files.clear()
         upstream = Upstream(server, pythons, versions)
         replaced: dict[str, str] = {}
-        for download, url in zip(downloads, urls):
-            pin = download.get("sha256")
-            body = upstream.content(url)
+        for arch, download in planned:
+            pin, version = download.get("sha256"), download.get("version")
+            url = canonical_url(download["step"], version, arch) if version else None
+            body = upstream.content(url or _unmirror(download["url"], server))
             if pin and body is not None:
                 replaced[pin] = hashlib.sha256(body).hexdigest()
     for path in target.rglob("*.yaml"):

@@ -40,12 +40,18 @@ def statuses(result: dict[str, Any]) -> dict[str, str]:
     return {s["step"]: s["status"] for s in result["steps"]}
 
 
-def install_twice(box: Mac, profile: str, steps: list[str]) -> tuple[dict[str, Any], str]:
-    """First run installs, doctor passes, the second run skips everything; returns the first
-    run's result and the log file's text."""
+def install_once(box: Mac, profile: str, steps: list[str]) -> dict[str, Any]:
+    """One run that installs every step (exit 0); returns its result."""
     code, first, err = box.run_profile(profile)
     assert code == 0, err
     assert statuses(first) == {s: "skipped" if s in ALREADY_DONE else "success" for s in steps}
+    return first
+
+
+def install_twice(box: Mac, profile: str, steps: list[str]) -> tuple[dict[str, Any], str]:
+    """First run installs, doctor passes, the second run skips everything; returns the first
+    run's result and the log file's text."""
+    first = install_once(box, profile, steps)
     doctor = box.doctor(profile)
     assert doctor["ok"] is True, doctor
     assert {c["name"]: c["result"] for c in doctor["checks"]} == {

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -57,7 +56,7 @@ MINIFORGE_REPO_ID = "221584272"  # GitHub's numeric repository id in asset URLs 
 @dataclass(frozen=True)
 class Versions:
     miniforge_pinned: str = "25.3.1-0"
-    miniforge_latest: str = "26.3.2-3"  # conda-forge/miniforge Miniforge3/construct.yaml default
+    miniforge_latest: str = "26.3.2-3"  # conda-forge/miniforge Miniforge3/construct.yaml
     vscode_pinned: str = "1.105.1"
     vscode_latest: str = "1.106.3"
     homebrew_pinned: str = "0" * 40
@@ -208,7 +207,15 @@ class Upstream:
         for subdir in ("osx-arm64", "osx-64", "noarch"):
             self._json(
                 f"https://conda.anaconda.org/conda-forge/{subdir}/repodata.json",
-                {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}},
+                {
+                    "info": {"subdir": subdir},
+                    "packages": {},
+                    # A few entries, so the file is bigger than what a stalled server sends.
+                    "packages.conda": {
+                        f"dtumathtools-{n}.0-pyhd8ed1ab_0.conda": {"name": "dtumathtools"}
+                        for n in range(64)
+                    },
+                },
             )
 
     # ------------------------------------------------------------- the files
@@ -230,17 +237,45 @@ class Upstream:
         return self.path(url)
 
 
-def pinned_versions(urls: list[str]) -> Versions:
-    """The versions the recipes pin, read from the URLs their plan fetches (any the recipes do
-    not pin keep the defaults)."""
+def canonical_url(step: str, version: str, arch: str) -> str | None:
+    """Where the publisher keeps `version` of a download step's file for `arch` (None: a step
+    the simulator does not know)."""
+    if step == "miniforge_download":
+        return (
+            f"https://github.com/{MINIFORGE}/releases/download/{version}/"
+            f"Miniforge3-{version}-MacOSX-{arch}.sh"
+        )
+    if step == "vscode_download":
+        return f"https://update.code.visualstudio.com/{version}/{VSCODE_PLATFORM[arch]}/stable"
+    if step == "homebrew_download":
+        return f"https://raw.githubusercontent.com/Homebrew/install/{version}/install.sh"
+    return None
+
+
+def pinned_versions(pins: dict[str, str | None]) -> Versions:
+    """The versions the recipes pin (download step -> `version`), and a newer "latest" for
+    each; components the recipes do not pin keep the defaults."""
     found: dict[str, str] = {}
-    for url in urls:
-        if m := re.search(r"/releases/download/([^/]+)/Miniforge3-", url):
-            found["miniforge_pinned"] = m.group(1)
-        if m := re.search(r"update\.code\.visualstudio\.com/(\d[^/]*)/darwin", url):
-            found["vscode_pinned"] = m.group(1)
-            major, minor = m.group(1).split(".")[:2]
-            found["vscode_latest"] = f"{major}.{int(minor) + 1}.0"  # a newer "latest"
-        if m := re.search(r"Homebrew/install/([0-9a-f]{40})/install\.sh", url):
-            found["homebrew_pinned"] = m.group(1)
+    if version := pins.get("miniforge_download"):
+        found["miniforge_pinned"] = version
+        found["miniforge_latest"] = f"{int(version.split('.')[0]) + 1}.1.0-0"  # newer
+    if version := pins.get("vscode_download"):
+        found["vscode_pinned"] = version
+        major, minor = version.split(".")[:2]
+        found["vscode_latest"] = f"{major}.{int(minor) + 1}.0"
+    if version := pins.get("homebrew_download"):
+        found["homebrew_pinned"] = version
     return Versions(**found)
+
+
+def add_dtu_install_release(server: DownloadServer, pyz: bytes) -> str:
+    """dtu-install's own release, where install.sh looks (`releases/latest/download/` +
+    dtu-install.pyz and its `.sha256`), served directly: install.sh fetches with curl, which
+    knows no mirrors, so no redirect may point at the real github.com. Returns the base URL."""
+    base = "/github.com/dtudk/dtu-install/releases/latest/download"
+    server.add(f"{base}/dtu-install.pyz", pyz)
+    server.add(
+        f"{base}/dtu-install.pyz.sha256",
+        f"{hashlib.sha256(pyz).hexdigest()}  dtu-install.pyz\n".encode(),
+    )
+    return server.url(base)

@@ -1,0 +1,41 @@
+"""Once through install.sh, as a student starts it: a Terminal under Rosetta on an
+Apple-silicon Mac without the Command Line Tools. install.sh installs them headless
+(softwareupdate through sudo), fetches and verifies the zipapp, and runs it natively with
+/usr/bin/python3, which installs the default profile."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.sandbox.conftest import MacFactory
+from tests.sandbox.harness import SUPPORT
+from tests.sandbox.mac import MacModel
+from tests.sandbox.test_profiles import DEFAULT_STEPS, statuses
+from tests.sandbox.upstream import add_dtu_install_release
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def test_install_sh_under_rosetta_without_command_line_tools(make_mac: MacFactory) -> None:
+    with make_mac(MacModel(arch="arm64", rosetta=True, clt="missing")) as box:
+        base = add_dtu_install_release(box.server, (box.support / "dtu-install.pyz").read_bytes())
+        env = {"DTU_INSTALL_BASE_URL": base}
+        argv = ["/bin/zsh", f"{SUPPORT}/install.sh", "run", "default", "--yes", "--json", "--test"]
+        done = box.sandbox.run(argv, box.env(env), timeout=240)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "this Terminal runs under Rosetta" in done.stdout
+        result = json.loads(done.stdout[done.stdout.index("\n{") + 1 :])
+        # install.sh put the Command Line Tools there, so the profile finds them done.
+        assert statuses(result) == {
+            s: "skipped" if s in ("xcode_clt_install", "miniforge_config_usage") else "success"
+            for s in DEFAULT_STEPS
+        }
+        sudo_log = box.sandbox.host_path("/Library/Logs/sandbox-sudo.log").read_text()
+        assert "-n softwareupdate -i Command Line Tools for Xcode 26.1-26.1" in sudo_log
+        assert box.doctor("default")["ok"] is True
+        # Run natively: the facts (and so the events) say arm64, not translated.
+        rows = box.collector.rows("name, os, arch")
+        assert sorted(r[0] for r in rows) == sorted(DEFAULT_STEPS)
+        assert {(r[1], r[2]) for r in rows} == {("Darwin15.1", "arm64")}
