@@ -312,3 +312,24 @@ def test_unknown_component_and_bad_mirror_are_usage_errors(
     monkeypatch.setenv("DTU_INSTALL_MIRRORS", "https://github.com/=http://127.0.0.1/")
     code, _, err = dtu(capsys, "upstream", "check", "--recipes", str(world.recipes))
     assert code == 2 and "DTU_INSTALL_MIRRORS: bad entry" in err
+
+
+def test_bump_json_lists_what_would_change(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mf, _, _ = _newer_everywhere(world)
+    code, out, _ = dtu(
+        capsys, "upstream", "bump", "miniforge", "--json", "--recipes", str(world.recipes)
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["ok"] is True and data["failed"] == {} and data["pending"] == {}
+    [bump] = data["bumps"]
+    assert (bump["component"], bump["from"], bump["to"], bump["written"]) == (
+        "miniforge",
+        world.miniforge,
+        mf,
+        False,
+    )
+    assert bump["sha256"] == {a: sha256(world.pub.miniforge[mf][a]) for a in ARCHES}
+    assert {f["component"] for f in data["findings"]} == {"miniforge"}
