@@ -32,7 +32,9 @@ def run(store: EventStore, below: float = 2.0) -> dict[str, Any]:
 
 def test_no_data(store: EventStore) -> None:
     data = run(store)
-    assert data["new_os_versions"] == [] and data["os_versions"] == []
+    assert data["os_versions"] == []
+    # Nothing before the window: "no earlier data", not every version called new.
+    assert data["new_os_versions"] is None and data["new_os_note"].startswith("no earlier data")
     assert data["deprecation_candidates"] == []
 
 
@@ -86,3 +88,17 @@ def test_cli_threshold_option(tmp_path: Path) -> None:
     assert default["deprecation_candidates"] == []  # 10% is not under 2%
     wider = json.loads(dtu(*args, "--json", "--deprecation-below", "10.5").stdout)
     assert [r["os"] for r in wider["deprecation_candidates"]] == ["Darwin19.6.0"]
+
+
+def test_without_earlier_data_no_version_is_called_new(store: EventStore) -> None:
+    """Issue 17: a store whose data starts inside the window called every macOS "new"."""
+    from installer.analytics.reports.render import to_text
+
+    store.insert([ev(T - DAY, os="Darwin24.1.0"), ev(T - DAY, os="Darwin25.0")])
+    report = compatibility(store, T, Scope.production())
+    assert report.serialize()["new_os_versions"] is None
+    text = to_text(report)
+    assert "no earlier data: no events from 2026-07-26T12:00:00Z to 2026-10-24T12:00:00Z" in text
+    # One event in the look-back is enough to compare with.
+    store.insert([ev(T - MONTH - DAY, os="Darwin24.1.0")])
+    assert run(store)["new_os_versions"] == ["Darwin25.0"]

@@ -18,7 +18,8 @@ from installer.analytics.timeutil import DAY, HOUR
 from tests.helpers.alert_events import T, ev, mixed
 from tests.helpers.chromium import LAPTOP, chromium_path, inspect
 
-TABLES = {"weekly": 5, "component-health": 2, "compatibility": 4}  # tables with rows
+# Tables with rows. Compatibility: nothing before its window, so no "new macOS" table.
+TABLES = {"weekly": 5, "component-health": 2, "compatibility": 3}
 
 
 def _page(tmp_path: Path, name: str) -> Path:
@@ -37,6 +38,14 @@ def test_report_page_is_one_offline_file_with_its_tables(tmp_path: Path, name: s
     text = _page(tmp_path, name).read_text(encoding="utf-8")
     assert text.count("<table") == TABLES[name]
     assert "<script src=" not in text and "<link " not in text and "@import" not in text
+    # No chart on a report page, so no charting library either (issue 17: 4.8 MB of plotly).
+    assert "<script" not in text and "plotly" not in text.lower()
+    assert len(text) < 50_000
+    # The scope, next to the numbers, in the page and in the JSON.
+    assert "Scope: category Installer (every number below)" in text
+    with EventStore(tmp_path / "events.db") as store:
+        doc = build(store, name, T, Scope.production()).serialize()
+    assert doc["scope"]["description"] == "category Installer"
 
 
 WINDOWS = {

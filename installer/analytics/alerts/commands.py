@@ -15,6 +15,7 @@ from installer.analytics.alerts.load import load_config
 from installer.analytics.alerts.show import print_backtest_incidents, print_firings
 from installer.analytics.query import Scope, last_event_before
 from installer.analytics.store import EventStore, resolve_db_path
+from installer.analytics.text_fit import say
 from installer.analytics.timeutil import format_moment
 from installer.errors import ExitCode
 
@@ -66,18 +67,18 @@ def _after(step: Step) -> list[Incident]:
 def _print_incidents(step: Step, at: int, newest: int | None) -> None:
     for incident in ordered(list(step.open.values())):
         key = f" [{incident.key}]" if incident.key is not None else ""
-        print(
+        say(
             f"incident open: {incident.rule}{key} since {format_moment(incident.started)} "
             f"({duration(incident.open_for(at))}), last fired {format_moment(incident.last_fired)}"
         )
     for incident in step.resolved:
         key = f" [{incident.key}]" if incident.key is not None else ""
-        print(f"incident resolved: {incident.rule}{key}: {incident.resolution}")
+        say(f"incident resolved: {incident.rule}{key}: {incident.resolution}")
     if newest is None:
-        print("newest event in scope: none before T")
+        say("newest event in scope: none before T")
     else:
         age = (at - newest) / 3600
-        print(f"newest event in scope: {format_moment(newest)} ({age:.2f} h before T)")
+        say(f"newest event in scope: {format_moment(newest)} ({age:.2f} h before T)")
 
 
 def run_backtest(

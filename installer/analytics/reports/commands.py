@@ -57,8 +57,14 @@ def run_report(
             from installer.analytics.html_page import write_page
 
             write_page(html_file, to_page(report))
-        text = to_text(report)
-        sys.stdout.write(json.dumps(report.serialize(), indent=2) + "\n" if as_json else text)
+        text = to_text(report)  # whole lines: what email and Slack get
+        if as_json:
+            sys.stdout.write(json.dumps(report.serialize(), indent=2) + "\n")
+        else:
+            from installer.analytics.text_fit import terminal_width
+
+            width = terminal_width()
+            sys.stdout.write(text if width is None else to_text(report, width))
         if config is None:
             return ExitCode.OK
         from installer.analytics.notify.dispatch import dispatch_message

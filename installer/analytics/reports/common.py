@@ -59,13 +59,36 @@ def window_json(window: Window) -> dict[str, str]:
     return {"from": format_moment(window.start), "to": format_moment(window.end)}
 
 
-def period(at: int, windows: Sequence[tuple[str, Window]]) -> list[str]:
-    """The moment and the windows a report covers, one line each: the title alone ("week
-    ending T") left the reader to work out when last week began and that T is excluded."""
-    return [f"T = {format_moment(at)} (UTC)"] + [
-        f"{name}: {format_moment(w.start)} to {format_moment(w.end)} (end excluded)"
-        for name, w in windows
-    ]
+def period(at: int, windows: Sequence[tuple[str, Window]], scope: Scope) -> list[str]:
+    """The moment, the windows and the scope a report covers, one line each: the title alone
+    ("week ending T") left the reader to work out when last week began and that T is
+    excluded, and a report's success rate (production only) was read against the
+    dashboards' (all categories) without a word (issue 17)."""
+    return (
+        [f"T = {format_moment(at)} (UTC)"]
+        + [
+            f"{name}: {format_moment(w.start)} to {format_moment(w.end)} (end excluded)"
+            for name, w in windows
+        ]
+        + [f"Scope: {scope.describe()} (every number below)"]
+    )
+
+
+def scope_json(scope: Scope) -> dict[str, Any]:
+    return {
+        "categories": list(scope.categories or ()),
+        "arch": scope.arch,
+        "os": scope.os,
+        "description": scope.describe(),
+    }
+
+
+def no_earlier_data(lookback: Window) -> str:
+    """What "new" cannot mean when the store holds nothing to compare with."""
+    return (
+        f"no earlier data: no events from {format_moment(lookback.start)} to "
+        f"{format_moment(lookback.end)} to compare with, so no version is called new"
+    )
 
 
 def fmt(value: object) -> str:

@@ -10,9 +10,11 @@ from installer.analytics.reports.common import (
     Table,
     fmt,
     label,
+    no_earlier_data,
     per_run,
     period,
     pp,
+    scope_json,
     share,
     window_json,
 )
@@ -29,7 +31,7 @@ class CompatibilityReport:
     at: int
     scope: Scope
     deprecation_below: float
-    new_os_versions: list[str]
+    new_os_versions: list[str] | None  # None: no events before the window to compare with
     architectures: list[dict[str, Any]]
     os_versions: list[dict[str, Any]]
     os_arch: list[dict[str, Any]]
@@ -48,7 +50,13 @@ class CompatibilityReport:
                 ("Window", Window.last(self.at, PERIOD)),
                 ("Previous 30 days", Window(self.at - 2 * PERIOD, self.at - PERIOD)),
             ],
+            self.scope,
         )
+
+    @property
+    def no_earlier_note(self) -> str:
+        start = self.at - PERIOD
+        return no_earlier_data(Window(start - NEW_OS_LOOKBACK, start))
 
     @property
     def deprecation_candidates(self) -> list[dict[str, Any]]:
@@ -64,12 +72,10 @@ class CompatibilityReport:
             "at": format_moment(self.at),
             "window": window_json(Window.last(self.at, PERIOD)),
             "previous_window": window_json(Window(self.at - 2 * PERIOD, self.at - PERIOD)),
-            "scope": {
-                "categories": list(self.scope.categories or ()),
-                "arch": self.scope.arch,
-                "os": self.scope.os,
-            },
+            "scope": scope_json(self.scope),
+            # null: the store has no earlier events, so "new" would call everything new.
             "new_os_versions": self.new_os_versions,
+            "new_os_note": "" if self.new_os_versions is not None else self.no_earlier_note,
             "architectures": self.architectures,
             "os_versions": [
                 {k: v for k, v in r.items() if k != "_share"} for r in self.os_versions
@@ -85,8 +91,10 @@ class CompatibilityReport:
             Table(
                 "New macOS versions",
                 ["os"],
-                [[v] for v in self.new_os_versions],
-                "none" if not self.new_os_versions else "",
+                [[v] for v in self.new_os_versions or ()],
+                self.no_earlier_note
+                if self.new_os_versions is None
+                else ("none" if not self.new_os_versions else ""),
             ),
             Table(
                 "Installations by architecture",
@@ -147,13 +155,9 @@ def compatibility(
     now, now_by = per_run(store, window, scope, ["os", "arch"])
     before, before_by = per_run(store, previous, scope, ["arch"])
     by_os = now_by["os"]
-    seen_before = {
-        label(k[0])
-        for k in counts(
-            store, Window(window.start - NEW_OS_LOOKBACK, window.start), scope, by=["os"]
-        )
-    }
-    new_os = sorted({label(k[0]) for k in by_os} - seen_before - {"unknown"})
+    earlier = counts(store, Window(window.start - NEW_OS_LOOKBACK, window.start), scope, by=["os"])
+    seen_before = {label(k[0]) for k in earlier}
+    new_os = sorted({label(k[0]) for k in by_os} - seen_before - {"unknown"}) if earlier else None
 
     arch_now, arch_before = now_by["arch"], before_by["arch"]
     architectures = []

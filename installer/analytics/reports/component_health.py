@@ -14,7 +14,15 @@ from typing import Any
 
 from installer import event_schema
 from installer.analytics.query import Counts, Scope, counts
-from installer.analytics.reports.common import Table, fmt, label, period, pp, window_json
+from installer.analytics.reports.common import (
+    Table,
+    fmt,
+    label,
+    period,
+    pp,
+    scope_json,
+    window_json,
+)
 from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
 
@@ -76,6 +84,7 @@ class ComponentHealthReport:
                 ("Window", Window.last(self.at, WINDOW)),
                 ("Triggers' baseline", Window(self.at - BASELINE_FROM, self.at - WINDOW)),
             ],
+            self.scope,
         )
 
     def serialize(self) -> dict[str, Any]:
@@ -84,11 +93,7 @@ class ComponentHealthReport:
             "at": format_moment(self.at),
             "window": window_json(Window.last(self.at, WINDOW)),
             "baseline_window": window_json(Window(self.at - BASELINE_FROM, self.at - WINDOW)),
-            "scope": {
-                "categories": list(self.scope.categories or ()),
-                "arch": self.scope.arch,
-                "os": self.scope.os,
-            },
+            "scope": scope_json(self.scope),
             "components": [c.serialize() for c in self.components],
             "triggers": self.triggers,
         }

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from installer.analytics.reports.common import Table
+from installer.analytics.text_fit import fold, grid
 
 NO_DATA = "no data"
 # A line break or tab inside a cell (event names come from the network) broke the grid of
@@ -35,22 +36,27 @@ class Report(Protocol):
     def tables(self) -> list[Table]: ...
 
 
-def to_text(report: Report) -> str:
-    out = [report.title, "=" * len(report.title), *report.period]
+def to_text(report: Report, width: int | None = None) -> str:
+    """Whole lines (email, Slack, a pipe); with `width` (a terminal), folded to it: tables
+    fold their text cells and leave out their last columns when they must (`text_fit`)."""
+    out = [*fold(report.title, width), "=" * min(len(report.title), width or len(report.title))]
+    for line in report.period:
+        out += fold(line, width)
     for table in report.tables():
-        out += ["", table.title, "-" * len(table.title)]
+        rule = "-" * min(len(table.title), width or len(table.title))
+        out += ["", *fold(table.title, width), rule]
         if table.rows:
-            out += _grid(table.columns, table.rows)
+            out += _grid(table.columns, table.rows, width)
         if _note(table):
-            out.append(_note(table))
+            out += fold(_note(table), width)
     return "\n".join(out) + "\n"
 
 
-def _grid(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    cells = [[str(c) for c in columns]] + [[_CONTROL.sub(" ", str(v)) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
-    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+def _grid(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], width: int | None = None
+) -> list[str]:
+    cells = [[_CONTROL.sub(" ", str(v)) for v in row] for row in rows]
+    return grid([str(c) for c in columns], cells, width)
 
 
 _STYLE = (

@@ -11,9 +11,11 @@ from installer.analytics.reports.common import (
     Table,
     fmt,
     label,
+    no_earlier_data,
     per_run,
     period,
     pp,
+    scope_json,
     share,
     window_json,
 )
@@ -33,7 +35,7 @@ class WeeklyReport:
     events: Change
     success_rate: tuple[float | None, float | None]  # this week, last week
     top_failing: list[tuple[str, Counts]]
-    new_os_versions: list[str]
+    new_os_versions: list[str] | None  # None: no events before the week to compare with
     commits: list[tuple[str, Counts]]
     architectures: list[tuple[str, float | None, float | None, int, int]]
 
@@ -51,14 +53,19 @@ class WeeklyReport:
                 ("This week", Window.last(self.at, WEEK)),
                 ("Last week", Window(self.at - 2 * WEEK, self.at - WEEK)),
             ],
+            self.scope,
         )
+
+    @property
+    def no_earlier_note(self) -> str:
+        return no_earlier_data(Window(self.at - NEW_OS_LOOKBACK, self.at - WEEK))
 
     def serialize(self) -> dict[str, Any]:
         this, last = self.success_rate
         return {
             "report": self.name,
             "at": format_moment(self.at),
-            "scope": _scope_json(self.scope),
+            "scope": scope_json(self.scope),
             "this_week": window_json(Window.last(self.at, WEEK)),
             "last_week": window_json(Window(self.at - 2 * WEEK, self.at - WEEK)),
             "installations": self.installations.serialize("this_week", "last_week"),
@@ -77,7 +84,9 @@ class WeeklyReport:
                 }
                 for name, c in self.top_failing
             ],
+            # null: the store has no earlier events, so "new" would call everything new.
             "new_os_versions": self.new_os_versions,
+            "new_os_note": "" if self.new_os_versions is not None else self.no_earlier_note,
             "commits": [
                 {"sha": sha, "events": c.events, "success_rate": round_rate(c.success_rate)}
                 for sha, c in self.commits
@@ -138,8 +147,10 @@ class WeeklyReport:
             Table(
                 "New OS versions",
                 ["os"],
-                [[v] for v in self.new_os_versions],
-                "none" if not self.new_os_versions else "",
+                [[v] for v in self.new_os_versions or ()],
+                self.no_earlier_note
+                if self.new_os_versions is None
+                else ("none" if not self.new_os_versions else ""),
             ),
             Table(
                 "Commits this week",
@@ -167,10 +178,6 @@ def _pp(value: float | None) -> str:
     return fmt(value) if value is None else f"{fmt(value)} pp"
 
 
-def _scope_json(scope: Scope) -> dict[str, Any]:
-    return {"categories": list(scope.categories or ()), "arch": scope.arch, "os": scope.os}
-
-
 def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
     this_week = Window.last(at, WEEK)
     last_week = Window(at - 2 * WEEK, at - WEEK)
@@ -182,10 +189,8 @@ def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
     failing.sort(key=lambda kc: (-kc[1].failures, kc[0]))  # ties by name
 
     seen_now = {label(k[0]) for k in counts(store, this_week, scope, by=["os"])}
-    seen_before = {
-        label(k[0])
-        for k in counts(store, Window(at - NEW_OS_LOOKBACK, this_week.start), scope, by=["os"])
-    }
+    earlier = counts(store, Window(at - NEW_OS_LOOKBACK, this_week.start), scope, by=["os"])
+    seen_before = {label(k[0]) for k in earlier}
 
     commits = [(label(k[0]), c) for k, c in counts(store, this_week, scope, by=["sha"]).items()]
     commits.sort(key=lambda kc: (-kc[1].events, kc[0]))
@@ -211,7 +216,7 @@ def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
         events=Change(now.events, before.events),
         success_rate=(now.success_rate, before.success_rate),
         top_failing=failing[:TOP_FAILING],
-        new_os_versions=sorted(seen_now - seen_before - {"unknown"}),
+        new_os_versions=sorted(seen_now - seen_before - {"unknown"}) if earlier else None,
         commits=commits,
         architectures=architectures,
     )
