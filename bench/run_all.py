@@ -26,6 +26,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench_collector",
     "bench_import",
     "bench_dashboards",
+    "bench_serve",
     "bench_alerts",
     "bench_incidents",
 )
