@@ -141,8 +141,17 @@ def https_get(net: Network, url: str, headers: dict[str, str] | None = None) -> 
             raise request_error(exc, url) from exc
         if resp.status_code not in REDIRECT_STATUS:
             return resp
-        location = resp.headers.get("Location", "")
+        location = resp.headers.get("Location", "").strip()
         resp.close()
+        if not location:
+            # Followed as "the same URL" eleven times, it read "too many redirects", which
+            # points at a loop instead of a server that says neither where nor why (issue 14
+            # item 19).
+            raise StepError(
+                ErrorCategory.NETWORK,
+                f"{url}: HTTP {resp.status_code} redirect without a Location (where to)",
+                http_status=resp.status_code,
+            )
         target = redirect_target(net.mirrors, url, location)
         _require_https(target, "redirect to")
         net.log.write(f"redirect {url} -> {target}")

@@ -362,3 +362,14 @@ def test_without_a_validator_a_drop_starts_over(server, facts, tmp_path, sleeps)
     assert (out.status, out.attempts) == (Status.SUCCESS, 2), out.reason
     assert "Range" not in server.requests["/f.bin"][1]
     assert dest.read_bytes() == DATA
+
+
+def test_a_redirect_without_location_says_so(server, facts, tmp_path, sleeps):
+    # Issue 14 item 19: a 301 without Location was followed to the same URL eleven times
+    # and reported as "too many redirects".
+    url = server.add("/f.bin", DATA, ["status:301"])
+    the_plan = plan(download("x_download", url, tmp_path / "f", sha(DATA)))
+    out = _only(run(the_plan, facts, tmp_path, server))
+    assert (out.status, out.category, out.attempts) == (Status.FAILED, ErrorCategory.NETWORK, 1)
+    assert "HTTP 301 redirect without a Location" in out.reason
+    assert server.hits("/f.bin") == 1
