@@ -24,7 +24,7 @@ from installer.recipes.model import (
     RemoveAction,
     ShellAction,
 )
-from installer.runner import download, files, removal, staging, sudo
+from installer.runner import download, files, removal, staging, sudo, tar_failure
 from installer.runner.context import RunContext
 from installer.runner.failure import (
     StepError,
@@ -55,7 +55,10 @@ def _run_argv(
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
     launcher: Sequence[str] = (),
+    explain: Callable[[int, str], tuple[ErrorCategory, str]] | None = None,
 ) -> None:
+    """`explain(returncode, output)`: the category and the line to show for a failure, for a
+    program whose last line does not say what went wrong (default: the last line)."""
     use = sudo.sudo_use(step, ctx)
     # sudo first, then the Rosetta launcher: `sudo /usr/bin/arch -arm64 prog`, so that what
     # runs as root is the native process. Messages name `argv[0]`, never the launcher.
@@ -85,11 +88,14 @@ def _run_argv(
             if use.keeps_terminal:
                 ctx.events.resume()
         if result.returncode != 0:
-            category = category_for_exit(result.returncode, result.tail)
-            last = result.tail.strip().splitlines()[-1:] or [""]
+            if explain is not None:
+                category, line = explain(result.returncode, result.tail)
+            else:
+                category = category_for_exit(result.returncode, result.tail)
+                line = (result.tail.strip().splitlines()[-1:] or [""])[0]
             reason = sudo.failure_reason(use, category) or (
                 f"{argv[0]} {_how_it_ended(result.returncode)}"
-                + (f": {last[0][:200]}" if last[0] else "")
+                + (f": {line[:200]}" if line else "")
             )
             raise StepError(category, reason, retryable=retryable_category(category))
 
@@ -181,15 +187,16 @@ def run_extract(
         into = staging.new_staging(dest)
     except OSError as exc:
         raise StepError(ErrorCategory.PERMISSION, f"cannot create {dest}: {exc.strerror}") from exc
+    explain = None
     if archive.endswith(".zip"):
         template = ZIP_TOOL.get(ctx.facts.os_name, ZIP_FALLBACK)
     else:
-        template = TAR_TOOL
+        template, explain = TAR_TOOL, tar_failure.explain
     # Unpacked beside its place, then renamed into it: a stopped unpack leaves no
     # half-unpacked app that would pass the step's check (installer/runner/staging.py).
     argv = [part.format(archive=archive, dest=into) for part in template]
     try:
-        _run_argv(argv, step, ctx, counter)
+        _run_argv(argv, step, ctx, counter, explain=explain)
         moved = staging.move_into_place(into, dest)
     except OSError as exc:
         raise from_os_error(exc, f"cannot move the unpacked files into {dest}") from exc

@@ -483,6 +483,39 @@ def test_extract_zip_and_tar(facts, tmp_path):
     assert result.outcomes[2].category is ErrorCategory.MISSING_DEPENDENCY
 
 
+def test_a_tar_failure_names_the_member_and_why(facts, tmp_path):
+    # Issue 14 item 19: the reason was tar's last line, "Exiting with failure status due to
+    # previous errors", and a hard link to something outside the destination was
+    # missing_dependency (tar's "No such file or directory" read as a missing program).
+    import io
+    import tarfile
+
+    from installer.recipes.model import ExtractAction
+
+    with tarfile.open(tmp_path / "links.tar", "w") as archive:
+        data = tarfile.TarInfo("pkg/ok.txt")
+        data.size = 2
+        archive.addfile(data, io.BytesIO(b"ok"))
+        link = tarfile.TarInfo("pkg/evil")
+        link.type = tarfile.LNKTYPE
+        link.linkname = "../../outside/secret"
+        archive.addfile(link)
+    (tmp_path / "cut.tar").write_bytes((tmp_path / "links.tar").read_bytes()[:700])
+    steps = (
+        step("a_links", ExtractAction(str(tmp_path / "links.tar"), str(tmp_path / "a")), **_go_on),
+        step("b_cut", ExtractAction(str(tmp_path / "cut.tar"), str(tmp_path / "b")), **_go_on),
+    )
+    links, cut = run(plan(*steps), facts, tmp_path).outcomes
+    assert (links.status, links.category) == (Status.FAILED, ErrorCategory.UNKNOWN)
+    assert "pkg/evil: Cannot hard link to" in links.reason, links.reason
+    assert "Exiting with failure status" not in links.reason + cut.reason
+    assert "tar exited with code 2: tar: Unexpected EOF in archive" in cut.reason, cut.reason
+    assert not (tmp_path / "a" / "pkg").exists()  # nothing half-unpacked is left
+
+
+_go_on = {"on_failure": "continue", "retries": RetryPolicy(attempts=1)}
+
+
 def test_unwritable_log_place_does_not_stop_the_install(facts, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
