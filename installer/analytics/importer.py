@@ -32,6 +32,7 @@ from installer.analytics.store import EventStore
 from installer.collector.hits import bulk_from_document, params_from_entry, parse_query
 from installer.collector.pool import spawn_pool
 from installer.errors import Problem, UsageError
+from installer.regular_file import kind_of
 
 CHUNK_LINES = 20_000  # lines per worker task and per transaction
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are parsed in-process (no pool start-up)
@@ -308,6 +309,14 @@ def check_readable(paths: Sequence[Path]) -> None:
     for path in paths:
         if path.is_dir():  # "no such file" would send the user looking for a typo
             raise UsageError(f"{path}: is a directory; give the files in it")
+        if path.exists() and not path.is_file():
+            # A FIFO, /dev/stdin, a device: "no such file" sent the user looking for a typo.
+            # The import reads a file more than once (its format, then its hits): it must
+            # be a regular file.
+            kind = kind_of(path.stat().st_mode)
+            raise UsageError(
+                f"{path}: not a regular file ({kind}); save the hits to a file and import that"
+            )
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
         if not os.access(path, os.R_OK):

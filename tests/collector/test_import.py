@@ -348,3 +348,26 @@ def test_ctrl_c_during_a_parallel_import_is_one_line_and_exit_130(tmp_path: Path
     assert process.returncode == 130, err
     assert err.splitlines() == [importer_command.INTERRUPTED], err
     assert out == ""
+
+
+def test_a_fifo_or_stdin_is_named_as_such_and_imports_nothing(tmp_path: Path) -> None:
+    # Issue 14 item 19: a FIFO (or /dev/stdin, a pipe) was "no such file".
+    import os
+
+    fifo = tmp_path / "hits.fifo"
+    os.mkfifo(fifo)
+    db = tmp_path / "e.sqlite3"
+    result = cli(str(fifo), "--db", str(db))
+    assert result.returncode == 2
+    assert f"{fifo}: not a regular file (a FIFO); save the hits to a file" in result.stderr
+    piped = subprocess.run(
+        [sys.executable, "-m", "installer", "analytics", "import", "/dev/stdin", "--db", str(db)],
+        input="?" + query() + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert piped.returncode == 2
+    assert "/dev/stdin: not a regular file (a FIFO)" in piped.stderr
+    assert not db.exists()
