@@ -4,6 +4,7 @@ outcome otherwise, and the summary at the end. Everything shown is made from the
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import IO
 
@@ -172,6 +173,12 @@ def summary_table(result: RunResult) -> Table:
     return table
 
 
+# With no log file (its folder could not be written), advice that says to send "the log file
+# below" points at nothing (issue 14 item 19): the lines on the screen are what there is.
+_LOG_FILE = re.compile(r"send the log(?: file below)? to support")
+_WITHOUT_LOG = "copy the lines above into a message to support"
+
+
 def print_summary(console: Console, result: RunResult) -> None:
     console.print(summary_table(result))
     counts = result.counts()
@@ -192,7 +199,10 @@ def print_summary(console: Console, result: RunResult) -> None:
             f"[bold red]{escape(outcome.step)}[/] {STATUS_LOOK[outcome.status][2]} "
             f"([bold]{category.value}[/]): {escape(outcome.reason)}"
         )
-        console.print(advice_for(category, outcome.details.get("http_status")))
+        advice = advice_for(category, outcome.details.get("http_status"))
+        if result.log_path is None:
+            advice = _LOG_FILE.sub(_WITHOUT_LOG, advice)
+        console.print(advice)
     if trouble:
         console.print()
         # Never word-wrapped: a path or link broken by a newline cannot be copied whole.
@@ -204,4 +214,12 @@ def print_summary(console: Console, result: RunResult) -> None:
             )
         if result.log_path is not None:
             console.print(f"Full log: {escape(str(result.log_path))}", soft_wrap=True)
-        console.print(f"Help: {escape(result.support_url)} (attach the log file)", soft_wrap=True)
+            console.print(
+                f"Help: {escape(result.support_url)} (attach the log file)", soft_wrap=True
+            )
+        else:
+            console.print(
+                f"Help: {escape(result.support_url)} (no log file could be written: copy the "
+                "lines above into your message)",
+                soft_wrap=True,
+            )

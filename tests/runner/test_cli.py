@@ -380,3 +380,30 @@ steps:
     log_lines = [line for line in text.splitlines() if line.startswith("Full log: ")]
     assert len(log_lines) == 1 and log_lines[0].endswith(".log"), text
     assert "Help: https://pythonsupport.dtu.dk/install/ (attach the log file)" in text
+
+
+def test_without_a_log_file_the_summary_does_not_point_at_one(
+    tmp_path, isolated_home, capsys, monkeypatch
+):
+    # Issue 14 item 19: the log folder could not be written, so there was no log file, yet
+    # the summary said "send the log file below" and "(attach the log file)".
+    monkeypatch.setattr(command, "telemetry_sink", lambda facts, **kw: Recorder())
+    state = tmp_path / "state"
+    state.write_text("a file where the log folder's parent should be")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    failing = """recipe: oops
+description: fails
+steps:
+  - name: oops_step
+    description: fails in an unexpected way
+    check: {path_exists: "{home}/never"}
+    command: [sh, -c, "echo something odd; exit 3"]
+    retries: {attempts: 1}
+"""
+    recipes = write_recipes(tmp_path / "r", {"oops": failing})
+    code, out, err = cli(["run", "--recipes", str(recipes), "p", "--yes"], capsys)
+    text = " ".join((out + err).split())
+    assert code == 1 and "unknown_error" in text
+    assert "log file below" not in text and "attach the log file" not in text
+    assert "copy the lines above into a message to support" in text
+    assert "no log file could be written" in text
