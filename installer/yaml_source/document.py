@@ -117,6 +117,17 @@ class _Converter:
         return YNode("scalar", value, line, column, raw=str(node.value))
 
 
+def _reader_problem(file: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    position = min(max(int(exc.position), 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    character = exc.character
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return Problem(
+        file, line, column, "", f"malformed YAML: unacceptable character #x{code:04x}: {exc.reason}"
+    )
+
+
 def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
     """Compose one YAML document; `(None, [])` for an empty document."""
     try:
@@ -126,6 +137,11 @@ def parse_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
         return None, [Problem(file, line, col, "", f"malformed YAML: {what}")]
+    except yaml.reader.ReaderError as exc:
+        # Not a MarkedYAMLError: its text ends with a second line, '  in "<unicode string>",
+        # position 9', which split the one-line problem in two (issue 14 item 19). The
+        # position (a character offset) gives the line and column.
+        return None, [_reader_problem(file, text, exc)]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"malformed YAML: {exc}")]
     except RecursionError:

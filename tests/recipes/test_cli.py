@@ -303,3 +303,16 @@ steps:
         "steps[2].json_settings.path",
         "steps[3].shell",
     ], done.stderr
+
+
+def test_a_nul_in_yaml_is_one_located_line(tmp_path: Path) -> None:
+    # Issue 14 item 19: PyYAML's reader error ends with '  in "<unicode string>", position N'
+    # on a second line, at 1:1: a problem split in two, pointing nowhere.
+    (tmp_path / "nul.yaml").write_bytes(b"recipe: nul\ndescription: a\x00b\n")
+    done = dtu("validate", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"{tmp_path}/nul.yaml:2:15: malformed YAML: unacceptable character #x0000: "
+        "special characters are not allowed",
+        "1 problem(s) in 1 file(s)",
+    ]
