@@ -35,7 +35,7 @@ from installer.collector.protocol import (
     text,
 )
 from installer.collector.writer import GroupCommitWriter, StoreUnavailable
-from installer.errors import DtuInstallError, ExitCode
+from installer.errors import DtuInstallError, ExitCode, UsageError
 
 _LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 _HEAD_END = b"\r\n\r\n"
@@ -366,6 +366,13 @@ def run_collector(
         cpus = os.cpu_count() or 1
         workers = min(limits.MAX_PARSE_WORKERS, cpus + limits.EXTRA_PARSE_WORKERS)
         workers = workers if cpus > 1 else 0
+    if not host.strip():
+        # An empty host binds every interface, and the warning below read "listens on ,"
+        # (issue 14 item 19): an empty --host is a mistake, said as such.
+        raise UsageError(
+            "--host is empty; give an address: 127.0.0.1 (this machine only, the default) "
+            "or 0.0.0.0 (every interface)"
+        )
     if not is_loopback(host):
         warn(
             f"warning: the collector listens on {host}, reachable from other machines, and "

@@ -306,6 +306,16 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_an_empty_host_is_a_usage_error(tmp_path: Path) -> None:
+    # Issue 14 item 19: `--host ''` listened on every interface, and the warning named a
+    # blank host ("listens on , reachable from other machines").
+    db = tmp_path / "e.db"
+    result = _cli("collector", "--db", str(db), "--host", "", "--port", "0")
+    assert result.returncode == 2, result.stderr
+    assert "--host is empty; give an address" in result.stderr
+    assert "listens on ," not in result.stderr and not db.exists()
+
+
 def test_unusable_db_is_a_clear_error(tmp_path: Path) -> None:
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("these are not events\n" * 100)
