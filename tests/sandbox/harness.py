@@ -61,7 +61,7 @@ def host_pythons() -> tuple[HostPythons, str] | str:
     return HostPythons(tool=p39, python312=p312, python313=p313), p39
 
 
-def _plan_downloads(recipes: Path, profile: str, arch: str, mirrors: str) -> list[dict[str, Any]]:
+def _plan(recipes: Path, profile: str, arch: str, mirrors: str) -> dict[str, Any]:
     env = {**os.environ, "DTU_INSTALL_MIRRORS": mirrors, "DTU_INSTALL_NO_TELEMETRY": "1"}
     done = subprocess.run(
         [
@@ -84,7 +84,11 @@ def _plan_downloads(recipes: Path, profile: str, arch: str, mirrors: str) -> lis
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    plan = json.loads(done.stdout)
+    plan: dict[str, Any] = json.loads(done.stdout)
+    return plan
+
+
+def _downloads(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {**s["action"], "step": s["name"]}
         for s in plan["steps"]
@@ -102,6 +106,7 @@ class Pinned:
     recipes: Path
     versions: Versions
     replaced: dict[str, str]  # real sha256 -> the simulator's
+    steps: dict[tuple[str, str], list[str]]  # (profile, arch) -> its planned steps, in order
 
 
 def pinned_recipes(target: Path, pythons: HostPythons) -> Pinned:
@@ -114,11 +119,12 @@ def pinned_recipes(target: Path, pythons: HostPythons) -> Pinned:
     shutil.copytree(ROOT / "recipes", target)
     with DownloadServer() as server:
         probe = Upstream(server, pythons)
-        planned = [
-            (arch, d)
+        plans = {
+            (profile, arch): _plan(target, profile, arch, probe.mirrors)
+            for profile in PROFILES
             for arch in ARCHES
-            for d in _plan_downloads(target, "with-homebrew", arch, probe.mirrors)
-        ]
+        }
+        planned = [(arch, d) for arch in ARCHES for d in _downloads(plans["with-homebrew", arch])]
         versions = pinned_versions({d["step"]: d.get("version") for _, d in planned})
         server.files.clear()
         upstream = Upstream(server, pythons, versions)
@@ -136,7 +142,8 @@ def pinned_recipes(target: Path, pythons: HostPythons) -> Pinned:
             new = new.replace(old, sim)
         if new != text:
             path.write_text(new, encoding="utf-8")
-    return Pinned(target, versions, replaced)
+    steps = {key: [s["name"] for s in plan["steps"]] for key, plan in plans.items()}
+    return Pinned(target, versions, replaced, steps)
 
 
 @dataclass
@@ -145,7 +152,12 @@ class Mac:
     upstream: Upstream
     collector: RunningCollector
     support: Path  # host dir bound at SUPPORT
+    pinned: Pinned
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    def steps(self, profile: str) -> list[str]:
+        """The profile's steps on this Mac, as `plan` lists them."""
+        return self.pinned.steps[profile, self.sandbox.model.arch]
 
     @property
     def server(self) -> DownloadServer:
@@ -227,7 +239,7 @@ def mac(
         collector = start_collector(tmp / "collector.sqlite3")
         try:
             sandbox = MacSandbox(tmp / "mac", model, clt_python, binds={str(support): SUPPORT})
-            box = Mac(sandbox, upstream, collector, support)
+            box = Mac(sandbox, upstream, collector, support, pinned)
             box.extra_env["DTU_INSTALL_RECIPES"] = f"{SUPPORT}/recipes"
             yield box
         finally:

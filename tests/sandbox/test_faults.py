@@ -16,7 +16,7 @@ import pytest
 from tests.sandbox.conftest import MacFactory
 from tests.sandbox.harness import Mac
 from tests.sandbox.mac import MacModel
-from tests.sandbox.test_profiles import DEFAULT_STEPS, install_once, statuses
+from tests.sandbox.test_profiles import install_once, statuses
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -39,7 +39,7 @@ def test_503_then_success(make_mac: MacFactory) -> None:
     with make_mac(MacModel()) as box:
         path = installer_path(box)
         box.server.files[path].script = ["status:503", "ok"]
-        install_once(box, "default", DEFAULT_STEPS)
+        install_once(box, "default", box.steps("default"))
         assert box.server.hits(path) == 2
         rows = box.collector.rows("name, success")
         assert ("miniforge_download", 1) in rows
@@ -53,7 +53,7 @@ def test_connection_cut_mid_installer_resumes(make_mac: MacFactory) -> None:
         size = box.server.files[path].size()
         cut = 1_500_000
         box.server.files[path].script = [f"drop:{cut}", "ok"]
-        install_once(box, "default", DEFAULT_STEPS)
+        install_once(box, "default", box.steps("default"))
         assert box.server.hits(path) == 2
         assert box.server.requests[path][1].get("Range") == f"bytes={cut}-"
         assert box.server.bytes_served[path] == size  # nothing fetched twice

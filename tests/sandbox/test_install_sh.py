@@ -12,7 +12,7 @@ import pytest
 from tests.sandbox.conftest import MacFactory
 from tests.sandbox.harness import SUPPORT
 from tests.sandbox.mac import MacModel
-from tests.sandbox.test_profiles import DEFAULT_STEPS, statuses
+from tests.sandbox.test_profiles import statuses
 from tests.sandbox.upstream import add_dtu_install_release
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -30,12 +30,12 @@ def test_install_sh_under_rosetta_without_command_line_tools(make_mac: MacFactor
         # install.sh put the Command Line Tools there, so the profile finds them done.
         assert statuses(result) == {
             s: "skipped" if s in ("xcode_clt_install", "miniforge_config_usage") else "success"
-            for s in DEFAULT_STEPS
+            for s in box.steps("default")
         }
         sudo_log = box.sandbox.host_path("/Library/Logs/sandbox-sudo.log").read_text()
         assert "-n softwareupdate -i Command Line Tools for Xcode 26.1-26.1" in sudo_log
         assert box.doctor("default")["ok"] is True
         # Run natively: the facts (and so the events) say arm64, not translated.
         rows = box.collector.rows("name, os, arch")
-        assert sorted(r[0] for r in rows) == sorted(DEFAULT_STEPS)
+        assert sorted(r[0] for r in rows) == sorted(box.steps("default"))
         assert {(r[1], r[2]) for r in rows} == {("Darwin15.1", "arm64")}
