@@ -11,6 +11,8 @@
 #   4. downloads the single-file dtu-install (a Python zipapp) over HTTPS with retries and
 #      checks its sha256;
 #   5. runs it with /usr/bin/python3 (natively, not under Rosetta), passing the arguments on.
+# With `run --bundle DIR` (an offline bundle made by `dtu-install bundle`), step 4 takes the
+# zipapp from DIR instead (checked against DIR/dtu-install.pyz.sha256): no network at all.
 #
 # POSIX sh: it runs the same under `bash`, `zsh` and `sh`. Settings (environment):
 #   DTU_INSTALL_BASE_URL  where dtu-install.pyz and dtu-install.pyz.sha256 are published
@@ -332,6 +334,27 @@ get_zipapp() {
   mv -f "${pyz}.part" "$pyz" || die "could not put the download in place as ${pyz}."
 }
 
+# The DIR of a `--bundle DIR` (or `--bundle=DIR`) among the arguments, or nothing.
+bundle_arg() {
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --bundle) printf '%s\n' "${2:-}"; return 0 ;;
+      --bundle=*) printf '%s\n' "${1#--bundle=}"; return 0 ;;
+    esac
+    shift
+  done
+}
+
+# Sets `pyz` to the bundle's zipapp, verified against the bundle's own checksum line.
+get_bundled_zipapp() {
+  pyz="$1/${PYZ_NAME}"
+  [ -f "$pyz" ] || die "the bundle $1 has no ${PYZ_NAME}; make it with the zipapp (python3 ${PYZ_NAME} bundle ...)."
+  [ -f "${pyz}.sha256" ] || die "the bundle $1 has no ${PYZ_NAME}.sha256 to check ${PYZ_NAME} against."
+  want=$(cut -d ' ' -f 1 <"${pyz}.sha256")
+  got=$(sha256_of "$pyz")
+  [ "$got" = "$want" ] || die "${pyz} is damaged (sha256 ${got}, the bundle says ${want}); nothing was run."
+}
+
 # Ctrl-C (or a closed Terminal window) before dtu-install starts: remove the partial
 # download and say what happened, instead of stopping silently and leaving a .part file in
 # the cache. 130 (128 + SIGINT) is also what dtu-install exits with when interrupted.
@@ -357,7 +380,12 @@ main() {
   ensure_clt
   "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null ||
     die "${PYTHON} is older than Python 3.9; update macOS or the Command Line Tools."
-  get_zipapp
+  bundle=$(bundle_arg "$@")
+  if [ -n "$bundle" ]; then
+    get_bundled_zipapp "$bundle"
+  else
+    get_zipapp
+  fi
   [ "$#" -gt 0 ] || set -- run # no arguments: install the default profile
   set -- "$PYTHON" "$pyz" "$@"
   # Run the native Python: under Rosetta it would otherwise run as x86_64. Prepended to the

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[tuple[str, str | None], ...] = (
     ("recipes_cmds", None),  # validate, schema, list, plan          (foundation)
     ("run_cmds", None),  # run, doctor                                (runner)
     ("uninstall_cmds", None),  # uninstall                            (runner)
+    ("bundle_cmds", None),  # bundle                                  (runner)
     ("upstream_cmds", "upstream"),  # upstream check|bump              (pins)
     ("telemetry_cmds", "telemetry"),  # telemetry status|on|off|show  (telemetry)
     ("collector_cmds", None),  # collector                            (collector)

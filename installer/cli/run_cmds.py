@@ -47,6 +47,14 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--test", help="Tag telemetry events as Installer_TEST.")
         ] = False,
         recipes: RecipePaths = None,
+        bundle: Annotated[
+            Optional[Path],
+            typer.Option(
+                "--bundle",
+                help="Take every download from this offline bundle (`dtu-install bundle`), "
+                "verified, never from the network.",
+            ),
+        ] = None,
     ) -> int:
         """Install: run each step whose check shows it is not done yet."""
         from installer.runner import command
@@ -60,6 +68,7 @@ def register(app: typer.Typer) -> None:
             only=only or [],
             skip=skip or [],
             test_mode=test,
+            bundle=bundle,
         )
 
     @app.command()

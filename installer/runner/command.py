@@ -74,6 +74,7 @@ def run(
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
     test_mode: bool = False,
+    bundle: Path | None = None,
 ) -> int:
     from installer.platform.facts import detect_facts
     from installer.runner.display import LineDisplay, LiveDisplay, make_console, print_summary
@@ -83,6 +84,10 @@ def run(
     facts = detect_facts()
     refuse_root(facts)
     plan = load_plan(targets, recipe_paths, facts)
+    if bundle is not None:
+        from installer.runner.bundle import read_manifest
+
+        read_manifest(bundle)  # not a bundle: exit 2 before anything starts
     interactive = facts.interactive and not assume_yes and not env_is_noninteractive()
     options = RunOptions(
         dry_run=dry_run,
@@ -92,6 +97,7 @@ def run(
         skip=tuple(skip),
         support_url=support_url(plan),
         log_path=new_log_path(),
+        bundle=bundle,
     )
     left_out = deselected(plan, options)  # unknown --only/--skip names: exit 2 first
     chosen = {s.recipe for s in plan.steps if s.name not in left_out}

@@ -32,6 +32,9 @@ class RunOptions:
     connect_timeout: float = 15.0
     read_timeout: float = 30.0
     prefetch_workers: int = PREFETCH_WORKERS
+    # `run --bundle DIR`: downloads come from this offline bundle, never the network
+    # (installer/runner/bundle.py).
+    bundle: Path | None = None
 
     @property
     def may_prompt(self) -> bool:

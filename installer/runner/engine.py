@@ -185,7 +185,7 @@ def run_plan(
     prefetch: Prefetcher | None = None
     try:
         todo = [s for s in plan.steps if s.name not in left_out]
-        if not options.dry_run and options.prefetch_workers > 0:
+        if not options.dry_run and options.prefetch_workers > 0 and options.bundle is None:
             prefetch = Prefetcher(ctx, todo, options.prefetch_workers)
         for step in plan.steps:
             now = time.monotonic()

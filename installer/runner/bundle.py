@@ -1,0 +1,299 @@
+"""Offline bundles: every artefact a profile downloads, verified, in one directory, so that an
+exam lab or a crowded intro-week Wi-Fi installs without the network.
+
+`dtu-install bundle PROFILE [--arch arm64,x86_64] --out DIR` plans the profile for each
+architecture, fetches each download step's file exactly as `run` does (HTTPS, the recipe's
+pinned sha256 or the publisher's checksum, resumable), and writes:
+
+    DIR/manifest.json       {"format": 1, "profile", "created", "dtu_install",
+                             "files": [{"name", "url", "sha256", "size", "step", "arch"}]}
+    DIR/files/NAME          the artefacts (NAME = the download's file name)
+    DIR/dtu-install.pyz     the zipapp that made the bundle (when run from one), and
+    DIR/dtu-install.pyz.sha256   its `sha256sum` line, for install.sh --bundle
+
+`run --bundle DIR` then takes each download step's file from the bundle (the entry of that
+step and this Mac's architecture) instead of the network: the file's size and sha256 are
+checked against the manifest, and against the recipe's pin when it has one, before it is
+put in place; a file missing or damaged is a step failure naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from installer.errors import UsageError
+from installer.recipes.model import DownloadAction, PlannedStep
+from installer.runner.failure import StepError, from_os_error
+from installer.runner.outcome import ErrorCategory
+
+MANIFEST = "manifest.json"
+FILES = "files"
+FORMAT = 1
+ZIPAPP = "dtu-install.pyz"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # under files/
+    url: str
+    sha256: str
+    size: int
+    step: str
+    arch: tuple[str, ...]
+
+    def serialize(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "arch": list(self.arch)}
+
+
+# ---------------------------------------------------------------- reading a bundle
+def read_manifest(directory: Path) -> list[Entry]:
+    """The entries of a bundle; `UsageError` (exit 2) when DIR is no readable bundle."""
+    path = directory / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{directory} is not a bundle: it has no {MANIFEST}") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path} cannot be read as a bundle manifest: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise UsageError(f"{path}: not a dtu-install bundle manifest of format {FORMAT}")
+    entries = []
+    for i, item in enumerate(data.get("files") or []):
+        try:
+            entries.append(
+                Entry(
+                    name=str(item["name"]),
+                    url=str(item["url"]),
+                    sha256=str(item["sha256"]),
+                    size=int(item["size"]),
+                    step=str(item["step"]),
+                    arch=tuple(str(a) for a in item["arch"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            raise UsageError(
+                f"{path}: files[{i}] lacks name, url, sha256, size, step or arch"
+            ) from None
+        if os.sep in entries[-1].name or entries[-1].name in ("", ".", ".."):
+            raise UsageError(f"{path}: files[{i}].name {entries[-1].name!r} is not a file name")
+    return entries
+
+
+def find_entry(entries: Sequence[Entry], step: str, arch: str) -> Entry | None:
+    return next((e for e in entries if e.step == step and arch in e.arch), None)
+
+
+def _copy_hashed(source: Path, part: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as src, part.open("wb") as out:
+        while True:
+            block = src.read(CHUNK)
+            if not block:
+                break
+            digest.update(block)
+            size += len(block)
+            out.write(block)
+    return digest.hexdigest(), size
+
+
+def install_from_bundle(
+    action: DownloadAction, step: PlannedStep, arch: str, directory: Path
+) -> Entry:
+    """Put the bundle's file for `step` at the download's destination, verified."""
+    entry = find_entry(read_manifest(directory), step.name, arch)
+    if entry is None:
+        raise StepError(
+            ErrorCategory.MISSING_DEPENDENCY,
+            f"the bundle {directory} has no file for {step.name} on {arch} ({action.url}); "
+            f"make it with `dtu-install bundle ... --arch {arch}`",
+        )
+    source = directory / FILES / entry.name
+    if not source.is_file():
+        raise StepError(
+            ErrorCategory.MISSING_DEPENDENCY,
+            f"{source} is missing from the bundle (its manifest lists it for {step.name})",
+        )
+    if action.sha256 is not None and action.sha256 != entry.sha256:
+        raise StepError(
+            ErrorCategory.CHECKSUM,
+            f"{source} is not the build the recipes pin for {step.name} (bundle sha256 "
+            f"{entry.sha256[:12]}..., recipes {action.sha256[:12]}...); make the bundle again",
+        )
+    dest = Path(action.dest)
+    part = Path(action.dest + ".part")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        got, size = _copy_hashed(source, part)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise from_os_error(exc, f"cannot copy {source} to {dest}") from exc
+    if got != entry.sha256 or size != entry.size:
+        part.unlink(missing_ok=True)
+        raise StepError(
+            ErrorCategory.CHECKSUM,
+            f"{source} is damaged: {size} bytes with sha256 {got[:12]}..., the manifest says "
+            f"{entry.size} bytes with sha256 {entry.sha256[:12]}...; nothing was installed",
+        )
+    try:
+        if action.mode is not None:
+            os.chmod(part, action.mode)
+        os.replace(part, dest)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise from_os_error(exc, f"cannot move {part} to {dest}") from exc
+    return entry
+
+
+# ---------------------------------------------------------------- making a bundle
+def _write_json(path: Path, data: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def running_zipapp() -> Path | None:
+    """The zipapp this process runs from (`python3 dtu-install.pyz ...`), if any."""
+    import zipfile
+
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if parent.is_file():
+            return parent if zipfile.is_zipfile(parent) else None
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is not None and argv0.suffix == ".pyz" and argv0.is_file():
+        return argv0
+    return None
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_bundle(
+    targets: Sequence[str],
+    arches: Sequence[str],
+    out: Path,
+    *,
+    recipe_paths: Sequence[Path] = (),
+    os_version: str | None = None,
+) -> int:
+    from installer import __version__
+    from installer.errors import ExitCode
+    from installer.platform.facts import detect_facts, override_facts
+    from installer.recipes.loader import load_recipe_set
+    from installer.recipes.plan import build_plan
+    from installer.runner.download import Network
+    from installer.runner.runlog import RunLog, new_log_path
+
+    if not arches:
+        raise UsageError("--arch needs at least one of arm64, x86_64")
+    for arch in arches:
+        override_facts(detect_facts(), arch=arch, os_version=os_version)  # bad --arch: exit 2
+    recipe_set = load_recipe_set(list(recipe_paths) or None)
+    files_dir = out / FILES
+    try:
+        files_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {files_dir}: {exc.strerror or exc}") from None
+    plans = [
+        (
+            arch,
+            build_plan(
+                recipe_set,
+                targets,
+                override_facts(detect_facts(), arch=arch, os_version=os_version),
+            ),
+        )
+        for arch in arches
+    ]
+    log = RunLog(new_log_path())
+    net = Network(log, mirrors=plans[0][1].mirrors)  # redirects go through them too
+    try:
+        entries, failed = _fetch_all(plans, files_dir, net)
+    finally:
+        log.close()
+    if failed:
+        print(f"{failed} download(s) failed; no manifest was written", file=sys.stderr)
+        return ExitCode.FAILED
+    pyz = running_zipapp()
+    if pyz is not None:
+        shutil.copyfile(pyz, out / ZIPAPP)
+        digest = _sha256_file(out / ZIPAPP)
+        (out / f"{ZIPAPP}.sha256").write_text(f"{digest}  {ZIPAPP}\n", encoding="utf-8")
+    _write_json(
+        out / MANIFEST,
+        {
+            "format": FORMAT,
+            "profile": list(targets) or ["default"],
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "dtu_install": __version__,
+            "files": [e.serialize() for e in entries.values()],
+        },
+    )
+    total = sum(e.size for e in entries.values())
+    print(
+        f"Bundle {out}: {len(entries)} file(s), {total} bytes, for {', '.join(arches)}"
+        + ("" if pyz else f" (no {ZIPAPP}: not run from the zipapp)")
+    )
+    return ExitCode.OK
+
+
+def _fetch_all(
+    plans: Sequence[tuple[str, Any]], files_dir: Path, net: Any
+) -> tuple[dict[str, Entry], int]:
+    """Fetch each plan's downloads into files_dir (one file per URL, shared by the
+    architectures that use it); returns the entries and how many downloads failed."""
+    from installer.runner import download
+    from installer.runner.retry import Attempted
+
+    entries: dict[str, Entry] = {}
+    failed = 0
+    for arch, plan in plans:
+        for step in plan.steps:
+            if not isinstance(step.action, DownloadAction):
+                continue
+            name = Path(step.action.dest).name
+            known = entries.get(name)
+            if known is not None and known.url == step.action.url:
+                entries[name] = dataclasses.replace(known, arch=(*known.arch, arch))
+                continue
+            if known is not None:  # same file name, another file: keep both
+                name = f"{arch}-{name}"
+            action = dataclasses.replace(step.action, dest=str(files_dir / name))
+            try:
+                fetched = download.fetch(
+                    action, net, step.name, step.retries, Attempted(0), step.timeout
+                )
+                download.install(fetched, action)
+            except StepError as err:
+                failed += 1
+                print(f"FAILED  {step.name} ({arch}): {err.reason}", file=sys.stderr)
+                continue
+            entries[name] = Entry(
+                name, step.action.url, fetched.sha256, fetched.size, step.name, (arch,)
+            )
+            print(f"ok      {name}  {fetched.size} bytes  sha256 {fetched.sha256}")
+    return entries, failed
