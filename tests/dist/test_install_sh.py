@@ -384,8 +384,21 @@ def _clt_entry(label: str, version: str) -> str:
     return f"* Label: {label}\n\tTitle: Command Line Tools, Version: {version}, Size: 1KiB,\n"
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_the_newest_command_line_tools_label_by_version(boot: Bootstrap, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "shell"),
+    [
+        (0, "bash"),
+        (1, "sh"),
+        pytest.param(
+            2,
+            "zsh",
+            marks=pytest.mark.skipif(shutil.which("zsh") is None, reason="no zsh here"),
+        ),
+    ],
+)
+def test_the_newest_command_line_tools_label_by_version(
+    boot: Bootstrap, seed: int, shell: str
+) -> None:
     """Xcode 26 labels ("... 26.0-26.0") sort before "...Xcode-16.4" in `sort -V`."""
     entries = [
         _clt_entry("Command Line Tools for Xcode-16.4", "16.4"),
@@ -396,7 +409,7 @@ def test_the_newest_command_line_tools_label_by_version(boot: Bootstrap, seed: i
     random.Random(seed).shuffle(entries)
     (boot.state / "listing").write_text("".join(entries))
     (boot.state / "clt").unlink()
-    result = boot.run("--version")
+    result = boot.run("--version", shell=shell)
     assert result.returncode == 0, result.stderr
     installs = [c for c in boot.calls() if c.startswith("softwareupdate -i")]
     assert installs == ["softwareupdate -i Command Line Tools for Xcode 26.0-26.0"]
@@ -411,10 +424,15 @@ def test_xcode_select_alone_is_not_enough(boot: Bootstrap) -> None:
     assert (boot.clt_dir / "usr" / "bin" / "git").exists()
 
 
-def test_a_hanging_softwareupdate_list_is_cut_off_and_explained(boot: Bootstrap) -> None:
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_hanging_softwareupdate_list_is_cut_off_and_explained(
+    boot: Bootstrap, shell: str
+) -> None:
     (boot.state / "clt").unlink()
     started = time.monotonic()
-    result = boot.run("--version", script=boot.script(CLT_LIST_SECONDS="2"), FAKE_SU_HANG="1")
+    result = boot.run(
+        "--version", shell=shell, script=boot.script(CLT_LIST_SECONDS="2"), FAKE_SU_HANG="1"
+    )
     assert time.monotonic() - started < 20  # cut off after 2 s, not the stub's 600 s
     assert result.returncode == 1
     assert "softwareupdate -l timed out" in result.stderr

@@ -258,8 +258,8 @@ def test_no_label_offered_gives_plain_steps_without_a_terminal(fake_mac: Mac) ->
     assert 'Search for "Command Line Tools"' in done.stderr
     last = done.stderr.strip().splitlines()[-1]  # what the run's summary shows
     assert last == (
-        f"Install the Command Line Tools from {APPLE_DOWNLOADS} as above, "
-        "then run this installer again."
+        f'Get the Command Line Tools from {APPLE_DOWNLOADS} (search "Command Line Tools", '
+        "open the .dmg and run its installer), then run this installer again."
     )
     assert fake_mac.calls() == ["softwareupdate -l"]  # no GUI without a person at the screen
 
