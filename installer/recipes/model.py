@@ -100,6 +100,7 @@ class DownloadAction:
     sha256_json_key: str | None = None
     unverified_reason: str | None = None
     min_size: int | None = None  # a floor for unverified downloads
+    max_size: int | None = None  # a ceiling for any download; None: download.DEFAULT_MAX_SIZE
     mode: int | None = None  # e.g. 0o755 for an installer script
 
 

@@ -179,6 +179,7 @@ def _download(r: Renderer, data: Any, where: str) -> model.Action:
         sha256_json_key=data.get("sha256_json_key"),
         unverified_reason=data.get("unverified_reason"),
         min_size=data.get("min_size"),
+        max_size=data.get("max_size"),
         mode=int(data["mode"], 8) if "mode" in data else None,
     )
 

@@ -288,6 +288,11 @@ DOWNLOAD = Map(
             Str(), doc="why nothing can be verified (nothing is published); set `min_size` too"
         ),
         "min_size": Field(Int(minimum=1), doc="bytes; catches truncated unverified downloads"),
+        "max_size": Field(
+            Int(minimum=1),
+            doc="bytes; a larger download is refused and discarded (default 2 GiB: a server "
+            "that sends without end would fill the disk)",
+        ),
         "mode": Field(
             Str(pattern=r"0?[0-7]{3}", pattern_help="an octal mode such as '0755'"),
             doc='octal file mode, e.g. `"0755"` for a script that must be executable',

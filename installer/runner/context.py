@@ -31,6 +31,7 @@ class RunOptions:
     verify: bool | str = True  # TLS verification: True or a CA bundle path
     connect_timeout: float = 15.0
     read_timeout: float = 30.0
+    stall_seconds: float = 30.0  # download.STALL_SECONDS (a test seam: tests use less)
     prefetch_workers: int = PREFETCH_WORKERS
     # `run --bundle DIR`: downloads come from this offline bundle, never the network
     # (installer/runner/bundle.py).

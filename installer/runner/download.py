@@ -41,6 +41,17 @@ REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 MAX_CHECKSUM_BODY = 1 << 20  # a checksum file or JSON answer is small; refuse anything bigger
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 PART_SUFFIX = ".part"
+# A server that trickles (a byte a second) never trips the read timeout, and held the install
+# until Ctrl-C (issue 14 item 20). As curl's --speed-limit/--speed-time (curl/curl
+# docs/cmdline-opts/speed-time.md: "If a transfer runs slower than speed-limit bytes per
+# second during a speed-time period, the transfer is aborted"): slower than this many bytes
+# a second over this many seconds is a stall, a transient timeout_error; the .part is kept
+# and the next attempt resumes.
+STALL_SECONDS = 30.0
+STALL_BYTES_PER_SECOND = 1024
+# A download larger than its recipe's `max_size` (default this) is refused: a server that
+# sends without end filled the disk. 8 times the largest download of the shipped recipes.
+DEFAULT_MAX_SIZE = 2 << 30
 VALIDATOR_SUFFIX = ".validator"  # appended to the .part's name
 
 ProgressFn = Callable[[str, int, "int | None"], None]
@@ -54,6 +65,7 @@ class Network:
     verify: bool | str = True  # True, or a CA bundle path (tests use trustme's CA)
     connect_timeout: float = 15.0
     read_timeout: float = 30.0
+    stall_seconds: float = STALL_SECONDS
     cancel: threading.Event = field(default_factory=threading.Event)
     progress: ProgressFn | None = None
     session: requests.Session = field(default_factory=requests.Session)
@@ -235,11 +247,14 @@ def _stream(
     label: str,
     url: str,
     deadline: float | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
 ) -> int:
     """Append the body to `part` a block at a time, each block hashed after it is written;
-    returns the bytes now in `part`. Whatever arrived before a failure is kept."""
+    returns the bytes now in `part`. Whatever arrived before a failure is kept (except past
+    `max_size`: then the caller discards the .part)."""
     read = body_reader(resp, url)
     cancelled, progress = net.cancel.is_set, net.progress
+    pace = _Pace(url, net.stall_seconds, done).check
     try:
         with part.open(mode) as f:
             write = f.write
@@ -262,6 +277,9 @@ def _stream(
                         break
                     filled += count
                     done += count
+                    if done > max_size:
+                        raise StepError(ErrorCategory.CHECKSUM, _too_large(url, max_size))
+                    pace(done)
                     if filled == size:
                         filled = 0  # first: a block whose write failed is not kept twice
                         keep(block, size)
@@ -282,6 +300,36 @@ def _stream(
             discard_part(part)  # give the space back; a full disk cannot resume
         raise err from exc
     return done
+
+
+class _Pace:
+    """Stall detection (see STALL_SECONDS): windows of `seconds`, in each of which at least
+    STALL_BYTES_PER_SECOND * `seconds` bytes must arrive."""
+
+    __slots__ = ("done_at_start", "end", "minimum", "seconds", "url")
+
+    def __init__(self, url: str, seconds: float, done: int) -> None:
+        self.url, self.seconds = url, seconds
+        self.minimum = int(STALL_BYTES_PER_SECOND * seconds)
+        self.end, self.done_at_start = time.monotonic() + seconds, done
+
+    def check(self, done: int) -> None:
+        now = time.monotonic()
+        if now < self.end:
+            return
+        arrived = done - self.done_at_start
+        if arrived < self.minimum:
+            raise StepError(
+                ErrorCategory.TIMEOUT,
+                f"{self.url}: stalled: {arrived} bytes in the last {self.seconds:g} s "
+                f"(at least {self.minimum} expected)",
+                retryable=True,
+            )
+        self.end, self.done_at_start = now + self.seconds, done
+
+
+def _too_large(url: str, max_size: int) -> str:
+    return f"{url}: larger than {max_size} bytes (the recipe's max_size); the file was discarded"
 
 
 def _where_to_continue(
@@ -344,18 +392,23 @@ def _fetch_once(
         length = resp.headers.get("Content-Length")
         sent = int(length) if length and length.isdigit() else None  # bytes on the wire
         total = None if encoded or sent is None else offset + sent
+        max_size = action.max_size or DEFAULT_MAX_SIZE
+        if total is not None and total > max_size:  # said up front: refused unread
+            discard_part(part)
+            raise StepError(ErrorCategory.CHECKSUM, _too_large(action.url, max_size))
         blocks = BlockHasher(hasher)
         try:
             done = _stream(
-                resp, part, mode, blocks, offset, total, net, label, action.url, deadline
+                resp, part, mode, blocks, offset, total, net, label, action.url, deadline, max_size
             )
             if (total is not None and done != total) or (
                 encoded and sent is not None and resp.raw.tell() != sent
             ):
                 raise StepError(ErrorCategory.NETWORK, f"{action.url}: connection dropped", True)
-        except BaseException:
-            if encoded:
-                discard_part(part)  # decoded bytes: no offset to resume from
+        except BaseException as exc:
+            too_large = isinstance(exc, StepError) and exc.category is ErrorCategory.CHECKSUM
+            if encoded or too_large:
+                discard_part(part)  # decoded bytes: no offset to resume from; or unwanted
             raise
         finally:
             blocks.close()

@@ -171,6 +171,7 @@ def run_plan(
         options.verify,
         options.connect_timeout,
         options.read_timeout,
+        stall_seconds=options.stall_seconds,
         progress=events.download_progress,
         mirrors=plan.mirrors,
     )

@@ -5,7 +5,8 @@ repeating: "ok", "drop:N" (send N body bytes, then close the connection), "reset
 body bytes, then reset it: a TCP RST), "chunked" (the body in chunked transfer encoding, no
 Content-Length), "status:503",
 "status:429:RETRY_AFTER", "hang" (send headers and a little of the body, then nothing),
-"ignore_range" (answer 200 with the whole file even when asked for a range). A rate limit
+"ignore_range" (answer 200 with the whole file even when asked for a range), "trickle:N"
+(the body one byte at a time, N bytes a second). A rate limit
 (bytes/s) throttles a path. Range requests are honoured and every body byte sent is counted,
 so a test can prove a resume fetched only the missing bytes. Each file has an ETag (`etag`,
 None for a server that sends no validator), and `If-Range` is honoured as RFC 9110 13.1.5
@@ -136,6 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "chunked":
             self._send_chunked(path, served, start, end)
             return
+        if kind == "trickle":
+            self._trickle(path, served, start, end, float(arg))
+            return
         limit = int(arg) if kind in ("drop", "reset") else None
         if kind == "hang":
             limit = min(1024, end - start)
@@ -168,6 +172,20 @@ class _Handler(BaseHTTPRequestHandler):
                         time.sleep(ahead)
             if limit is not None and sent >= limit:
                 return
+
+    def _trickle(self, path: str, served: Served, start: int, end: int, rate: float) -> None:
+        owner = self.server.owner
+        for data in served.read(start, end):
+            for position in range(len(data)):
+                if owner.stopping.wait(1.0 / rate):
+                    return
+                try:
+                    self.wfile.write(bytes(data[position : position + 1]))
+                    self.wfile.flush()
+                except OSError:
+                    return
+                with owner.lock:
+                    owner.bytes_served[path] += 1
 
     def _send_chunked(self, path: str, served: Served, start: int, end: int) -> None:
         for data in served.read(start, end):

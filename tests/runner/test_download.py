@@ -373,3 +373,45 @@ def test_a_redirect_without_location_says_so(server, facts, tmp_path, sleeps):
     assert (out.status, out.category, out.attempts) == (Status.FAILED, ErrorCategory.NETWORK, 1)
     assert "HTTP 301 redirect without a Location" in out.reason
     assert server.hits("/f.bin") == 1
+
+
+# Issue 14 item 20: no stall timeout (a server trickling a byte a second held the install
+# until Ctrl-C) and no size cap (a server sending without end filled the disk).
+def test_a_trickling_server_is_a_stall_retried_then_timeout(server, facts, tmp_path, sleeps):
+    url = server.add("/f.bin", DATA[:100_000], ["trickle:200"])
+    dest = tmp_path / "f.bin"
+    # The step's own timeout only bounds the test when stalls are not detected.
+    the_plan = plan(download("x_download", url, dest, sha(DATA[:100_000]), timeout=20))
+    out = _only(run(the_plan, facts, tmp_path, server, stall_seconds=0.5))
+    assert (out.status, out.category, out.attempts) == (Status.FAILED, ErrorCategory.TIMEOUT, 3)
+    assert "stalled:" in out.reason and "in the last 0.5 s (at least 512 expected)" in out.reason
+    assert len(sleeps) == 2  # retried as transient
+    assert Path(str(dest) + ".part").exists()  # kept: the next attempt resumes
+
+
+def test_a_download_larger_than_max_size_is_refused(server, facts, tmp_path, sleeps):
+    said = server.add("/said.bin", DATA)  # Content-Length says it up front: refused unread
+    chunked = server.add("/chunked.bin", DATA, ["chunked"])  # found out while reading
+    for url, name in ((said, "said"), (chunked, "chunked")):
+        dest = tmp_path / name
+        the_plan = plan(download("x_download", url, dest, sha(DATA), max_size=1_000_000))
+        out = _only(run(the_plan, facts, tmp_path, server))
+        assert (out.status, out.category, out.attempts) == (
+            Status.FAILED,
+            ErrorCategory.CHECKSUM,
+            1,
+        ), out.reason
+        assert "larger than 1000000 bytes (the recipe's max_size)" in out.reason
+        assert not dest.exists() and not Path(str(dest) + ".part").exists()
+    assert server.bytes_served["/said.bin"] == 0
+
+
+def test_the_default_max_size_applies_without_one(server, facts, tmp_path, sleeps, monkeypatch):
+    from installer.runner import download as download_module
+
+    monkeypatch.setattr(download_module, "DEFAULT_MAX_SIZE", 1_000_000)
+    url = server.add("/f.bin", DATA, ["chunked"])
+    out = _only(
+        run(plan(download("x_download", url, tmp_path / "f", sha(DATA))), facts, tmp_path, server)
+    )
+    assert out.category is ErrorCategory.CHECKSUM and "larger than 1000000" in out.reason
