@@ -95,7 +95,8 @@ class Mac:
             text=True,
             check=False,
             timeout=timeout,
-            env={"PATH": path, "LC_ALL": "C"},
+            # mktemp -d in the test's own folder: a shared /tmp may be cleaned under it.
+            env={"PATH": path, "LC_ALL": "C", "TMPDIR": str(self.root)},
         )
 
     def calls(self) -> list[str]:
