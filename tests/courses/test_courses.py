@@ -212,3 +212,52 @@ def test_uninstall_course_removes_its_env_and_kernel_only(tmp_path, isolated_hom
     record = json.loads((isolated_home / ".local/share/dtu-install/installed.json").read_text())
     assert "course_create_02402" not in record["steps"]
     assert "course_kernel_02402" not in record["steps"]
+
+
+def _in_a_terminal(args: list[str], home: Path, answer: bytes) -> tuple[int, str]:
+    """Run dtu-install with a pseudo-terminal as stdin/stdout and type `answer`."""
+    import pty
+    import select
+    import time
+
+    env = {**os.environ, "HOME": str(home), "DTU_INSTALL_NO_TELEMETRY": "1"}
+    for var in ("NONINTERACTIVE", "CI", "GITHUB_ACTIONS"):
+        env.pop(var, None)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec dtu-install on the terminal
+        os.chdir(REPO)
+        os.execve(sys.executable, [sys.executable, "-m", "installer", *args], env)
+    out = b""
+    deadline = time.monotonic() + 60
+    sent = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"[y/N]" in out:
+            os.write(fd, answer)
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_uninstall_asks_once_and_no_removes_nothing(tmp_path, isolated_home):
+    prefix = isolated_home / "miniforge3"
+    install_stub_conda(prefix)
+    recipes = recipes_dir(tmp_path)
+    assert dtu(["run", "--recipes", str(recipes), "course", "02002"], isolated_home).returncode == 0
+    args = ["uninstall", "--recipes", str(recipes), "course", "02002"]
+    code, out = _in_a_terminal(args, isolated_home, b"n\n")
+    assert code == 1, out
+    assert "Remove the conda environment 02002-A26" in out and "Nothing was removed." in out
+    assert out.count("[y/N]") == 1
+    assert (prefix / "envs/02002-A26").exists()
+    code, out = _in_a_terminal(args, isolated_home, b"y\n")
+    assert code == 0, out
+    assert not (prefix / "envs/02002-A26").exists()
