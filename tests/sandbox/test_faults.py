@@ -105,7 +105,15 @@ def test_ctrl_c_mid_profile_then_rerun_completes(make_mac: MacFactory) -> None:
         repodata = "/conda.anaconda.org/conda-forge/osx-arm64/repodata.json"
         box.server.files[repodata].script = ["hang", "ok"]
         argv = box.dtu_argv("run", "default", "--yes", "--json", "--test")
-        full = [*box.sandbox.bwrap_argv(box.sandbox.environment(box.env())), "--", *argv]
+        # A terminal's foreground job takes Ctrl-C; a test runner started in the background
+        # hands SIGINT down ignored, so it is set back to default (coreutils env) first.
+        full = [
+            "env",
+            "--default-signal=INT",
+            *box.sandbox.bwrap_argv(box.sandbox.environment(box.env())),
+            "--",
+            *argv,
+        ]
         process = subprocess.Popen(
             full,
             stdin=subprocess.DEVNULL,

@@ -39,3 +39,24 @@ def test_install_sh_under_rosetta_without_command_line_tools(make_mac: MacFactor
         rows = box.collector.rows("name, os, arch")
         assert sorted(r[0] for r in rows) == sorted(box.steps("default"))
         assert {(r[1], r[2]) for r in rows} == {("Darwin15.1", "arm64")}
+
+
+def test_install_sh_when_software_update_offers_no_command_line_tools(
+    make_mac: MacFactory,
+) -> None:
+    """macOS 26.1 where Software Update lists no Command Line Tools (Homebrew/install issue
+    1090): install.sh stops before downloading anything and says how to get them by hand."""
+    with make_mac(MacModel(arch="arm64", macos="26.1", clt="none_offered")) as box:
+        base = add_dtu_install_release(box.server, (box.support / "dtu-install.pyz").read_bytes())
+        argv = ["/bin/sh", f"{SUPPORT}/install.sh", "run", "default", "--yes"]
+        done = box.sandbox.run(argv, box.env({"DTU_INSTALL_BASE_URL": base}), timeout=120)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "Software Update offers no Command Line Tools for this Mac." in done.stderr
+        assert "https://developer.apple.com/download/all/" in done.stdout + done.stderr
+        assert (
+            box.server.hits(
+                "/github.com/dtudk/dtu-install/releases/latest/download/dtu-install.pyz"
+            )
+            == 0
+        )
+        assert not box.sandbox.host_path("/Library/Developer/CommandLineTools").exists()

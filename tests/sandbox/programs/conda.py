@@ -13,6 +13,7 @@ https://conda.anaconda.org) and fails on a network error with CondaHTTPError's t
 (conda/exceptions.py, conda/gateways/repodata/__init__.py).
 """
 
+import http.client
 import json
 import os
 import re
@@ -159,7 +160,9 @@ def fetch_repodata():
         return None
     except urllib.error.HTTPError as exc:
         status, reason = exc.code, exc.reason
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):
+        # No answer, a connection cut mid-file, garbage: conda wraps them all in
+        # CondaHTTPError with status 000.
         status, reason = "000", "CONNECTION FAILED"
     channel = url.rsplit("/", 1)[0]
     return (
