@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-import subprocess
 from pathlib import Path
+
+from installer.common.quiet_command import quiet_output
 
 COMMIT_FILE = "_commit.txt"
 UNKNOWN = "unknown"
@@ -34,18 +35,12 @@ def _from_checkout() -> str | None:
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists():
         return None
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", f"--short={SHA_LENGTH}", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    sha = result.stdout.strip().lower()
-    return sha[:SHA_LENGTH] if result.returncode == 0 and _SHA.match(sha) else None
+    out = quiet_output(
+        ["git", "-C", str(root), "rev-parse", f"--short={SHA_LENGTH}", "HEAD"],
+        GIT_TIMEOUT_SECONDS,
+    )
+    sha = (out or "").lower()
+    return sha[:SHA_LENGTH] if _SHA.match(sha) else None
 
 
 @functools.lru_cache(maxsize=1)

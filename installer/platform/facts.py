@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import platform
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Optional
 
+from installer.common.quiet_command import quiet_output
 from installer.errors import UsageError
 from installer.platform.env_flags import is_ci, says_noninteractive
 
@@ -117,17 +117,7 @@ ROSETTA_LAUNCHER: tuple[str, ...] = ("/usr/bin/arch", "-arm64")
 
 
 def run_command(argv: Sequence[str]) -> str | None:
-    try:
-        done = subprocess.run(
-            list(argv),
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    return quiet_output(argv, COMMAND_TIMEOUT)
 
 
 def _is_tty(stream: object) -> bool:

@@ -18,11 +18,11 @@ Two ways a step can need them:
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from installer.common.quiet_command import quiet_output
 from installer.recipes.model import PlannedStep
 from installer.runner.context import RunContext
 from installer.runner.failure import StepError
@@ -114,15 +114,7 @@ def ticket_kept_alive(use: SudoUse) -> Iterator[None]:
 
     def refresh() -> None:
         while not stop.wait(KEEPALIVE_SECONDS):
-            with contextlib.suppress(OSError, subprocess.SubprocessError):  # best effort
-                subprocess.run(
-                    KEEPALIVE_ARGV,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    timeout=PROBE_TIMEOUT,
-                    check=False,
-                )
+            quiet_output(KEEPALIVE_ARGV, PROBE_TIMEOUT)  # best effort: a failure is ignored
 
     thread = threading.Thread(target=refresh, name="sudo-keepalive", daemon=True)
     thread.start()

@@ -1,0 +1,3 @@
+"""Small helpers every layer may use, each written once: retry policy, atomic writes,
+date-time parsing, short quiet commands. They import nothing else of the installer's
+layers (platform, recipes, runner, telemetry, analytics), so anything may import them."""
