@@ -20,11 +20,11 @@ venv: $(STAMP)
 # The main job: run the `demo` profile for real in a sandbox (see docs/demo.md).
 run: $(STAMP)
 	$(BIN)/python tools/write_commit.py
-	$(BIN)/python -m installer.demo
+	$(BIN)/python -m demo.harness
 
 lint: $(STAMP)
-	$(BIN)/ruff check installer tests bench
-	$(BIN)/ruff format --check installer tests bench
+	$(BIN)/ruff check installer tests bench demo
+	$(BIN)/ruff format --check installer tests bench demo
 	$(BIN)/vermin --no-tips --violations -t=3.9- --backport typing_extensions installer
 	$(BIN)/mypy
 

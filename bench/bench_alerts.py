@@ -42,8 +42,8 @@ from installer.analytics.alerts.evaluate import evaluate  # noqa: E402
 from installer.analytics.alerts.rules import default_rules  # noqa: E402
 from installer.analytics.query import Scope  # noqa: E402
 from installer.analytics.reports.commands import build  # noqa: E402
-from installer.analytics.store import EventStore  # noqa: E402
 from installer.analytics.timeutil import DAY, HOUR, format_moment  # noqa: E402
+from installer.store.event_store import EventStore  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "dtu-bench"
 HISTORY_PREFIX = b"hist:"  # identities of the added history rows (synth uses b"synth")

@@ -44,8 +44,8 @@ from synth import END, make_store  # noqa: E402  (bench/ on sys.path first)
 from installer.analytics.dashboards import DASHBOARDS, DashboardQuery, compute  # noqa: E402
 from installer.analytics.dashboards.serialize import to_json  # noqa: E402
 from installer.analytics.query import ROLLUP_POSITION, refresh_rollup  # noqa: E402
-from installer.analytics.store import EventStore  # noqa: E402
 from installer.analytics.timeutil import DAY, format_moment  # noqa: E402
+from installer.store.event_store import EventStore  # noqa: E402
 
 RUNS = 3
 DAYS = 30

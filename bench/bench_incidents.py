@@ -24,8 +24,8 @@ from synth import END  # noqa: E402
 
 from installer.analytics.alerts.backtest import backtest, backtest_incidents  # noqa: E402
 from installer.analytics.alerts.rules import default_rules  # noqa: E402
-from installer.analytics.store import EventStore  # noqa: E402
 from installer.analytics.timeutil import DAY, format_moment  # noqa: E402
+from installer.store.event_store import EventStore  # noqa: E402
 
 TARGET_RATIO = 2.0
 EVERY = 15 * 60

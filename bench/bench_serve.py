@@ -37,8 +37,8 @@ from bench_dashboards import ensure_store  # noqa: E402
 from synth import END  # noqa: E402
 
 from installer.analytics.query import refresh_rollup  # noqa: E402
-from installer.analytics.store import EventStore  # noqa: E402
 from installer.analytics.timeutil import DAY, format_moment  # noqa: E402
+from installer.store.event_store import EventStore  # noqa: E402
 
 RUNS = 5
 TARGETS = {1_000_000: 0.3, 10_000_000: 1.0}  # seconds per page

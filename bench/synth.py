@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from installer.analytics.store import EventStore  # noqa: E402  (after the sys.path fix)
 from installer.analytics.timeutil import DAY, HOUR, parse_moment  # noqa: E402
+from installer.store.event_store import EventStore  # noqa: E402  (after the sys.path fix)
 
 END = parse_moment("2026-11-23T07:00:00Z")  # a Monday morning: the weekly report's moment
 

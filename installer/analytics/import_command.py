@@ -10,8 +10,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from installer.analytics.importer import ImportReport, Progress, check_readable, import_files
-from installer.analytics.store import EventStore, resolve_db_path
 from installer.errors import ExitCode
+from installer.store.event_store import EventStore, resolve_db_path
 
 PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files finish before a bar would be drawn
 INTERRUPTED = (

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from installer.analytics.event import InvalidHit, normalise_row
-from installer.analytics.store import EventStore
-from installer.collector.hits import bulk_from_document, params_from_entry, parse_query
 from installer.collector.pool import spawn_pool
 from installer.errors import Problem, UsageError
+from installer.events.hits import bulk_from_document, params_from_entry, parse_query
+from installer.events.normalise import InvalidHit, normalise_row
 from installer.regular_file import kind_of
+from installer.store.event_store import EventStore
 
 CHUNK_LINES = 20_000  # lines per worker task and per transaction
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller files are parsed in-process (no pool start-up)

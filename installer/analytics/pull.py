@@ -32,14 +32,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from installer.analytics.event import InvalidHit, normalise_hit
 from installer.analytics.fold import FoldResolver
 from installer.analytics.piwik_api import PiwikClient, PiwikError
 from installer.analytics.settings import PiwikSettings
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
 from installer.analytics.timezones import local_day, near_clock_change, utc_candidates, zone
 from installer.errors import UsageError
+from installer.events.normalise import InvalidHit, normalise_hit
+from installer.store.event_store import EventStore
 
 DEFAULT_FIRST_DAYS = 30  # the first pull without --since reaches back this far
 MAX_PAGES = 100_000  # a runaway guard: meta.count bounds the loop already
@@ -463,8 +463,8 @@ def run_pull(
     import sys
 
     from installer.analytics.settings import load_settings
-    from installer.analytics.store import resolve_db_path
     from installer.errors import ExitCode
+    from installer.store.event_store import resolve_db_path
 
     settings = load_settings(config)
     missing = settings.piwik.missing()

@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from installer.analytics.sqlite_tx import rollback
-from installer.analytics.store import ROLLUP_POSITION, EventStore
 from installer.analytics.timeutil import DAY, Window, exact_rate, rate
-from installer.event_schema import PRODUCTION
+from installer.events.schema import PRODUCTION
+from installer.store.event_store import ROLLUP_POSITION, EventStore
+from installer.store.sqlite_tx import rollback
 
 # Group-by names -> SQL expressions. Only these names are accepted (no SQL from outside).
 GROUPS: Mapping[str, str] = {

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from installer.analytics.store import EventStore, resolve_db_path
 from installer.analytics.timeutil import format_moment
 from installer.errors import DtuInstallError, ExitCode, UsageError
+from installer.store.event_store import EventStore, resolve_db_path
 
 SUPPORT_ID_LENGTH = 8  # characters of the run id a student quotes (SPEC 6)
 MAX_CANDIDATES = 10  # an ambiguous id lists at most this many runs

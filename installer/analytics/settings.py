@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from installer import event_schema, paths
+from installer import paths
 from installer.errors import InputFileError, UsageError
-from installer.event_schema import DEFAULT_DIMENSIONS
+from installer.events import schema as event_schema
+from installer.events.schema import DEFAULT_DIMENSIONS
 
 if TYPE_CHECKING:
     # Imported when a file is read: the usual case, no file, stays fast.

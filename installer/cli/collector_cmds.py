@@ -29,8 +29,8 @@ def register(app: typer.Typer) -> None:
         store them; each hit is acknowledged only after it is committed. Ctrl-C stops it."""
         import sys
 
-        from installer.analytics.store import resolve_db_path
         from installer.collector.server import run_collector
+        from installer.store.event_store import resolve_db_path
 
         def announce(line: str) -> None:
             print(line, flush=True)

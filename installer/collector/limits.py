@@ -2,14 +2,14 @@
 
 The telemetry client sends at most 95 hits per bulk request (SPEC 4) of well under 1 KiB
 each, so these limits leave a wide margin for other Matomo-compatible senders while a
-single request can never make the collector read or hold an unbounded amount.
+single request can never make the collector read or hold an unbounded amount. The bounds of
+the hits themselves (query length, entries per bulk) belong to the wire form, which the import
+shares: installer/events/hits.py.
 """
 
 from __future__ import annotations
 
 MAX_BODY_BYTES = 1024 * 1024  # a bulk body; larger -> 413 before it is read
-MAX_HITS_PER_REQUEST = 1000  # entries in one bulk `requests` list; more -> 400, none stored
-MAX_QUERY_BYTES = 16 * 1024  # a single hit's query string (URL or form body); more -> 414/413
 MAX_HEADER_BYTES = 64 * 1024  # a request line (more -> 414) or header line (more -> 431)
 IDLE_TIMEOUT_SECONDS = 30.0  # a keep-alive connection that says nothing is closed
 MAX_CONNECTIONS = 512  # concurrent connections; more are refused with 503

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 
-from installer.analytics.event import InvalidHit
 from installer.collector.protocol import BulkRows, bulk_rows
+from installer.events.normalise import InvalidHit
 
 _REQUEST = struct.Struct("!Iq")  # body length, receipt time (unix seconds)
 _ANSWER = struct.Struct("!I")  # length of the pickled answer

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from installer.analytics.event import InvalidHit, normalise_row
-from installer.collector.hits import params_from_entry, parse_bulk, parse_query
 from installer.collector.writer import StoreUnavailable
+from installer.events.hits import params_from_entry, parse_bulk, parse_query
+from installer.events.normalise import InvalidHit, normalise_row
 
 # Tracking endpoints: Piwik PRO's, Matomo's, and Matomo's legacy name.
 ENDPOINTS = frozenset({"/ppms.php", "/matomo.php", "/piwik.php"})

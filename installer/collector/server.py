@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from pathlib import Path
 
-from installer.analytics.store import EventStore
 from installer.collector import limits
 from installer.collector.http11 import HttpError, Request, parse_head, serialise, too_large_head
 from installer.collector.parse_workers import ParseWorkers
@@ -36,6 +35,8 @@ from installer.collector.protocol import (
 )
 from installer.collector.writer import GroupCommitWriter, StoreUnavailable
 from installer.errors import DtuInstallError, ExitCode, UsageError
+from installer.events.hits import MAX_QUERY_BYTES
+from installer.store.event_store import EventStore
 
 _LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 _HEAD_END = b"\r\n\r\n"
@@ -236,7 +237,7 @@ class CollectorServer:
     async def _answer(self, request: Request, body: bytes) -> Response:
         received_at = int(time.time())
         path = request.target.partition("?")[0]
-        if len(request.target) > limits.MAX_QUERY_BYTES + 1024:
+        if len(request.target) > MAX_QUERY_BYTES + 1024:
             return text(HTTPStatus.REQUEST_URI_TOO_LONG, "request URL is too long")
         bulk_parser: ParseBulk | None = None
         if request.method == "POST" and path in ENDPOINTS and body.lstrip()[:1] in (b"{", b"["):

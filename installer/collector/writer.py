@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 Row = tuple[object, ...]  # `event.normalise_row(...)`, or `store.event_row(event)`
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from installer.events.outcome import ERROR_CATEGORY_NAMES
 from installer.platform.facts import ARCHITECTURES, Facts
 from installer.recipes.graph import cycles
 from installer.recipes.placeholders import (
@@ -20,7 +21,6 @@ from installer.recipes.placeholders import (
     substitute,
 )
 from installer.recipes.recipe_set import RecipeSet, StepDef
-from installer.runner.outcome import ERROR_CATEGORY_NAMES
 from installer.yaml_source.checked import Checked, KeyPath, closest_match, did_you_mean
 
 # Values that are never rendered: regexes, digests, names, settings of the step itself

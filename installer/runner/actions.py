@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from installer.events.outcome import ErrorCategory
 from installer.recipes.model import (
     CommandAction,
     DownloadAction,
@@ -32,7 +33,6 @@ from installer.runner.failure import (
     from_os_error,
     retryable_category,
 )
-from installer.runner.outcome import ErrorCategory
 from installer.runner.prefetch import Prefetcher
 from installer.runner.process import run_process
 from installer.runner.retry import Attempted, with_retries

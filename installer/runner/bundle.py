@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from installer.errors import UsageError
+from installer.events.outcome import ErrorCategory
 from installer.recipes.model import DownloadAction, PlannedStep
 from installer.runner.failure import StepError, from_os_error
-from installer.runner.outcome import ErrorCategory
 
 MANIFEST = "manifest.json"
 FILES = "files"

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Optional
 
 from installer.errors import ExitCode
+from installer.events.outcome import OutcomeSink
 from installer.platform.facts import Facts
 from installer.recipes.model import Plan
 from installer.runner.context import DEFAULT_SUPPORT_URL, RunOptions, env_is_noninteractive
 from installer.runner.install_record import InstallRecord
-from installer.runner.outcome import OutcomeSink
 from installer.runner.runlog import new_log_path
 
 SUPPORT_URL_VARIABLE = "support_url"  # a plan variable a maintainer may set

@@ -20,10 +20,10 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.recipes.model import PlannedStep
 from installer.runner.context import RunEvents
 from installer.runner.failure import advice_for
-from installer.runner.outcome import ErrorCategory, Status, StepOutcome
 from installer.runner.result import RunResult
 
 MB = 1_000_000

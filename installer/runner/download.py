@@ -25,13 +25,13 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from installer.events.outcome import ErrorCategory
 from installer.mirrors import NO_MIRRORS, Mirrors
 from installer.recipes.model import DownloadAction, RetryPolicy
 from installer.runner.body import body_reader, content_encoded
 from installer.runner.failure import StepError, from_os_error
 from installer.runner.hashing import BlockHasher
 from installer.runner.http_errors import http_error, request_error
-from installer.runner.outcome import ErrorCategory
 from installer.runner.retry import Attempted, with_retries
 from installer.runner.runlog import RunLog
 

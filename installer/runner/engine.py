@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Iterable, Sequence
 
 from installer.errors import UsageError
+from installer.events.outcome import ErrorCategory, OutcomeSink, Status, StepOutcome
 from installer.platform.facts import Facts
 from installer.recipes.model import ACTION_KINDS, Plan, PlannedStep
 from installer.runner.actions import ACTION_EXECUTORS
@@ -20,7 +21,6 @@ from installer.runner.checks import all_pass
 from installer.runner.context import RunContext, RunEvents, RunOptions
 from installer.runner.download import Network
 from installer.runner.failure import StepError, category_for_os_error
-from installer.runner.outcome import ErrorCategory, OutcomeSink, Status, StepOutcome
 from installer.runner.prefetch import Prefetcher
 from installer.runner.result import RunResult
 from installer.runner.retry import Attempted

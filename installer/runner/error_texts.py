@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from installer.runner.outcome import ErrorCategory
+from installer.events.outcome import ErrorCategory
 
 NETWORK = ErrorCategory.NETWORK
 DISK = ErrorCategory.DISK

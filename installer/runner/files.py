@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from installer.events.outcome import ErrorCategory
 from installer.runner import jsonc
 from installer.runner.failure import StepError, from_os_error
-from installer.runner.outcome import ErrorCategory
 
 BACKUP_SUFFIX = ".dtu-install.bak"
 

@@ -10,8 +10,8 @@ import time
 import requests
 import urllib3
 
+from installer.events.outcome import ErrorCategory
 from installer.runner.failure import RETRYABLE_HTTP_STATUS, StepError, category_for_http_status
-from installer.runner.outcome import ErrorCategory
 
 
 def retry_after(resp: requests.Response) -> float | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from installer import paths
-from installer.runner.outcome import Status, StepOutcome
+from installer.events.outcome import Status, StepOutcome
 
 RECORD_FILE = "installed.json"
 RECORD_VERSION = 1

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from installer.events.outcome import ErrorCategory
 from installer.runner.failure import StepError, category_for_os_error
-from installer.runner.outcome import ErrorCategory
 from installer.runner.runlog import RunLog, redact_env
 
 TAIL_LINES = 40  # output kept in memory for the failure message and category patterns

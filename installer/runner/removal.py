@@ -14,9 +14,9 @@ import os
 import shutil
 from pathlib import Path
 
+from installer.events.outcome import ErrorCategory
 from installer.runner import files
 from installer.runner.failure import StepError, from_os_error
-from installer.runner.outcome import ErrorCategory
 
 REMOVING_SUFFIX = ".dtu-install-removing"
 

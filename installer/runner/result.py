@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from installer.errors import ExitCode
-from installer.runner.outcome import Status, StepOutcome
+from installer.events.outcome import Status, StepOutcome
 
 RESULT_SCHEMA = "dtu-install/run-result"
 RESULT_VERSION = 1

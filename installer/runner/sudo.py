@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from installer.common.quiet_command import quiet_output
+from installer.events.outcome import ErrorCategory
 from installer.recipes.model import PlannedStep
 from installer.runner.context import RunContext
 from installer.runner.failure import StepError
-from installer.runner.outcome import ErrorCategory
 from installer.runner.process import run_process
 
 SUDO = "sudo"

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
+from installer.events.outcome import ErrorCategory
 from installer.runner.failure import category_for_exit
-from installer.runner.outcome import ErrorCategory
 
 SUMMARY_LINES = re.compile(
     r"Exiting with failure status due to previous errors"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from installer.errors import ExitCode, UsageError
+from installer.events.outcome import OutcomeSink, Status, StepOutcome
 from installer.platform.facts import Facts
 from installer.recipes.conditions import why_excluded
 from installer.recipes.model import (
@@ -41,7 +42,6 @@ from installer.runner import install_record, removal
 from installer.runner.checks import all_pass
 from installer.runner.context import RunContext, RunOptions
 from installer.runner.download import Network
-from installer.runner.outcome import OutcomeSink, Status, StepOutcome
 from installer.runner.runlog import RunLog
 
 REMOVE, LEFT, ABSENT = "remove", "left", "absent"

@@ -15,8 +15,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from installer.events.outcome import OutcomeSink
 from installer.platform.facts import Facts
-from installer.runner.outcome import OutcomeSink
 from installer.telemetry.config import TelemetryConfig, environment_of, load_config
 from installer.telemetry.consent import Asker, decide
 from installer.telemetry.delivery import Sender, Worker, post_bulk

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from installer import paths
 from installer.errors import DtuInstallError, ExitCode, InputFileError
+from installer.events.outcome import Status, StepOutcome
 from installer.platform.env_flags import is_ci
-from installer.runner.outcome import Status, StepOutcome
 from installer.telemetry.config import TelemetryConfig, environment_of, load_config
 from installer.telemetry.consent import consent_path, decide, store_choice
 from installer.telemetry.hits import decode, encode, hit_params, new_run_context

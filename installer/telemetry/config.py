@@ -11,8 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from installer import event_schema
-from installer.event_schema import DEFAULT_DIMENSIONS
+from installer.events import schema as event_schema
+from installer.events.schema import DEFAULT_DIMENSIONS
 from installer.platform.env_flags import any_flag_on, flag_on, is_ci
 
 # The DTU Python-support Piwik PRO account (seed guide, "Enhanced Piwik Utility").

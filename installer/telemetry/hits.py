@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode
 
+from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.platform.facts import Facts
-from installer.runner.outcome import ErrorCategory, Status, StepOutcome
 from installer.telemetry.config import Environment, TelemetryConfig
 
 # `e_a` per outcome (SPEC 4). NOT_RUN is absent on purpose: a step that was never attempted

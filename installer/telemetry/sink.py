@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from installer.events.outcome import StepOutcome
 from installer.regular_file import read_regular
-from installer.runner.outcome import StepOutcome
 from installer.telemetry.config import TelemetryConfig
 from installer.telemetry.delivery import Worker
 from installer.telemetry.hits import RunContext, encode, hit_params

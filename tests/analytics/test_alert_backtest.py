@@ -11,10 +11,10 @@ import pytest
 
 from installer.analytics.alerts.backtest import backtest, moments
 from installer.analytics.alerts.rules import default_rules
-from installer.analytics.event import Event
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, format_moment, parse_moment
 from installer.errors import UsageError
+from installer.events.normalise import Event
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.helpers.alert_events import ev
 

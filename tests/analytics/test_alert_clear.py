@@ -11,10 +11,10 @@ import pytest
 
 from installer.analytics.alerts.clear import CLEARERS
 from installer.analytics.alerts.rules import default_rule
-from installer.analytics.event import Event
 from installer.analytics.query import Scope
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
+from installer.events.normalise import Event
+from installer.store.event_store import EventStore
 from tests.helpers.alert_events import T, ev, many, mixed
 
 SCOPE = Scope(("Installer",))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import HOUR
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.helpers.alert_events import T, mixed
 

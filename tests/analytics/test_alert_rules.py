@@ -11,9 +11,9 @@ import pytest
 from installer.analytics.alerts.evaluate import evaluate
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.rules import RuleSet, default_rule, default_rules
-from installer.analytics.event import Event
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
+from installer.events.normalise import Event
+from installer.store.event_store import EventStore
 from tests.helpers.alert_events import T, ev, many, mixed
 
 

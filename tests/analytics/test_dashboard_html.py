@@ -10,8 +10,8 @@ import pytest
 from installer.analytics.dashboards import DASHBOARDS, DashboardQuery, compute
 from installer.analytics.dashboards.page import dashboards_page
 from installer.analytics.html_page import write_page
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY
+from installer.store.event_store import EventStore
 from tests.helpers.chromium import LAPTOP, browser, chromium_path
 from tests.helpers.dashboard_events import DAYS, T, make_store
 
@@ -90,7 +90,7 @@ LONG = "install_visual_studio_code_extensions_for_python_and_jupyter_notebooks"
 
 @pytest.mark.timeout(400)
 def test_long_component_names_leave_room_for_the_numbers(tmp_path: Path) -> None:
-    from installer.analytics.event import normalise_hit
+    from installer.events.normalise import normalise_hit
 
     hits = [
         normalise_hit(

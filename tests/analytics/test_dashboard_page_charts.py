@@ -7,8 +7,8 @@ from pathlib import Path
 
 from installer.analytics.dashboards import DASHBOARDS, DashboardQuery, compute
 from installer.analytics.dashboards.page import dashboards_page
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY
+from installer.store.event_store import EventStore
 from tests.helpers.dashboard_events import DAYS, T, make_store
 
 PLOT = 'class="plotly-graph-div"'

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from installer.analytics import query
-from installer.analytics.event import normalise_hit
 from installer.analytics.query import Counts, Scope, counts
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, Window, parse_moment
+from installer.events.normalise import normalise_hit
+from installer.store.event_store import EventStore
 
 T0 = parse_moment("2026-11-01T00:00:00Z")
 

@@ -11,8 +11,8 @@ from installer.analytics.dashboards import DashboardQuery, compute
 from installer.analytics.dashboards.development import rollbacks
 from installer.analytics.dashboards.serialize import to_json
 from installer.analytics.query import Counts, Scope
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY
+from installer.store.event_store import EventStore
 from tests.helpers.dashboard_events import (
     DAYS,
     NOV20,

@@ -17,8 +17,8 @@ from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.incident_state import open_incidents
 from installer.analytics.alerts.incidents import Incident, advance
 from installer.analytics.alerts.load import load_config
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, format_moment
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.analytics.notify_setup import WEBHOOK_ENV, rules_file
 from tests.helpers import incident_scenarios as sc

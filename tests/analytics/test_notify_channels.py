@@ -11,7 +11,7 @@ from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.load import load_config
 from installer.analytics.notify.dispatch import dispatch_message
 from installer.analytics.notify.message import alert_message
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 from tests.analytics.notify_setup import SLACK_ENV, WEBHOOK_ENV, rules_file
 from tests.helpers.alert_events import T
 from tests.helpers.smtp_server import smtp_server

@@ -17,7 +17,7 @@ from installer.analytics.notify.message import (
     digest_message,
     report_message,
 )
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 from tests.analytics.notify_setup import rules_file
 from tests.helpers.alert_events import T
 from tests.helpers.smtp_server import smtp_server

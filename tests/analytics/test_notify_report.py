@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.analytics.notify_setup import SLACK_ENV, WEBHOOK_ENV, rules_file
 from tests.helpers.alert_events import T, mixed

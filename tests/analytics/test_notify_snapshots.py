@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from installer.analytics.alerts.commands import check
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, parse_moment
+from installer.store.event_store import EventStore
 from tests.analytics.notify_setup import SLACK_ENV, WEBHOOK_ENV
 from tests.helpers import incident_scenarios as sc
 from tests.helpers.smtp_server import smtp_server

@@ -10,8 +10,8 @@ import pytest
 
 from installer.analytics.alerts.commands import check
 from installer.analytics.notify.state import digest_due
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, format_moment, parse_moment
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.analytics.notify_setup import WEBHOOK_ENV
 from tests.helpers.alert_events import T, mixed

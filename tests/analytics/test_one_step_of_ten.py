@@ -13,8 +13,8 @@ from installer.analytics.alerts.backtest import backtest_incidents
 from installer.analytics.alerts.commands import check
 from installer.analytics.alerts.load import load_config
 from installer.analytics.query import Scope, counts
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, Window
+from installer.store.event_store import EventStore
 from tests.analytics.notify_setup import WEBHOOK_ENV, rules_file
 from tests.helpers import incident_scenarios as sc
 from tests.helpers.webhook_server import webhook_server

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from installer.analytics.event import normalise_hit, run_identity
 from installer.analytics.piwik_api import PiwikClient
 from installer.analytics.pull import pull
 from installer.analytics.settings import PiwikSettings, Secret
-from installer.analytics.store import MIGRATIONS, EventStore
 from installer.analytics.timeutil import parse_moment
 from installer.cli.main import main
+from installer.events.normalise import normalise_hit, run_identity
+from installer.store.event_store import MIGRATIONS, EventStore
 from installer.telemetry.hits import decode
 from tests.helpers.collector import RunningCollector, start_collector
 from tests.helpers.month_hits import SITE, month_hits, piwik_rows

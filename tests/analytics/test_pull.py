@@ -21,9 +21,9 @@ from installer.analytics.pull import (
     row_time,
 )
 from installer.analytics.settings import PiwikSettings, Secret
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
 from installer.analytics.timezones import zone
+from installer.store.event_store import EventStore
 from tests.helpers.piwik_fake import FakePiwik, Raw, Scripted, serve
 
 SITE = "0b5c7e24-9a1c-4f5e-8d3a-2f6c1e9b7a10"

@@ -23,8 +23,8 @@ from installer.analytics.fold import FoldResolver
 from installer.analytics.piwik_api import PiwikClient, PiwikError, redact
 from installer.analytics.pull import category_filter, columns_for, pull
 from installer.analytics.settings import PiwikSettings, Secret
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
+from installer.store.event_store import EventStore
 from tests.helpers.piwik_fake import FakePiwik, Scripted, serve
 
 SITE = "5e1d2c3b-4a59-4f6e-8d7c-9b0a1f2e3d4c"

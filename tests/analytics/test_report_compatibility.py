@@ -12,8 +12,8 @@ import pytest
 
 from installer.analytics.query import Scope
 from installer.analytics.reports.compatibility import compatibility
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.helpers.alert_events import T, ev
 

@@ -11,8 +11,8 @@ import pytest
 
 from installer.analytics.query import Scope
 from installer.analytics.reports.component_health import component_health
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
+from installer.store.event_store import EventStore
 from tests.helpers.alert_events import T, ev, many, mixed
 
 

@@ -13,8 +13,8 @@ from installer.analytics.html_page import write_page
 from installer.analytics.query import Scope
 from installer.analytics.reports.commands import build
 from installer.analytics.reports.render import to_html, to_page, to_text
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
+from installer.store.event_store import EventStore
 from tests.helpers.alert_events import T, ev, mixed
 from tests.helpers.chromium import LAPTOP, chromium_path, inspect
 

@@ -11,8 +11,8 @@ import pytest
 from installer.analytics.query import Scope
 from installer.analytics.reports.render import to_page, to_text
 from installer.analytics.reports.weekly import weekly
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
+from installer.store.event_store import EventStore
 from tests.analytics.cli_run import dtu
 from tests.helpers.alert_events import T, ev, many, mixed
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from installer.analytics.event import normalise_hit
 from installer.analytics.run_timeline import AmbiguousRun, RunNotFound, find_run, timeline
-from installer.analytics.store import EventStore
 from installer.cli.main import main
+from installer.events.normalise import normalise_hit
+from installer.store.event_store import EventStore
 
 RUN = "3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c"
 TWIN = "3f9a1c0b11111111111111111111111a"  # shares the first 8 characters with RUN

@@ -178,7 +178,7 @@ def test_a_store_that_breaks_under_the_server_is_a_500_page_not_a_traceback(
 
 
 def test_no_events_at_all_is_said_not_drawn_as_zero(tmp_path: Path) -> None:
-    from installer.analytics.store import EventStore
+    from installer.store.event_store import EventStore
 
     with EventStore(tmp_path / "empty.db"):
         pass
@@ -256,7 +256,7 @@ def test_a_missing_store_is_refused_at_start(tmp_path: Path) -> None:
 
 def test_open_incidents_are_on_top_of_every_page(tmp_path: Path) -> None:
     from installer.analytics.alerts.firing import Firing
-    from installer.analytics.store import EventStore
+    from installer.store.event_store import EventStore
 
     db = make_store(tmp_path / "events.db")
     firing = Firing(

@@ -20,7 +20,7 @@ TRIALS = 8
 # openers of one store start within a millisecond of each other.
 _OPENER = """
 import os, sys, time
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 from installer.errors import DtuInstallError
 base, trials = sys.argv[1], int(sys.argv[2])
 print("ready", flush=True)
@@ -61,8 +61,8 @@ def test_processes_creating_one_new_store_at_once_all_succeed(tmp_path: Path) ->
 
 
 def _store_with_events(path: Path) -> None:
-    from installer.analytics.event import normalise_hit
-    from installer.analytics.store import EventStore
+    from installer.events.normalise import normalise_hit
+    from installer.store.event_store import EventStore
     from tests.collector.hits import params
 
     with EventStore(path) as store:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, format_moment
+from installer.store.event_store import EventStore
 from tests.helpers.alert_events import T, ev, many, mixed
 
 LONG = "install_visual_studio_code_extensions_for_python_and_jupyter"

@@ -328,7 +328,7 @@ def test_unusable_db_is_a_clear_error(tmp_path: Path) -> None:
 def test_db_from_environment_then_data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
-    from installer.analytics.store import resolve_db_path
+    from installer.store.event_store import resolve_db_path
 
     assert resolve_db_path(None) == isolated_home / ".local/share/dtu-install/events.sqlite3"
     monkeypatch.setenv("DTU_INSTALL_DB", str(tmp_path / "from-env.sqlite3"))

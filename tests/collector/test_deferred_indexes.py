@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from installer.analytics import deferred_indexes, importer
-from installer.analytics.store import EventStore
+from installer.analytics import importer
+from installer.store import deferred_indexes
+from installer.store.event_store import EventStore
 from tests.collector.hits import query
 
 

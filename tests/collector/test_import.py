@@ -14,7 +14,7 @@ import requests
 
 from installer.analytics import import_command as importer_command
 from installer.analytics import importer
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 from tests.collector.hits import params, query
 from tests.helpers.collector import RunningCollector, collector
 

@@ -352,7 +352,7 @@ def test_fuzz_bulk_document(shared_collector: RunningCollector, document: object
 def test_stored_rows_are_readable(shared_collector: RunningCollector, tmp_path: Path) -> None:
     # After everything above (whatever ran on this xdist worker), the database is a valid
     # event store a reader can open.
-    from installer.analytics.store import EventStore
+    from installer.store.event_store import EventStore
 
     hit = params(dimension6="readable")
     assert requests.get(shared_collector.tracking_url, params=hit, timeout=10).status_code == 202

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from installer.analytics.event import CACHE_BUSTERS, InvalidHit, hit_identity, normalise_row
-from installer.collector.hits import parse_query
+from installer.events.hits import parse_query
+from installer.events.normalise import CACHE_BUSTERS, InvalidHit, hit_identity, normalise_row
 from installer.telemetry.hits import encode
 
 

@@ -1,4 +1,4 @@
-"""`make run` (python -m installer.demo), for real: a local HTTPS server, the real runner
+"""`make run` (python -m demo.harness), for real: a local HTTPS server, the real runner
 in subprocesses, the real collector and its SQLite store, a sandbox HOME and prefix. Run
 twice: the second run skips every step."""
 
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from installer.demo import Sandbox, build_artefact, sandbox_env, telemetry_allowed
+from demo.harness import Sandbox, build_artefact, sandbox_env, telemetry_allowed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_STEPS = [
@@ -30,7 +30,7 @@ DEMO_STEPS = [
 
 def _demo(sandbox: Path) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "installer.demo", "--dir", str(sandbox), "--json"],
+        [sys.executable, "-m", "demo.harness", "--dir", str(sandbox), "--json"],
         capture_output=True,
         text=True,
         check=False,

@@ -7,9 +7,9 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
-from installer.analytics.event import Event, hit_identity, normalise_hit
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
+from installer.events.normalise import Event, hit_identity, normalise_hit
+from installer.store.event_store import EventStore
 
 T = parse_moment("2026-11-23T12:00:00Z")  # a Monday
 _serial = itertools.count()

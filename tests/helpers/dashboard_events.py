@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from installer.analytics.event import normalise_hit
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, parse_moment
+from installer.events.normalise import normalise_hit
+from installer.store.event_store import EventStore
 
 T = parse_moment("2026-11-23T12:00:00Z")
 DAYS = 3

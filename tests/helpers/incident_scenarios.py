@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from installer.analytics.event import Event
 from installer.analytics.timeutil import DAY, HOUR, parse_moment
+from installer.events.normalise import Event
 from tests.helpers.alert_events import ev
 
 START = parse_moment("2026-11-02T00:00:00Z")  # a Monday

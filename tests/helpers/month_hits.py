@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from installer.runner.outcome import ErrorCategory, Status, StepOutcome
+from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.telemetry.hits import RunContext, decode, encode, hit_params
 
 SITE = "0f4c6a2e-1b3d-4e5f-9a8b-7c6d5e4f3a2b"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from installer.events.outcome import Status
 from installer.recipes.loader import load_recipe_set
 from installer.recipes.model import JsonSettingsCheck
 from installer.recipes.plan import build_plan
@@ -14,7 +15,6 @@ from installer.runner.context import RunOptions
 from installer.runner.doctor import run_checks
 from installer.runner.engine import run_plan
 from installer.runner.jsonc import parse
-from installer.runner.outcome import Status
 from installer.runner.runlog import RunLog
 from tests.helpers.recipes import mac
 

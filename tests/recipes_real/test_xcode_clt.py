@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from installer.events.outcome import ErrorCategory, Status
 from installer.recipes.loader import load_recipe_set
 from installer.recipes.model import (
     CommandAction,
@@ -31,7 +32,6 @@ from installer.recipes.model import (
 )
 from installer.recipes.plan import build_plan
 from installer.runner.failure import category_for_exit
-from installer.runner.outcome import ErrorCategory, Status
 from tests.helpers.recipes import mac
 from tests.runner.conftest import plan, run
 

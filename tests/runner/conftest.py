@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from installer.events.outcome import StepOutcome
 from installer.platform.facts import Facts
 from installer.recipes.model import (
     CommandAction,
@@ -22,7 +23,6 @@ from installer.recipes.model import (
 from installer.runner import retry
 from installer.runner.context import RunOptions
 from installer.runner.engine import run_plan
-from installer.runner.outcome import StepOutcome
 from installer.runner.result import RunResult
 from tests.helpers.download_server import DownloadServer
 

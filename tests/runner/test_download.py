@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from installer.events.outcome import ErrorCategory, Status
 from installer.recipes.model import RetryPolicy
-from installer.runner.outcome import ErrorCategory, Status
 from tests.runner.conftest import download, plan, run, sha
 
 DATA = os.urandom(3 * 1024 * 1024 + 17)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from installer.events.outcome import ErrorCategory, Status
 from installer.runner.display import print_summary
 from installer.runner.error_texts import PROGRAMS, ErrorText
 from installer.runner.failure import ADVICE, category_for_exit
-from installer.runner.outcome import ErrorCategory, Status
 from tests.runner.conftest import cmd, plan, run
 
 ENTRIES = [

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from installer.events.outcome import ErrorCategory, Status
 from installer.recipes.model import RetryPolicy, ShellAction
 from installer.runner import failure, retry
 from installer.runner.failure import StepError
-from installer.runner.outcome import ErrorCategory, Status
 from tests.helpers.download_server import DownloadServer
 from tests.runner.conftest import download, plan, run, sha, step
 

@@ -78,8 +78,8 @@ def test_unpaired_markers_leave_every_file_unchanged(tmp_path):
 
 
 def test_record_only_successful_steps(tmp_path):
+    from installer.events.outcome import Status, StepOutcome
     from installer.runner.install_record import InstallRecord, forget, read_record
-    from installer.runner.outcome import Status, StepOutcome
 
     path = tmp_path / "installed.json"
     sink = InstallRecord(path)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from installer.events.outcome import Status
 from installer.platform import facts as facts_module
 from installer.platform.facts import ROSETTA_LAUNCHER, Facts, detect_facts
 from installer.recipes.display import plan_lines
@@ -21,7 +22,6 @@ from installer.recipes.loader import load_recipe_set
 from installer.recipes.model import CommandAction, ShellAction
 from installer.recipes.plan import build_plan
 from installer.recipes.serialize import serialize_plan
-from installer.runner.outcome import Status
 from tests.runner.conftest import run
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from installer.events.outcome import ErrorCategory, Status
 from installer.recipes.model import (
     ACTION_KINDS,
     CHECK_KINDS,
@@ -24,7 +25,6 @@ from installer.recipes.model import (
 )
 from installer.runner.actions import ACTION_EXECUTORS
 from installer.runner.checks import CHECK_EXECUTORS
-from installer.runner.outcome import ErrorCategory, Status
 from tests.runner.conftest import Recorder, cmd, plan, run, step
 
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from installer.errors import InputFileError
+from installer.events.outcome import ErrorCategory, Status
 from installer.platform.facts import Facts
 from installer.recipes.model import CommandAction
 from installer.runner.command import load_plan
 from installer.runner.display import LiveDisplay, make_console
-from installer.runner.outcome import ErrorCategory, Status
 from tests.runner.conftest import plan, run, step
 
 REPO = Path(__file__).resolve().parents[2]

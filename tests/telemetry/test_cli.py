@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from installer import paths
-from installer.runner.outcome import ErrorCategory, Status, StepOutcome
+from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.telemetry import open_sink
 from installer.telemetry.spool import SPOOL_NAME
 from tests.helpers.hit_recorder import HitRecorder

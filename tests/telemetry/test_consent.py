@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from installer import paths
-from installer.runner.outcome import Status, StepOutcome
+from installer.events.outcome import Status, StepOutcome
 from installer.telemetry import NullSink, TelemetrySink, open_sink
 from installer.telemetry.consent import QUESTION, store_choice
 from tests.helpers.hit_recorder import HitRecorder

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from installer import paths
-from installer.runner.outcome import ErrorCategory, Status, StepOutcome
+from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.telemetry import open_sink
 from installer.telemetry.config import DEFAULT_FLUSH_SECONDS
 from installer.telemetry.spool import LOCK_NAME, SPOOL_NAME

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from installer.build_info import commit_sha
-from installer.runner.outcome import ErrorCategory, Status, StepOutcome
+from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.telemetry import open_sink
 from tests.helpers.hit_recorder import HitRecorder
 from tests.telemetry.conftest import FACTS

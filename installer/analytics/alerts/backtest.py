@@ -16,8 +16,8 @@ from installer.analytics.alerts.evaluate import evaluate
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.incidents import NOTICE_TYPES, Incident, Notice, StateKey, ordered
 from installer.analytics.alerts.rules import CRITICAL, RuleSet
-from installer.analytics.store import EventStore
 from installer.errors import UsageError
+from installer.store.event_store import EventStore
 
 MAX_STEPS = 100_000  # a year at 5-minute steps; more is almost surely a typo in --every
 

@@ -18,8 +18,8 @@ from fractions import Fraction
 from installer.analytics.alerts.evaluate import previous_sha, span
 from installer.analytics.alerts.rules import Rule
 from installer.analytics.query import Counts, Scope, counts, first_seen_of, total
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import Window, display_rate
+from installer.store.event_store import EventStore
 
 Clearer = Callable[[EventStore, Rule, "str | None", int, Scope], "str | None"]
 

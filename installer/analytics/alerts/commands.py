@@ -14,10 +14,10 @@ from installer.analytics.alerts.incidents import Incident, Step, duration, order
 from installer.analytics.alerts.load import load_config
 from installer.analytics.alerts.show import print_backtest_incidents, print_firings
 from installer.analytics.query import Scope, last_event_before
-from installer.analytics.store import EventStore, resolve_db_path
 from installer.analytics.text_fit import say
 from installer.analytics.timeutil import format_moment
 from installer.errors import ExitCode
+from installer.store.event_store import EventStore, resolve_db_path
 
 
 def check(

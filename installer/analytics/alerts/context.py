@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from installer.analytics.query import Counts, Scope, counts, total
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import Window, round_rate
+from installer.store.event_store import EventStore
 
 TOP = 5  # how many components / combinations / SHAs a notice lists
 

@@ -12,7 +12,7 @@ from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.incidents import Incident, StateKey, Step, advance
 from installer.analytics.alerts.rules import RuleSet
 from installer.analytics.query import Scope
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 # An incident whose rule was removed from the rules file (or disabled) cannot be judged
 # any more; it resolves, saying so, rather than staying open forever.

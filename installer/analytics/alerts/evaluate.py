@@ -23,8 +23,8 @@ from installer.analytics.query import (
     last_seen_of,
     total,
 )
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, Window, format_moment, round_rate
+from installer.store.event_store import EventStore
 
 Found = tuple[Any, str, dict[str, Any]]  # key, summary, context
 Evaluator = Callable[[EventStore, Rule, int, Scope], list[Found]]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from installer.analytics.alerts.incidents import Incident
 from installer.analytics.alerts.rules import Rule
 from installer.analytics.query import Counts, Scope, counts, failing_runs
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import Window
+from installer.store.event_store import EventStore
 
 # The rule setting whose window the impact starts with (before `started`).
 WINDOW_SETTING: Mapping[str, str] = {

@@ -14,9 +14,9 @@ import json
 
 from installer.analytics.alerts.firing import Firing
 from installer.analytics.alerts.incidents import Incident, StateKey, Step, ordered
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import format_moment, parse_moment
 from installer.errors import UsageError
+from installer.store.event_store import EventStore
 
 CHECKED_AT = "alerts.checked_at"  # meta: the evaluation time of the latest `check --send`
 

@@ -41,7 +41,7 @@ from installer.analytics.alerts.rules import (
 )
 from installer.analytics.notify.settings import NOTIFY, NotifySettings, notify_settings
 from installer.errors import InputFileError, Problem, UsageError
-from installer.event_schema import PRODUCTION
+from installer.events.schema import PRODUCTION
 from installer.yaml_source.checked import Checked
 from installer.yaml_source.choice import Tagged
 from installer.yaml_source.containers import Field, Map, Seq

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from installer.analytics.timeutil import DAY, HOUR
-from installer.event_schema import PRODUCTION
+from installer.events.schema import PRODUCTION
 
 CRITICAL = "critical"
 WARNING = "warning"

@@ -14,7 +14,7 @@ from installer.analytics.dashboards.compatibility import Compatibility, compatib
 from installer.analytics.dashboards.components import Components, components
 from installer.analytics.dashboards.development import Development, development
 from installer.analytics.dashboards.overview import Overview, overview
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 Dashboard = Union[Overview, Compatibility, Components, Development]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from installer.analytics.dashboards import DASHBOARDS, DashboardQuery, compute
 from installer.analytics.query import Scope
 from installer.analytics.settings import load_settings
-from installer.analytics.store import EventStore, resolve_db_path
 from installer.errors import ExitCode, UsageError
+from installer.store.event_store import EventStore, resolve_db_path
 
 ALL = "all"
 MAX_DAYS = 3660  # ten years: anything longer is a typo

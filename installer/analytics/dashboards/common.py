@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from installer.analytics.query import Counts, Scope, counts, sha_extent
 from installer.analytics.settings import Categories
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR, Window
+from installer.store.event_store import EventStore
 
 DEFAULT_DAYS = 30
 HOURLY_UP_TO_DAYS = 7  # time charts of ranges up to 7 days count per hour, longer per day

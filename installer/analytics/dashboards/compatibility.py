@@ -17,7 +17,7 @@ from installer.analytics.dashboards.common import (
     rollup,
 )
 from installer.analytics.query import counts
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 
 @dataclass(frozen=True)

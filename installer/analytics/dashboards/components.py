@@ -20,7 +20,7 @@ from installer.analytics.dashboards.common import (
     rollup,
 )
 from installer.analytics.query import Counts, counts
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 TOP_FAILING = 10  # widget 10: "top 10 components by failures"
 MOST_USED = 5  # widget 11: the 5 most used components ...

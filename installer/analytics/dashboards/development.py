@@ -25,8 +25,8 @@ from installer.analytics.dashboards.common import (
     rollup,
 )
 from installer.analytics.query import Counts, counts, sha_extent
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window
+from installer.store.event_store import EventStore
 
 CATEGORY_PIE_DAYS = 7  # widget 16: "events by category over the last 7 days"
 

@@ -18,8 +18,8 @@ from installer.analytics.dashboards.common import (
 )
 from installer.analytics.dashboards.common import rollup as _rollup
 from installer.analytics.query import Counts, counts
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window
+from installer.store.event_store import EventStore
 
 
 @dataclass(frozen=True)

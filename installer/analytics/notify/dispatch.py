@@ -13,10 +13,10 @@ from installer.analytics.notify.outbox import FlushResult, enqueue, flush
 from installer.analytics.notify.settings import ChannelSettings, NotifySettings
 from installer.analytics.notify.state import advance
 from installer.analytics.query import refresh_rollup
-from installer.analytics.sqlite_tx import rollback
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import format_moment
 from installer.errors import UsageError
+from installer.store.event_store import EventStore
+from installer.store.sqlite_tx import rollback
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from installer.analytics.notify.channels import SENDERS, DeliveryError, NotConfigured
 from installer.analytics.notify.message import Message
 from installer.analytics.notify.settings import ChannelSettings, NotifySettings
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 KEEP_SENT = 30 * 86400  # sent and given-up messages are kept a month: "what did we send?"
 # A run claims a message before delivering it, so that two runs at once (cron overlapping a

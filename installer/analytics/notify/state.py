@@ -27,8 +27,8 @@ from installer.analytics.notify.message import (
     incident_message,
 )
 from installer.analytics.query import Scope
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, HOUR
+from installer.store.event_store import EventStore
 
 BUSINESS_DAYS = frozenset(range(5))  # Monday..Friday (time.gmtime().tm_wday)
 

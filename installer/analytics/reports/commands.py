@@ -12,9 +12,9 @@ from installer.analytics.reports.compatibility import DEFAULT_DEPRECATION_BELOW,
 from installer.analytics.reports.component_health import component_health
 from installer.analytics.reports.render import Report, to_html, to_page, to_text
 from installer.analytics.reports.weekly import weekly
-from installer.analytics.store import EventStore, resolve_db_path
 from installer.analytics.timeutil import format_moment
 from installer.errors import ExitCode, UsageError
+from installer.store.event_store import EventStore, resolve_db_path
 
 
 def build(

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from installer.analytics.query import Counts, Scope, counts
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import Window, format_moment, round_rate
+from installer.store.event_store import EventStore
 
 UNKNOWN = "unknown"  # an event without that dimension (e.g. no arch) is still counted
 

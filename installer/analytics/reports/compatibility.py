@@ -18,8 +18,8 @@ from installer.analytics.reports.common import (
     share,
     window_json,
 )
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
+from installer.store.event_store import EventStore
 
 PERIOD = 30 * DAY
 NEW_OS_LOOKBACK = 90 * DAY  # "new": not seen in the 90 days before the window

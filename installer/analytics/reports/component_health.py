@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from installer import event_schema
 from installer.analytics.query import Counts, Scope, counts
 from installer.analytics.reports.common import (
     Table,
@@ -23,8 +22,9 @@ from installer.analytics.reports.common import (
     scope_json,
     window_json,
 )
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
+from installer.events import schema as event_schema
+from installer.store.event_store import EventStore
 
 CI_CATEGORY = event_schema.CI
 

@@ -19,8 +19,8 @@ from installer.analytics.reports.common import (
     share,
     window_json,
 )
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
+from installer.store.event_store import EventStore
 
 WEEK = 7 * DAY
 TOP_FAILING = 3

@@ -28,9 +28,9 @@ from installer.analytics.run_timeline import RunNotFound
 from installer.analytics.serve import sources, views
 from installer.analytics.serve.params import DASHBOARD_PARAMS, BadParameter, PageQuery, parse
 from installer.analytics.settings import AnalyticsSettings
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import format_moment, now, round_rate
 from installer.errors import DtuInstallError, UsageError
+from installer.store.event_store import EventStore
 
 RUNS_LIMIT = 200
 PLOTLY_CACHE_SECONDS = 86_400

@@ -11,9 +11,9 @@ from types import FrameType
 
 from installer.analytics.serve.app import ServeConfig, create_app
 from installer.analytics.settings import load_settings
-from installer.analytics.store import EventStore, resolve_db_path
 from installer.collector.server import is_loopback
 from installer.errors import DtuInstallError, ExitCode
+from installer.store.event_store import EventStore, resolve_db_path
 
 DEFAULT_HOST = "127.0.0.1"  # loopback unless asked: the pages have no authentication
 DEFAULT_PORT = 8800

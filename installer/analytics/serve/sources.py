@@ -13,7 +13,7 @@ from installer.analytics import run_timeline as run_timeline_module
 from installer.analytics.alerts import incident_state
 from installer.analytics.alerts.incidents import Incident
 from installer.analytics.run_timeline import RunTimeline
-from installer.analytics.store import EventStore
+from installer.store.event_store import EventStore
 
 
 def open_incidents(store: EventStore) -> list[Incident]:

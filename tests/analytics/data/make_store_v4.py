@@ -26,9 +26,9 @@ from installer.analytics.piwik_api import PiwikClient
 from installer.analytics.pull import pull
 from installer.analytics.query import refresh_rollup
 from installer.analytics.settings import PiwikSettings, Secret
-from installer.analytics.store import EventStore
 from installer.analytics.timeutil import parse_moment
 from installer.cli.main import main
+from installer.store.event_store import EventStore
 from tests.helpers.month_hits import SITE, month_hits, piwik_rows
 from tests.helpers.piwik_fake import FakePiwik, serve
 

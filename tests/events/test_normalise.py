@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from installer.analytics.event import (
+from installer.events.normalise import (
     InvalidHit,
     normalise_hit,
     parse_cdt,
@@ -129,8 +129,8 @@ def test_bad_value() -> None:
 
 def test_row_is_the_event_in_store_column_order() -> None:
     # The collector and the import store `normalise_row` tuples directly.
-    from installer.analytics.event import normalise_row
-    from installer.analytics.store import event_row
+    from installer.events.normalise import normalise_row
+    from installer.store.event_store import event_row
 
     for params in (hit(), hit(e_n="a_disk_error", e_v="0", dimension4="")):
         assert normalise_row(params, received_at=None) == event_row(

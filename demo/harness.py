@@ -186,9 +186,7 @@ def overlay_recipes(source: Path, target: Path, overrides: Mapping[str, str]) ->
     settings_path = target / "settings.yaml"
     settings = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
     settings["variables"].update(overrides)
-    header = (
-        "# Written by installer/demo.py for `make run`; the original is recipes/settings.yaml\n"
-    )
+    header = "# Written by demo/harness.py for `make run`; the original is recipes/settings.yaml\n"
     settings_path.write_text(header + yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
 
 
@@ -268,7 +266,7 @@ def _maybe_collector(box: Sandbox, env: Mapping[str, str]) -> Iterator[str | Non
 
 
 def _event_count(db: Path) -> int | None:
-    from installer.analytics.store import EventStore
+    from installer.store.event_store import EventStore
 
     try:
         with EventStore(db) as store:
@@ -313,7 +311,7 @@ def describe(summary: Mapping[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m installer.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo.harness", description=__doc__)
     parser.add_argument("--dir", type=Path, default=Path(".demo"), help="the sandbox")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)

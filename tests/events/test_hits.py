@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from installer.analytics.event import InvalidHit, normalise_hit
-from installer.analytics.store import EventStore, event_row
-from installer.collector.hits import params_from_entry, parse_bulk, parse_query
 from installer.collector.writer import GroupCommitWriter, StoreUnavailable
+from installer.events.hits import params_from_entry, parse_bulk, parse_query
+from installer.events.normalise import InvalidHit, normalise_hit
+from installer.store.event_store import EventStore, event_row
 from tests.collector.hits import params, query
 
 

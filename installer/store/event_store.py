@@ -18,10 +18,10 @@ from itertools import chain
 from pathlib import Path
 
 from installer import paths
-from installer.analytics import deferred_indexes
-from installer.analytics.event import Event, run_identity
-from installer.analytics.sqlite_tx import rollback
 from installer.errors import UsageError
+from installer.events.normalise import Event, run_identity
+from installer.store import deferred_indexes
+from installer.store.sqlite_tx import rollback
 
 # The daily rollup's position (`query.refresh_rollup`): events folded up to this id.
 ROLLUP_POSITION = "rollup.daily.through_id"

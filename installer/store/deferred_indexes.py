@@ -20,7 +20,7 @@ import os
 import socket
 import sqlite3
 
-from installer.analytics.sqlite_tx import rollback
+from installer.store.sqlite_tx import rollback
 
 # While they are dropped: JSON {"pid": .., "host": .., "indexes": [[name, sql], ...]}.
 META_KEY = "bulk_load.deferred_indexes"

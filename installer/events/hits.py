@@ -14,8 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from installer.analytics.event import MAX_PARAMETERS, InvalidHit
-from installer.collector.limits import MAX_HITS_PER_REQUEST, MAX_QUERY_BYTES
+from installer.events.normalise import MAX_PARAMETERS, InvalidHit
+
+# The bounds of the wire form itself, for the collector and the import alike (SPEC 5: request
+# size and hits are bounded); the collector's other limits are in installer/collector/limits.py.
+MAX_HITS_PER_REQUEST = 1000  # entries in one bulk `requests` list; more -> 400, none stored
+MAX_QUERY_BYTES = 16 * 1024  # a single hit's query string (URL or form body); more -> 414/413
 
 # JSON scalars a Matomo-style object may hold; they become the strings a URL would carry.
 _BOOL_TEXT = {True: "1", False: "0"}

@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from installer.event_schema import DEFAULT_DIMENSIONS
-from installer.runner.outcome import ERROR_CATEGORY_NAMES
+from installer.events.outcome import ERROR_CATEGORY_NAMES
+from installer.events.schema import DEFAULT_DIMENSIONS
 
 # Cache busters are not part of an event's identity (SPEC 6): the same hit twice is one event.
 CACHE_BUSTERS = frozenset({"r", "rand"})
