@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check installer tests bench demo
 	$(BIN)/vermin --no-tips --violations -t=3.9- --backport typing_extensions installer
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo  # the import ladder: pyproject.toml [tool.importlinter]
 
 typecheck: lint
 
