@@ -8,10 +8,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from installer.analytics.importer import ImportReport, Progress, check_readable, import_files
 from installer.errors import ExitCode
 from installer.store.event_store import EventStore, resolve_db_path
+
+if TYPE_CHECKING:  # rich's progress bars are imported only when shown (start-up time)
+    from rich.progress import Progress as RichProgress
 
 PROGRESS_MIN_BYTES = 1024 * 1024  # smaller files finish before a bar would be drawn
 INTERRUPTED = (
@@ -21,7 +25,7 @@ INTERRUPTED = (
 
 
 @contextmanager
-def _progress_bars(enabled: bool) -> Iterator[object | None]:
+def _progress_bars(enabled: bool) -> Iterator[RichProgress | None]:
     if not enabled:
         yield None
         return
@@ -56,10 +60,10 @@ def run_import(files: Sequence[str], db: str | None) -> int:
         def on_file(path: Path, size: int) -> Progress | None:
             if bars is None or size < PROGRESS_MIN_BYTES:
                 return None
-            task = bars.add_task(path.name, total=size)  # type: ignore[attr-defined]
+            task = bars.add_task(path.name, total=size)
 
             def advance(done: int) -> None:
-                bars.update(task, completed=done)  # type: ignore[attr-defined]
+                bars.update(task, completed=done)
 
             return advance
 

@@ -90,7 +90,7 @@ def _add(name: str, summary: str, *extra: tuple[str, Any, Any]) -> None:
     params = [
         inspect.Parameter(p, keyword, default=o, annotation=t) for p, t, o in (*OPTIONS, *extra)
     ]
-    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # typer reads it
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]  # not declared on functions; typer reads it
     report.command(name, help=summary)(command)
 
 

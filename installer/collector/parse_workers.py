@@ -146,7 +146,7 @@ def _result(answer: _Answer) -> Callable[[], BulkRows] | None:
     kind = answer[0]
     if kind == "rows":
         _, rows, errors, entries = answer
-        parsed = BulkRows(rows, errors, entries)  # type: ignore[arg-type]  # from `_answer`
+        parsed = BulkRows(rows, errors, entries)  # type: ignore[arg-type]  # _Answer holds objects; `_answer` took these from a BulkRows
         return lambda: parsed
     if kind == "invalid":
         reason = str(answer[1])

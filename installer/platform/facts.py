@@ -122,9 +122,10 @@ def run_command(argv: Sequence[str]) -> str | None:
 
 def _is_tty(stream: object) -> bool:
     """False also for a missing (None) or closed stream, as under launchd or `nohup`."""
+    isatty = getattr(stream, "isatty", None)
     try:
-        return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
-    except (ValueError, OSError, AttributeError):
+        return bool(isatty is not None and isatty())
+    except (ValueError, OSError):
         return False
 
 

@@ -8,7 +8,7 @@ import re
 import threading
 from typing import IO
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -153,15 +153,16 @@ class LiveDisplay(LineDisplay):
 
 def summary_table(result: RunResult) -> Table:
     table = Table(title="Summary", show_edge=False, title_justify="left")
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("step", "left"),
         ("outcome", "left"),
         ("duration", "right"),
         ("error category", "left"),
-    ):
+    )
+    for column, justify in columns:
         # In a narrow window a step name or category is folded onto the next line, never
         # cut short ("homebr…"): it is what the student tells support.
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, overflow="fold")
     for o in result.outcomes:
         symbol, style, word = look(o)
         table.add_row(

@@ -90,7 +90,7 @@ def _note(conn: sqlite3.Connection) -> dict[str, object] | None:
 def _noted(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     note = _note(conn)
     pairs = note.get("indexes", []) if note else []
-    return [(str(name), str(sql)) for name, sql in pairs]  # type: ignore[attr-defined]
+    return [(str(name), str(sql)) for name, sql in pairs]  # type: ignore[attr-defined]  # JSON object values; this module wrote [[name, sql], ...]
 
 
 def _loader_alive(note: dict[str, object]) -> bool:
