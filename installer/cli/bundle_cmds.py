@@ -31,6 +31,14 @@ def register(app: typer.Typer) -> None:
             Optional[list[Path]],
             typer.Option("--recipes", help="Recipe directory or file (repeatable)."),
         ] = None,
+        vsix: Annotated[
+            Optional[list[Path]],
+            typer.Option(
+                "--vsix",
+                help="A VS Code extension's .vsix, or a directory of them (repeatable): "
+                "VS Code's Extensions view, right-click, Download VSIX.",
+            ),
+        ] = None,
     ) -> int:
         """Download every artefact of a profile, verified, into DIR with a manifest, for
         `run --bundle DIR` without the network (exam labs, intro week)."""
@@ -41,5 +49,10 @@ def register(app: typer.Typer) -> None:
             raise UsageError("bundle needs --out DIR (where the bundle goes)")
         arches = [a.strip() for a in arch.split(",") if a.strip()]
         return make_bundle(
-            targets or [], arches, out, recipe_paths=recipes or [], os_version=os_version
+            targets or [],
+            arches,
+            out,
+            recipe_paths=recipes or [],
+            os_version=os_version,
+            vsix=vsix or [],
         )

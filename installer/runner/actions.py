@@ -129,8 +129,13 @@ def run_command(
     counter: Attempted,
     prefetch: Prefetcher | None,
 ) -> None:
+    argv: Sequence[str] = action.argv
+    if ctx.options.bundle is not None:  # conda and VS Code extensions from the bundle, offline
+        argv = bundle.offline_argv(argv, step, ctx.facts.arch, ctx.options.bundle)
+        if list(argv) != list(action.argv):
+            ctx.log.write(f"{step.name}: from the bundle: {' '.join(argv)}")
     _run_argv(
-        action.argv,
+        argv,
         step,
         ctx,
         counter,

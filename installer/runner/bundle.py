@@ -91,6 +91,27 @@ def read_manifest(directory: Path) -> list[Entry]:
     return entries
 
 
+def manifest_data(directory: Path) -> dict[str, Any]:
+    """The whole manifest (read_manifest has checked it when the run began)."""
+    read_manifest(directory)
+    data: dict[str, Any] = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    return data
+
+
+def offline_argv(argv: Sequence[str], step: PlannedStep, arch: str, directory: Path) -> list[str]:
+    """A command step's argv for `run --bundle`: conda pointed at the bundle's channel offline,
+    VS Code extensions installed from the bundle's .vsix files, each file checked first
+    (installer/runner/bundle_conda.py, bundle_vsix.py); other commands unchanged."""
+    from installer.runner import bundle_conda, bundle_vsix
+
+    manifest = manifest_data(directory)
+    for rewrite in (bundle_conda.offline_argv, bundle_vsix.offline_argv):
+        new = rewrite(argv, step.name, arch, directory, manifest)
+        if new is not None:
+            return new
+    return list(argv)
+
+
 def find_entry(entries: Sequence[Entry], step: str, arch: str) -> Entry | None:
     return next((e for e in entries if e.step == step and arch in e.arch), None)
 
@@ -199,6 +220,7 @@ def make_bundle(
     *,
     recipe_paths: Sequence[Path] = (),
     os_version: str | None = None,
+    vsix: Sequence[Path] = (),
 ) -> int:
     from installer import __version__
     from installer.errors import ExitCode
@@ -229,10 +251,26 @@ def make_bundle(
         )
         for arch in arches
     ]
+    from installer.runner import bundle_conda, bundle_vsix
+
     log = RunLog(new_log_path())
     net = Network(log, mirrors=plans[0][1].mirrors)  # redirects go through them too
+    extra: dict[str, Any] = {}
     try:
         entries, failed = _fetch_all(plans, files_dir, net)
+        if not failed:
+            try:
+                conda = bundle_conda.make_conda_channel(plans, out, net)
+                extensions = bundle_vsix.add_extensions(plans, out, vsix)
+            except (bundle_conda.BundleProblem, StepError) as exc:
+                failed += 1
+                print(f"FAILED  {getattr(exc, 'reason', exc)}", file=sys.stderr)
+            else:
+                extra = {
+                    key: value
+                    for key, value in (("conda", conda), ("extensions", extensions))
+                    if value is not None
+                }
     finally:
         log.close()
     if failed:
@@ -251,6 +289,7 @@ def make_bundle(
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "dtu_install": __version__,
             "files": [e.serialize() for e in entries.values()],
+            **extra,
         },
     )
     total = sum(e.size for e in entries.values())

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from tests.helpers.download_server import DownloadServer
-from tests.sandbox import artefacts
+from tests.sandbox import artefacts, conda_packages
 from tests.sandbox.artefacts import HostPythons
 
 ARCHES = ("arm64", "x86_64")
@@ -204,19 +204,17 @@ class Upstream:
         )
 
     def _conda_channel(self) -> None:
-        for subdir in ("osx-arm64", "osx-64", "noarch"):
-            self._json(
-                f"https://conda.anaconda.org/conda-forge/{subdir}/repodata.json",
-                {
-                    "info": {"subdir": subdir},
-                    "packages": {},
-                    # A few entries, so the file is bigger than what a stalled server sends.
-                    "packages.conda": {
-                        f"dtumathtools-{n}.0-pyhd8ed1ab_0.conda": {"name": "dtumathtools"}
-                        for n in range(64)
-                    },
-                },
-            )
+        """conda-forge's layout (`<channel>/<subdir>/repodata.json` and the package files
+        beside it) with the packages of tests/sandbox/conda_packages.py."""
+        for subdir, (repodata, files) in conda_packages.channel().items():
+            base = f"https://conda.anaconda.org/conda-forge/{subdir}"
+            self._json(f"{base}/repodata.json", repodata)
+            for fn, data in files.items():
+                self.server.add(
+                    self.path(f"{base}/{fn}"),
+                    data,
+                    headers={"Content-Type": "application/x-tar"},
+                )
 
     # ------------------------------------------------------------- the files
     def content(self, url: str, hops: int = 5) -> bytes | None:

@@ -4,11 +4,16 @@ is microsoft/vscode resources/darwin/bin/code.sh running out/cli.js). `--version
 version, commit and architecture; `--list-extensions` and `--install-extension ID [--force]`
 keep extensions in ~/.vscode/extensions with the messages of microsoft/vscode
 src/vs/platform/extensionManagement/common/extensionManagementCLI.ts (no marketplace here:
-the extension is "downloaded" from nowhere)."""
+the extension is "downloaded" from nowhere). `--install-extension PATH.vsix` installs the file:
+its identity from the package's `extension/package.json` (publisher, name, version; the
+manifest VS Code reads with getManifest), "Extension '<file name>' was successfully
+installed." as installVSIX prints it; a file that is not a readable .vsix fails like
+VS Code ("Invalid vsix")."""
 
 import json
 import os
 import sys
+import zipfile
 
 VERSION = "@VSCODE_VERSION@"
 COMMIT = "@VSCODE_COMMIT@"
@@ -35,6 +40,31 @@ def installed():
     return found
 
 
+def install_vsix(path):
+    print("Installing extensions...")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest = json.loads(zf.read("extension/package.json"))
+            members = [m for m in zf.namelist() if m.startswith("extension/")]
+            publisher, name = manifest["publisher"], manifest["name"]
+            version = manifest["version"]
+            target = os.path.join(extensions_dir(), f"{publisher.lower()}.{name.lower()}-{version}")
+            os.makedirs(target, exist_ok=True)
+            for member in members:
+                if member.endswith("/"):
+                    continue
+                dest = os.path.join(target, member[len("extension/") :])
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with open(dest, "wb") as f:
+                    f.write(zf.read(member))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        print("Invalid vsix", file=sys.stderr)
+        print(f"Failed Installing Extensions: {path}", file=sys.stderr)
+        return 1
+    print(f"Extension '{os.path.basename(path)}' was successfully installed.")
+    return 0
+
+
 def main(argv):
     if argv[:1] in (["--version"], ["-v"]):
         print(f"{VERSION}\n{COMMIT}\n{ARCH}")
@@ -44,6 +74,8 @@ def main(argv):
             data = installed()[ident]
             print(f"{data['publisher']}.{data['name']}")
         return 0
+    if argv[:1] == ["--install-extension"] and len(argv) >= 2 and argv[1].endswith(".vsix"):
+        return install_vsix(argv[1])
     if argv[:1] == ["--install-extension"] and len(argv) >= 2:
         ident = argv[1]
         force = "--force" in argv
