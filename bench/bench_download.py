@@ -53,7 +53,7 @@ class InlineHasher:
     """The alternative measured beside ours: hashing each block on the receiving thread."""
 
     def __init__(self, inner: object) -> None:
-        from installer.runner.hashing import BLOCK_BYTES
+        from installer.steps.hashing import BLOCK_BYTES
 
         self.inner = inner
         self._block = memoryview(bytearray(BLOCK_BYTES))
@@ -83,14 +83,14 @@ class NoHasher(InlineHasher):
 
 
 def child(url: str, dest: str, digest: str, ca: str, variant: str) -> None:
-    from installer.recipes.model import DownloadAction, RetryPolicy
-    from installer.runner import download
-    from installer.runner.download import Network, fetch, install
+    from installer.steps import download
+    from installer.steps.download import DownloadAction, Network, fetch, install
+    from installer.steps.model import RetryPolicy
 
     if variant == "inline":
         vars(download)["BlockHasher"] = InlineHasher  # patch the name _fetch_once uses
-    from installer.runner.retry import Attempted
-    from installer.runner.runlog import RunLog
+    from installer.steps.retry import Attempted
+    from installer.steps.runlog import RunLog
 
     action = DownloadAction(url=url, dest=dest, sha256=digest)
     if variant == "nohash":

@@ -22,15 +22,12 @@ from pathlib import Path
 
 import results_file  # bench/results_file.py (bench/ is on sys.path when a script there runs)
 
+from installer.kinds.actions.command import CommandAction
 from installer.platform.facts import Facts
-from installer.recipes.model import (
-    CommandAction,
-    DownloadAction,
-    Plan,
-    PlannedStep,
-)
-from installer.runner.context import RunOptions
 from installer.runner.engine import run_plan
+from installer.steps.context import RunOptions
+from installer.steps.download import DownloadAction
+from installer.steps.model import Plan, PlannedStep
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_OVERHEAD_MS = 5.0

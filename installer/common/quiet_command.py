@@ -1,7 +1,7 @@
 """A short command whose output we want and whose failure we shrug off: `git rev-parse`
 for the build's commit, `sw_vers`/`sysctl`/`uname` for the platform facts.
 
-The runner's step commands go through `installer/runner/process.py` (streamed into the run
+The runner's step commands go through `installer/steps/process.py` (streamed into the run
 log, process group stopped on timeout or Ctrl-C); this is the other, quiet kind: captured,
 bounded by a timeout, never raising (also the sudo ticket's keep-alive, whose output nobody
 reads).

@@ -1,13 +1,14 @@
-"""Plain-text descriptions of plans, actions and checks (for `plan`, and `run --dry-run`)."""
+"""Plain-text descriptions of plans, actions and checks (for `plan`, and `run --dry-run`);
+each action and check is described by its kind (installer/kinds/)."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Iterator
 
-from installer.recipes import model
+from installer.kinds.registry import ACTIONS, CHECKS
 from installer.recipes.macos_minimum import refusal
+from installer.steps import model
 
 
 def machine_word(os_name: str) -> str:
@@ -18,46 +19,11 @@ def machine_word(os_name: str) -> str:
 
 def describe_check(check: model.Check, launcher: tuple[str, ...] = ()) -> str:
     """`launcher`: what a step's command checks are started through (Rosetta), shown as run."""
-    if isinstance(check, model.CommandCheck):
-        return f"{shlex.join([*launcher, *check.argv])} exits 0"
-    if isinstance(check, model.PathExistsCheck):
-        return f"{check.path} exists"
-    if isinstance(check, model.JsonSettingsCheck):
-        shown = ", ".join(f"{k} = {json.dumps(v)}" for k, v in check.settings.items())
-        return f"{check.path} has {shown}"
-    return f"{shlex.join([*launcher, *check.argv])} reports version >= {check.minimum}"
+    return CHECKS.of(check).describe(check, launcher)
 
 
 def describe_action(action: model.Action, launcher: tuple[str, ...] = ()) -> str:
-    if isinstance(action, model.CommandAction):
-        text = shlex.join([*launcher, *action.argv])
-        if action.cwd:
-            text += f"  (in {action.cwd})"
-        return text
-    if isinstance(action, model.ShellAction):
-        first = action.script.strip().splitlines()[0] if action.script.strip() else ""
-        more = " ..." if len(action.script.strip().splitlines()) > 1 else ""
-        return f"{shlex.join([*launcher, action.shell])} -c {shlex.quote(first + more)}"
-    if isinstance(action, model.DownloadAction):
-        if action.sha256:
-            verified = f"sha256 {action.sha256[:12]}..."
-            if action.version:
-                verified = f"version {action.version}, {verified}"
-        elif action.sha256_url:
-            key = f" [{action.sha256_json_key}]" if action.sha256_json_key else ""
-            verified = f"sha256 from {action.sha256_url}{key}"
-        else:
-            verified = f"unverified: {action.unverified_reason}"
-        return f"download {action.url} -> {action.dest} ({verified})"
-    if isinstance(action, model.ExtractAction):
-        return f"extract {action.archive} into {action.dest}"
-    if isinstance(action, model.ProfileBlockAction):
-        return f"add block {action.marker!r} to {', '.join(action.files)}"
-    if isinstance(action, model.RemoveAction):
-        return f"remove {action.path}"
-    if isinstance(action, model.ProfileBlockRemoveAction):
-        return f"remove block {action.marker!r} from {', '.join(action.files)}"
-    return f"merge {len(action.settings)} setting(s) into {action.path}"
+    return ACTIONS.of(action).describe(action, launcher)
 
 
 def plan_lines(plan: model.Plan) -> Iterator[str]:

@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from installer.platform.facts import Facts
 from installer.recipes.conditions import why_excluded
-from installer.recipes.model import TooOldMac
+from installer.steps.model import TooOldMac
 
 
 def too_old(name: str, minimum: Mapping[str, str] | None, facts: Facts) -> TooOldMac | None:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Union
 
+from installer.kinds import fields
 from installer.platform.facts import Facts
 
 # Placeholders every recipe may use, with what they mean (docs/recipes.md lists them).
@@ -23,8 +24,9 @@ FACT_PLACEHOLDERS: Mapping[str, str] = {
     "zdotdir": "where zsh reads .zprofile and .zshrc: $ZDOTDIR when set, else the home directory",
 }
 
-# Known only inside a `download` that names a `version` (its url and dest).
-VERSION_PLACEHOLDER = "version"
+# Known only inside a `download` that names a `version` (its url and dest); the download
+# kind renders it, so it is declared with the kinds' value types.
+VERSION_PLACEHOLDER = fields.VERSION_PLACEHOLDER
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")

@@ -16,9 +16,9 @@ from installer.recipes.conditions import why_excluded
 from installer.recipes.courses import course_targets
 from installer.recipes.graph import stable_order
 from installer.recipes.macos_minimum import too_old
-from installer.recipes.model import ExcludedStep, Plan, TooOldMac
 from installer.recipes.recipe_set import RecipeSet, StepDef
 from installer.recipes.render import Renderer
+from installer.steps.model import ExcludedStep, Plan, TooOldMac
 from installer.yaml_source.checked import did_you_mean
 
 DEFAULT_PROFILE = "default"

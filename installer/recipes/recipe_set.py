@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from installer.recipes.model import ACTION_KINDS
-
 if TYPE_CHECKING:
     from installer.recipes.courses import CourseDef
 
@@ -24,10 +22,6 @@ class StepDef:
     file: str
     line: int
     index: int  # position in its recipe's `steps`
-
-    @property
-    def action_kind(self) -> str:
-        return next(kind for kind in ACTION_KINDS if kind in self.data)
 
     @property
     def source(self) -> str:

@@ -1,25 +1,21 @@
 """Render validated recipe values for one Mac: pick per-arch values, fill in placeholders,
-expand `~`, and build the frozen model objects (model.py) the runner executes."""
+expand `~`, and build the frozen model objects (model.py) the runner executes. Each action
+and check is built by its kind (installer/kinds/registry.py), with this renderer's values."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from installer.errors import UsageError
+from installer.kinds.registry import ACTIONS, CHECKS
 from installer.mirrors import NO_MIRRORS, Mirrors
 from installer.platform.facts import Facts, step_launcher
-from installer.recipes import model
-from installer.recipes.placeholders import (
-    VERSION_PLACEHOLDER,
-    Value,
-    fact_values,
-    substitute,
-    whole_placeholder,
-)
+from installer.recipes.placeholders import Value, fact_values, substitute, whole_placeholder
 from installer.recipes.recipe_set import StepDef, VerifyDef
-from installer.recipes.schema import DEFAULT_SHELL, parse_timeout
+from installer.recipes.schema import parse_timeout
+from installer.steps import model
 
 
 class Renderer:
@@ -85,18 +81,8 @@ class Renderer:
 
     # ------------------------------------------------------------ checks and actions
     def check(self, data: Mapping[str, Any], where: str) -> model.Check:
-        if "command" in data:
-            return model.CommandCheck(self.argv(data["command"], where))
-        if "path_exists" in data:
-            return model.PathExistsCheck(self.path(data["path_exists"], where))
-        if "json_settings" in data:
-            spec = data["json_settings"]
-            return model.JsonSettingsCheck(
-                self.path(spec["path"], where), self.settings(spec["settings"])
-            )
-        spec = data["version_at_least"]
-        extra = {"pattern": spec["pattern"]} if "pattern" in spec else {}
-        return model.VersionCheck(self.argv(spec["command"], where), spec["minimum"], **extra)
+        name = CHECKS.key_in(data)
+        return CHECKS.named(name).build(self, data[name], where)
 
     def checks(self, data: Any, where: str) -> tuple[model.Check, ...]:
         if data is None:
@@ -104,8 +90,10 @@ class Renderer:
         items = data if isinstance(data, list) else [data]
         return tuple(self.check(item, where) for item in items)
 
-    def action(self, kind: str, data: Any, where: str) -> model.Action:
-        return _ACTION_BUILDERS[kind](self, data, where)
+    def action(self, data: Mapping[str, Any], where: str) -> model.Action:
+        """The action of checked step data (the schema allows exactly one kind key)."""
+        name = ACTIONS.key_in(data)
+        return ACTIONS.named(name).build(self, data[name], where)
 
     def step(self, step: StepDef, requires: tuple[str, ...]) -> model.PlannedStep:
         data = step.data
@@ -128,7 +116,7 @@ class Renderer:
             name=step.name,
             recipe=step.recipe,
             description=self.text(data.get("description", ""), where),
-            action=self.action(step.action_kind, data[step.action_kind], where),
+            action=self.action(data, where),
             checks=self.checks(data.get("check"), where),
             retries=policy,
             timeout=None if timeout is None else parse_timeout(timeout),
@@ -148,76 +136,3 @@ class Renderer:
             description=self.text(verify.description, where),
             check=self.check(verify.check, where),
         )
-
-
-def _command(r: Renderer, data: Any, where: str) -> model.Action:
-    if isinstance(data, list):
-        return model.CommandAction(r.argv(data, where))
-    env = {k: r.text(v, where) for k, v in data.get("env", {}).items()}
-    cwd = r.path(data["cwd"], where) if "cwd" in data else None
-    return model.CommandAction(r.argv(data["argv"], where), env=env, cwd=cwd)
-
-
-def _shell(r: Renderer, data: Any, where: str) -> model.Action:
-    if isinstance(data, str):
-        return model.ShellAction(r.text(data, where), shell=DEFAULT_SHELL)
-    return model.ShellAction(r.text(data["script"], where), shell=r.text(data["shell"], where))
-
-
-def _download(r: Renderer, data: Any, where: str) -> model.Action:
-    sha256 = data.get("sha256")
-    version = data.get("version")
-    # `{version}` exists only inside a download that pins one (SPEC 3, "Upstream versions").
-    pinned = r if version is None else r.with_values({VERSION_PLACEHOLDER: version})
-    sha256_url = r.text(data["sha256_url"], where) if "sha256_url" in data else None
-    return model.DownloadAction(
-        url=r.mirrors.rewrite(pinned.text(data["url"], where)),
-        dest=pinned.path(data["dest"], where),
-        sha256=None if sha256 is None else r.pick(sha256, where),
-        version=version,
-        sha256_url=None if sha256_url is None else r.mirrors.rewrite(sha256_url),
-        sha256_json_key=data.get("sha256_json_key"),
-        unverified_reason=data.get("unverified_reason"),
-        min_size=data.get("min_size"),
-        max_size=data.get("max_size"),
-        mode=int(data["mode"], 8) if "mode" in data else None,
-    )
-
-
-def _extract(r: Renderer, data: Any, where: str) -> model.Action:
-    return model.ExtractAction(r.path(data["archive"], where), r.path(data["dest"], where))
-
-
-def _profile_block(r: Renderer, data: Any, where: str) -> model.Action:
-    return model.ProfileBlockAction(
-        files=tuple(r.path(f, where) for f in data["files"]),
-        marker=data["marker"],
-        content=r.text(data["content"], where),
-    )
-
-
-def _json_settings(r: Renderer, data: Any, where: str) -> model.Action:
-    return model.JsonSettingsAction(r.path(data["path"], where), r.settings(data["settings"]))
-
-
-def _remove(r: Renderer, data: Any, where: str) -> model.Action:
-    return model.RemoveAction(r.path(data, where))
-
-
-def _profile_block_remove(r: Renderer, data: Any, where: str) -> model.Action:
-    return model.ProfileBlockRemoveAction(
-        files=tuple(r.path(f, where) for f in data["files"]), marker=data["marker"]
-    )
-
-
-_ACTION_BUILDERS: Mapping[str, Callable[[Renderer, Any, str], model.Action]] = {
-    "command": _command,
-    "shell": _shell,
-    "download": _download,
-    "extract": _extract,
-    "profile_block": _profile_block,
-    "json_settings": _json_settings,
-    "remove": _remove,
-    "profile_block_remove": _profile_block_remove,
-}
-assert set(_ACTION_BUILDERS) == set(model.ACTION_KINDS)

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from installer.kinds.actions.download import DOWNLOAD
+from installer.kinds.fields import LIVECHECK_FIELDS
 from installer.recipes import schema as s
 from installer.recipes.courses import COURSE
-from installer.recipes.model import ACTION_KINDS
 from installer.recipes.placeholders import FACT_PLACEHOLDERS
 from installer.yaml_source.containers import MISSING, Field
 
@@ -43,9 +44,9 @@ def field_table(fields: Iterable[tuple[str, Field]]) -> str:
     return "\n".join(rows)
 
 
-def _step_rows() -> Iterable[tuple[str, Field]]:
-    for key, spec in s.STEP_FIELDS.items():
-        if key not in ACTION_KINDS:
+def _step_rows(kinded: s.RecipeSchemas) -> Iterable[tuple[str, Field]]:
+    for key, spec in kinded.step_fields.items():
+        if key not in kinded.action_fields:
             yield key, spec
 
 
@@ -57,20 +58,21 @@ def placeholder_table() -> str:
 
 
 def tables() -> Mapping[str, str]:
+    kinded = s.recipe_schemas()
     return {
-        "recipe": field_table(s.RECIPE.fields.items()),
-        "step": field_table(_step_rows()),
-        "actions": field_table(s.ACTION_FIELDS.items()),
-        "download": field_table(s.DOWNLOAD.fields.items()),
-        "livecheck": field_table(s.LIVECHECK_FIELDS.items()),
-        "checks": field_table(s.CHECK_FIELDS.items()),
+        "recipe": field_table(kinded.recipe.fields.items()),
+        "step": field_table(_step_rows(kinded)),
+        "actions": field_table(kinded.action_fields.items()),
+        "download": field_table(DOWNLOAD.fields.items()),
+        "livecheck": field_table(LIVECHECK_FIELDS.items()),
+        "checks": field_table(kinded.check_fields.items()),
         "when": field_table(s.WHEN.fields.items()),
-        "verify": field_table(s.VERIFY.fields.items()),
+        "verify": field_table(kinded.verify.fields.items()),
         "profile": field_table(s.PROFILE.fields.items()),
         "settings": field_table(s.SETTINGS.fields.items()),
         "course": field_table(COURSE.fields.items()),
         "uninstall": field_table(
-            (k, v) for k, v in s.UNINSTALL_STEP.fields.items() if k in ("name", "undoes")
+            (k, v) for k, v in kinded.uninstall_step.fields.items() if k in ("name", "undoes")
         ),
         "placeholders": placeholder_table(),
     }

@@ -6,21 +6,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from installer.kinds.registry import ACTIONS, CHECKS
 from installer.recipes.macos_minimum import refusal
-from installer.recipes.model import (
-    ACTION_KINDS,
-    CHECK_KINDS,
-    Action,
-    Check,
-    Plan,
-    PlannedStep,
-    VerifyCheck,
-)
+from installer.steps.model import Action, Check, Plan, PlannedStep, VerifyCheck
 
 PLAN_FORMAT = 1  # bump when the JSON shape changes incompatibly
-
-_ACTION_NAMES = {cls: name for name, cls in ACTION_KINDS.items()}
-_CHECK_NAMES = {cls: name for name, cls in CHECK_KINDS.items()}
 
 
 def _plain(value: Any) -> Any:
@@ -37,11 +27,11 @@ def _kinded(kind: str, obj: Any) -> dict[str, Any]:
 
 
 def serialize_action(action: Action) -> dict[str, Any]:
-    return _kinded(_ACTION_NAMES[type(action)], action)
+    return _kinded(ACTIONS.of(action).name, action)
 
 
 def serialize_check(check: Check) -> dict[str, Any]:
-    return _kinded(_CHECK_NAMES[type(check)], check)
+    return _kinded(CHECKS.of(check).name, check)
 
 
 def serialize_step(step: PlannedStep) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from installer.events.outcome import ErrorCategory
-from installer.recipes.model import CommandAction, DownloadAction, RetryPolicy
+from installer.kinds.actions.command import CommandAction
 from installer.runner.conda_channel import (
     DEFAULT_ALIAS,
     NOARCH,
@@ -53,13 +53,15 @@ from installer.runner.conda_channel import (
     resolve,
     write_channel,
 )
-from installer.runner.failure import StepError
 from installer.runner.offline_steps import (
     CondaCall,
     UnsupportedCondaCall,
     conda_call,
     offline_conda_argv,
 )
+from installer.steps.download import DownloadAction
+from installer.steps.failure import StepError
+from installer.steps.model import RetryPolicy
 
 CONDA_DIR = "conda"
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -101,8 +103,8 @@ def conda_steps(plans: Sequence[tuple[str, Any]]) -> list[tuple[str, Any, CondaC
 
 
 def _fetch(net: Any, url: str, dest: Path, label: str, sha256: str | None, max_size: int) -> Any:
-    from installer.runner import download
-    from installer.runner.retry import Attempted
+    from installer.steps import download
+    from installer.steps.retry import Attempted
 
     action = DownloadAction(
         url=net.mirrors.rewrite(url),

@@ -32,9 +32,9 @@ from typing import Any
 
 from installer.errors import UsageError
 from installer.events.outcome import ErrorCategory
-from installer.recipes.model import CommandAction
-from installer.runner.failure import StepError
+from installer.kinds.actions.command import CommandAction
 from installer.runner.offline_steps import extension_ids
+from installer.steps.failure import StepError
 
 VSIX_DIR = "vsix"
 MANIFEST_MEMBER = "extension.vsixmanifest"

@@ -19,10 +19,10 @@ from typing import Optional
 from installer.errors import ExitCode
 from installer.events.outcome import OutcomeSink
 from installer.platform.facts import Facts
-from installer.recipes.model import Plan
-from installer.runner.context import DEFAULT_SUPPORT_URL, RunOptions, env_is_noninteractive
 from installer.runner.install_record import InstallRecord
-from installer.runner.runlog import new_log_path
+from installer.steps.context import DEFAULT_SUPPORT_URL, RunOptions, env_is_noninteractive
+from installer.steps.model import Plan
+from installer.steps.runlog import new_log_path
 
 SUPPORT_URL_VARIABLE = "support_url"  # a plan variable a maintainer may set
 
@@ -85,7 +85,7 @@ def run(
     refuse_root(facts)
     plan = load_plan(targets, recipe_paths, facts)
     if bundle is not None:
-        from installer.runner.bundle import read_manifest
+        from installer.steps.bundle_source import read_manifest
 
         read_manifest(bundle)  # not a bundle: exit 2 before anything starts
     interactive = facts.interactive and not assume_yes and not env_is_noninteractive()

@@ -21,10 +21,10 @@ from rich.progress import (
 from rich.table import Column, Table
 
 from installer.events.outcome import ErrorCategory, Status, StepOutcome
-from installer.recipes.model import PlannedStep
-from installer.runner.context import RunEvents
-from installer.runner.failure import advice_for
 from installer.runner.result import RunResult
+from installer.steps.context import RunEvents
+from installer.steps.failure import advice_for
+from installer.steps.model import PlannedStep
 
 MB = 1_000_000
 OUTPUT_WIDTH = 60  # characters of a command's latest output line shown live

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import html
 import json
-import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -20,18 +19,13 @@ from typing import Any
 
 from installer import __version__
 from installer.errors import DtuInstallError, ExitCode
+from installer.kinds.registry import CHECKS
 from installer.platform.facts import Facts
-from installer.recipes.model import (
-    Check,
-    JsonSettingsCheck,
-    PathExistsCheck,
-    VerifyCheck,
-    VersionCheck,
-)
 from installer.runner.checks import check_passes
-from installer.runner.context import RunContext, RunOptions
-from installer.runner.download import Network
-from installer.runner.runlog import RunLog
+from installer.steps.context import RunContext, RunOptions
+from installer.steps.download import Network
+from installer.steps.model import Check, VerifyCheck
+from installer.steps.runlog import RunLog
 
 DOCTOR_SCHEMA = "dtu-install/doctor-result"
 DOCTOR_VERSION = 1
@@ -59,15 +53,7 @@ class CheckResult:
 
 
 def describe(check: Check, home: str) -> str:
-    if isinstance(check, PathExistsCheck):
-        text = f"{check.path} exists"
-    elif isinstance(check, JsonSettingsCheck):
-        shown = ", ".join(f"{k} = {json.dumps(v)}" for k, v in check.settings.items())
-        text = f"{check.path} has {shown}"
-    elif isinstance(check, VersionCheck):
-        text = f"`{shlex.join(check.argv)}` reports at least {check.minimum}"
-    else:
-        text = f"`{shlex.join(check.argv)}` succeeds"
+    text = CHECKS.of(check).doctor_text(check)
     return text.replace(home, "~") if home and home != "/" else text
 
 

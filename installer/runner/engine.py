@@ -14,20 +14,19 @@ from collections.abc import Iterable, Sequence
 
 from installer.errors import UsageError
 from installer.events.outcome import ErrorCategory, OutcomeSink, Status, StepOutcome
+from installer.kinds.registry import ACTIONS
 from installer.platform.facts import Facts
-from installer.recipes.model import ACTION_KINDS, Plan, PlannedStep
-from installer.runner.actions import ACTION_EXECUTORS
+from installer.runner import bundle
 from installer.runner.checks import all_pass
-from installer.runner.context import RunContext, RunEvents, RunOptions
-from installer.runner.download import Network
-from installer.runner.failure import StepError, category_for_os_error
-from installer.runner.prefetch import Prefetcher
 from installer.runner.result import RunResult
-from installer.runner.retry import Attempted
-from installer.runner.runlog import RunLog
 from installer.runner.safety import refuse_root
-
-KIND_NAMES = {cls: name for name, cls in ACTION_KINDS.items()}
+from installer.steps.context import RunContext, RunEvents, RunOptions
+from installer.steps.download import Network
+from installer.steps.failure import StepError, category_for_os_error
+from installer.steps.model import Plan, PlannedStep
+from installer.steps.prefetch import Prefetcher
+from installer.steps.retry import Attempted
+from installer.steps.runlog import RunLog
 
 
 # ---------------------------------------------------------------- selection
@@ -81,8 +80,11 @@ def execute_step(step: PlannedStep, ctx: RunContext, prefetch: Prefetcher | None
     started = time.monotonic()
     counter = Attempted(0)
     ctx.events.step_started(step)
-    ctx.log.write(f"== {step.name} ({KIND_NAMES.get(type(step.action), '?')}): {step.description}")
     try:
+        # An action no registered kind claims fails here, loudly (unknown_error, traceback
+        # in the log), instead of reaching some default.
+        kind = ACTIONS.of(step.action)
+        ctx.log.write(f"== {step.name} ({kind.name}): {step.description}")
         if all_pass(step.checks, ctx, step.name, step.launcher):
             return _outcome(step, Status.SKIPPED, started, reason="already done")
         if ctx.options.dry_run:
@@ -92,7 +94,7 @@ def execute_step(step: PlannedStep, ctx: RunContext, prefetch: Prefetcher | None
         if step.sudo is not None and not ctx.facts.is_root:
             ctx.events.notice(f"{step.name} needs administrator rights: {step.sudo}")
             ctx.log.write(f"{step.name}: needs administrator rights: {step.sudo}")
-        ACTION_EXECUTORS[type(step.action)](step.action, step, ctx, counter, prefetch)
+        kind.execute(step.action, step, ctx, counter, prefetch)
         return _outcome(step, Status.SUCCESS, started, counter.attempts)
     except StepError as err:
         status = Status.INTERRUPTED if err.category is ErrorCategory.INTERRUPTED else Status.FAILED
@@ -175,7 +177,13 @@ def run_plan(
         progress=events.download_progress,
         mirrors=plan.mirrors,
     )
-    ctx = RunContext(facts, options, log, net, events)
+    bundle_dir = options.bundle
+    bundle_argv = (
+        None
+        if bundle_dir is None
+        else lambda argv, step: bundle.offline_argv(argv, step, facts.arch, bundle_dir)
+    )
+    ctx = RunContext(facts, options, log, net, events, bundle_argv)
     log.write(
         f"dtu-install run {' '.join(plan.targets)}; {facts.os_label} {facts.arch}"
         + ("; dry run" if options.dry_run else "")
@@ -187,7 +195,12 @@ def run_plan(
     try:
         todo = [s for s in plan.steps if s.name not in left_out]
         if not options.dry_run and options.prefetch_workers > 0 and options.bundle is None:
-            prefetch = Prefetcher(ctx, todo, options.prefetch_workers)
+            prefetch = Prefetcher(
+                ctx,
+                todo,
+                options.prefetch_workers,
+                lambda s: all_pass(s.checks, ctx, s.name, s.launcher),
+            )
         for step in plan.steps:
             now = time.monotonic()
             if step.name in left_out:

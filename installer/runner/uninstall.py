@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -27,22 +26,18 @@ from typing import TextIO
 
 from installer.errors import ExitCode, UsageError
 from installer.events.outcome import OutcomeSink, Status, StepOutcome
+from installer.kinds.registry import ACTIONS
 from installer.platform.facts import Facts
 from installer.recipes.conditions import why_excluded
-from installer.recipes.model import (
-    Plan,
-    PlannedStep,
-    ProfileBlockRemoveAction,
-    RemoveAction,
-)
 from installer.recipes.plan import DEFAULT_PROFILE, resolve_targets, with_requirements
 from installer.recipes.recipe_set import RecipeSet
 from installer.recipes.render import Renderer
-from installer.runner import install_record, removal
+from installer.runner import install_record
 from installer.runner.checks import all_pass
-from installer.runner.context import RunContext, RunOptions
-from installer.runner.download import Network
-from installer.runner.runlog import RunLog
+from installer.steps.context import RunContext, RunOptions
+from installer.steps.download import Network
+from installer.steps.model import Plan, PlannedStep
+from installer.steps.runlog import RunLog
 
 REMOVE, LEFT, ABSENT = "remove", "left", "absent"
 NOT_OURS = "not installed by dtu-install: left as it is"
@@ -76,12 +71,10 @@ def selected_recipes(
 
 
 def _already_gone(step: PlannedStep, ctx: RunContext) -> bool:
-    action = step.action
-    if isinstance(action, RemoveAction):
-        return not os.path.lexists(os.path.expanduser(action.path))
-    if isinstance(action, ProfileBlockRemoveAction):
-        return not any(removal.has_block(f, action.marker) for f in action.files)
-    return all_pass(step.checks, ctx, step.name, step.launcher)
+    """Nothing left to remove: the kind knows (`remove`, `profile_block_remove`), or else the
+    step's checks pass."""
+    gone = ACTIONS.of(step.action).already_gone(step.action)
+    return gone if gone is not None else all_pass(step.checks, ctx, step.name, step.launcher)
 
 
 def build_items(
@@ -165,9 +158,9 @@ def uninstall(
 ) -> int:
     from installer.platform.facts import detect_facts
     from installer.recipes.loader import load_recipe_set
-    from installer.runner.context import env_is_noninteractive
-    from installer.runner.runlog import new_log_path
     from installer.runner.safety import refuse_root
+    from installer.steps.context import env_is_noninteractive
+    from installer.steps.runlog import new_log_path
 
     facts = detect_facts()
     refuse_root(facts)

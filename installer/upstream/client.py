@@ -19,7 +19,7 @@ import requests
 
 from installer.errors import DtuInstallError
 from installer.mirrors import Mirrors
-from installer.runner.download import MAX_REDIRECTS, REDIRECT_STATUS, redirect_target
+from installer.steps.download import MAX_REDIRECTS, REDIRECT_STATUS, redirect_target
 
 MAX_BODY = 4 << 20  # a checksum file, a releases API page or an update answer is small
 READ_BLOCK = 1 << 20

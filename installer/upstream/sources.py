@@ -1,6 +1,6 @@
 """How each kind of publisher states its newest version and the sha256 of a version's file:
 one small class per `livecheck` kind, registered in `SOURCES` (the schema's kinds,
-installer/recipes/schema.py LIVECHECK_FIELDS, are checked against it by a test).
+installer/kinds/fields.py LIVECHECK_FIELDS, are checked against it by a test).
 
 Each layout is the publisher's own, cited where it is read.
 """

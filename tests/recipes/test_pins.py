@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from installer.recipes.model import DownloadAction
 from installer.recipes.plan import build_plan
+from installer.steps.download import DownloadAction
 from tests.helpers.recipes import load_tree, mac, problems_of
 
 A = "a" * 64
@@ -101,7 +101,7 @@ def test_the_real_recipes_pin_every_download_they_livecheck() -> None:
 
 
 def test_livecheck_kinds_in_the_schema_are_the_sources_upstream_has() -> None:
-    from installer.recipes.schema import LIVECHECK_FIELDS
+    from installer.kinds.fields import LIVECHECK_FIELDS
     from installer.upstream.sources import SOURCES
 
     assert list(LIVECHECK_FIELDS) == list(SOURCES)

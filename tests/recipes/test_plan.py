@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from installer.errors import UsageError
+from installer.kinds.actions.command import CommandAction
+from installer.kinds.actions.profile_block import ProfileBlockAction
 from installer.recipes.loader import load_recipe_set
-from installer.recipes.model import CommandAction, DownloadAction, ProfileBlockAction
 from installer.recipes.plan import build_plan
 from installer.recipes.recipe_set import RecipeSet
+from installer.steps.download import DownloadAction
 from tests.helpers.recipes import FIXTURES, load_tree, mac
 
 

@@ -85,12 +85,14 @@ def test_doc_tables_are_generated_from_the_schema() -> None:
         assert f"<!-- generated:{name} -->" in doc
 
 
-def test_action_and_check_kinds_come_from_the_model() -> None:
-    from installer.recipes.model import ACTION_KINDS, CHECK_KINDS
+def test_action_and_check_kinds_come_from_the_registry() -> None:
+    from installer.kinds.registry import ACTIONS, CHECKS
+
+    actions, checks = ACTIONS.names, CHECKS.names
 
     step = json_schema("recipe")["properties"]["steps"]["items"]
-    assert {k for k in step["properties"] if k in ACTION_KINDS} == set(ACTION_KINDS)
+    assert {k for k in step["properties"] if k in actions} == set(actions)
     one_of = step["allOf"][0]["oneOf"]
-    assert [r["required"][0] for r in one_of] == list(ACTION_KINDS)
+    assert [r["required"][0] for r in one_of] == list(actions)
     check = step["properties"]["check"]["anyOf"][0]
-    assert set(check["properties"]) == set(CHECK_KINDS)
+    assert set(check["properties"]) == set(checks)

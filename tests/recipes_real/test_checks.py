@@ -16,17 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from installer.kinds.actions.command import CommandAction
+from installer.kinds.actions.json_settings import JsonSettingsAction
+from installer.kinds.actions.profile_block import ProfileBlockAction
+from installer.kinds.checks.command import CommandCheck
 from installer.recipes.loader import load_recipe_set
-from installer.recipes.model import (
-    CommandAction,
-    CommandCheck,
-    JsonSettingsAction,
-    Plan,
-    PlannedStep,
-    ProfileBlockAction,
-)
 from installer.recipes.plan import build_plan
-from installer.runner import files
+from installer.steps import files
+from installer.steps.model import Plan, PlannedStep
 from tests.helpers.recipes import mac
 
 ROOT = Path(__file__).resolve().parents[2]

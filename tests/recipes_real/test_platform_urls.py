@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
+from installer.kinds.actions.profile_block import ProfileBlockAction
 from installer.platform.facts import Facts, detect_facts
 from installer.recipes.loader import load_recipe_set
-from installer.recipes.model import DownloadAction, Plan, ProfileBlockAction
 from installer.recipes.plan import build_plan
+from installer.steps.download import DownloadAction
+from installer.steps.model import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIFORGE = "https://github.com/conda-forge/miniforge/releases/download/{v}/Miniforge3-{v}-MacOSX-"

@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 
 from installer.events.outcome import Status
+from installer.kinds.checks.json_settings import JsonSettingsCheck
 from installer.recipes.loader import load_recipe_set
-from installer.recipes.model import JsonSettingsCheck
 from installer.recipes.plan import build_plan
-from installer.runner.context import RunOptions
 from installer.runner.doctor import run_checks
 from installer.runner.engine import run_plan
-from installer.runner.jsonc import parse
-from installer.runner.runlog import RunLog
+from installer.steps.context import RunOptions
+from installer.steps.jsonc import parse
+from installer.steps.runlog import RunLog
 from tests.helpers.recipes import mac
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,16 +22,14 @@ from pathlib import Path
 import pytest
 
 from installer.events.outcome import ErrorCategory, Status
+from installer.kinds.actions.command import CommandAction
+from installer.kinds.actions.shell import ShellAction
+from installer.kinds.checks.command import CommandCheck
+from installer.kinds.checks.path_exists import PathExistsCheck
 from installer.recipes.loader import load_recipe_set
-from installer.recipes.model import (
-    CommandAction,
-    CommandCheck,
-    PathExistsCheck,
-    PlannedStep,
-    ShellAction,
-)
 from installer.recipes.plan import build_plan
-from installer.runner.failure import category_for_exit
+from installer.steps.failure import category_for_exit
+from installer.steps.model import PlannedStep
 from tests.helpers.recipes import mac
 from tests.runner.conftest import plan, run
 

@@ -11,19 +11,15 @@ from typing import Any
 import pytest
 
 from installer.events.outcome import StepOutcome
+from installer.kinds.actions.command import CommandAction
+from installer.kinds.checks.command import CommandCheck
 from installer.platform.facts import Facts
-from installer.recipes.model import (
-    CommandAction,
-    CommandCheck,
-    DownloadAction,
-    Plan,
-    PlannedStep,
-    RetryPolicy,
-)
-from installer.runner import retry
-from installer.runner.context import RunOptions
 from installer.runner.engine import run_plan
 from installer.runner.result import RunResult
+from installer.steps import retry
+from installer.steps.context import RunOptions
+from installer.steps.download import DownloadAction
+from installer.steps.model import Plan, PlannedStep, RetryPolicy
 from tests.helpers.download_server import DownloadServer
 
 

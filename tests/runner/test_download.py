@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from installer.events.outcome import ErrorCategory, Status
-from installer.recipes.model import RetryPolicy
+from installer.steps.model import RetryPolicy
 from tests.runner.conftest import download, plan, run, sha
 
 DATA = os.urandom(3 * 1024 * 1024 + 17)
@@ -406,7 +406,7 @@ def test_a_download_larger_than_max_size_is_refused(server, facts, tmp_path, sle
 
 
 def test_the_default_max_size_applies_without_one(server, facts, tmp_path, sleeps, monkeypatch):
-    from installer.runner import download as download_module
+    from installer.steps import download as download_module
 
     monkeypatch.setattr(download_module, "DEFAULT_MAX_SIZE", 1_000_000)
     url = server.add("/f.bin", DATA, ["chunked"])

@@ -1,4 +1,4 @@
-"""Error categories from the failing program's own words (installer/runner/error_texts.py)."""
+"""Error categories from the failing program's own words (installer/steps/error_texts.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from rich.console import Console
 
 from installer.events.outcome import ErrorCategory, Status
 from installer.runner.display import print_summary
-from installer.runner.error_texts import PROGRAMS, ErrorText
-from installer.runner.failure import ADVICE, category_for_exit
+from installer.steps.error_texts import PROGRAMS, ErrorText
+from installer.steps.failure import ADVICE, category_for_exit
 from tests.runner.conftest import cmd, plan, run
 
 ENTRIES = [

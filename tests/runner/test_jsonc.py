@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from installer.runner import jsonc
+from installer.steps import jsonc
 
 # As VS Code writes it, plus what students add: comments of both kinds, a trailing comma,
 # nested language sections, strings that look like comments or braces.

@@ -186,7 +186,7 @@ def test_checksum_rules_apply_to_mirrored_urls(tmp_path, isolated_home, capsys, 
 
 
 def test_unmirrored_redirect_target_is_left_alone() -> None:
-    from installer.runner.download import redirect_target
+    from installer.steps.download import redirect_target
 
     mirrors = Mirrors.of({"https://github.com/": "https://m.example/gh/"})
     here = "https://m.example/gh/a/b"

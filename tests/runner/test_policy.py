@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from installer.events.outcome import ErrorCategory, Status
-from installer.recipes.model import RetryPolicy, ShellAction
-from installer.runner import failure, retry
-from installer.runner.failure import StepError
+from installer.kinds.actions.shell import ShellAction
+from installer.steps import failure, retry
+from installer.steps.failure import StepError
+from installer.steps.model import RetryPolicy
 from tests.helpers.download_server import DownloadServer
 from tests.runner.conftest import download, plan, run, sha, step
 
@@ -96,7 +97,7 @@ def test_downloads_of_later_steps_run_while_earlier_steps_run(facts, tmp_path, s
 
 
 def test_prefetch_skips_a_step_that_is_already_done(facts, tmp_path, sleeps, server):
-    from installer.recipes.model import PathExistsCheck
+    from installer.kinds.checks.path_exists import PathExistsCheck
 
     url = server.add("/f.bin", b"abc")
     (tmp_path / "done").touch()
@@ -116,8 +117,9 @@ DRIVER = textwrap.dedent(
     """
     import json, os, sys
     from installer.platform.facts import Facts
-    from installer.recipes.model import CommandAction, Plan, PlannedStep
-    from installer.runner.context import RunEvents, RunOptions
+    from installer.steps.model import Plan, PlannedStep
+    from installer.kinds.actions.command import CommandAction
+    from installer.steps.context import RunEvents, RunOptions
     from installer.runner.engine import run_plan
 
     class Notices(RunEvents):
@@ -201,12 +203,13 @@ TTY_DRIVER = textwrap.dedent(
     """
     import json, os, signal
     from installer.platform.facts import Facts
-    from installer.recipes.model import Plan, PlannedStep, ShellAction
+    from installer.steps.model import Plan, PlannedStep
+    from installer.kinds.actions.shell import ShellAction
 
     # As in a Terminal session (a test runner may have inherited these as ignored).
     signal.signal(signal.SIGTTIN, signal.SIG_DFL)
     signal.signal(signal.SIGTTOU, signal.SIG_DFL)
-    from installer.runner.context import RunOptions
+    from installer.steps.context import RunOptions
     from installer.runner.engine import run_plan
 
     facts = Facts("Linux", "6", "x86_64", False, "bash", os.environ["HOME"], 1, True,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from installer.runner.failure import StepError
-from installer.runner.files import with_block
-from installer.runner.removal import remove_path, remove_profile_block
+from installer.steps.failure import StepError
+from installer.steps.files import with_block
+from installer.steps.removal import remove_path, remove_profile_block
 
 
 @pytest.mark.parametrize("which", ["/", "home", "parent of home", "relative", "link to home"])

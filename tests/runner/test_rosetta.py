@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from installer.events.outcome import Status
+from installer.kinds.actions.command import CommandAction
+from installer.kinds.actions.shell import ShellAction
 from installer.platform import facts as facts_module
 from installer.platform.facts import ROSETTA_LAUNCHER, Facts, detect_facts
 from installer.recipes.display import plan_lines
 from installer.recipes.loader import load_recipe_set
-from installer.recipes.model import CommandAction, ShellAction
 from installer.recipes.plan import build_plan
 from installer.recipes.serialize import serialize_plan
 from tests.runner.conftest import run

@@ -12,25 +12,14 @@ from pathlib import Path
 import pytest
 
 from installer.events.outcome import ErrorCategory, Status
-from installer.recipes.model import (
-    ACTION_KINDS,
-    CHECK_KINDS,
-    CommandCheck,
-    JsonSettingsAction,
-    PathExistsCheck,
-    ProfileBlockAction,
-    RetryPolicy,
-    ShellAction,
-    VersionCheck,
-)
-from installer.runner.actions import ACTION_EXECUTORS
-from installer.runner.checks import CHECK_EXECUTORS
+from installer.kinds.actions.json_settings import JsonSettingsAction
+from installer.kinds.actions.profile_block import ProfileBlockAction
+from installer.kinds.actions.shell import ShellAction
+from installer.kinds.checks.command import CommandCheck
+from installer.kinds.checks.path_exists import PathExistsCheck
+from installer.kinds.checks.version_at_least import VersionCheck
+from installer.steps.model import RetryPolicy
 from tests.runner.conftest import Recorder, cmd, plan, run, step
-
-
-def test_every_kind_has_an_executor():
-    assert set(ACTION_EXECUTORS) == set(ACTION_KINDS.values())
-    assert set(CHECK_EXECUTORS) == set(CHECK_KINDS.values())
 
 
 def test_dangerous_values_reach_the_command_as_one_literal_argument(facts, tmp_path):
@@ -343,7 +332,7 @@ def test_json_settings_merge_keep_comments_refuse_broken(facts, tmp_path):
 
 def test_log_never_contains_secrets(facts, tmp_path, monkeypatch):
     monkeypatch.setenv("PIWIK_CLIENT_SECRET", "s3cr3t-value")
-    from installer.recipes.model import CommandAction
+    from installer.kinds.actions.command import CommandAction
 
     the_step = step(
         "a_env",
@@ -392,9 +381,9 @@ def test_live_display_renders_steps_and_downloads(facts, tmp_path, server, sleep
 
     from rich.console import Console
 
-    from installer.runner.context import RunOptions
     from installer.runner.display import LiveDisplay, print_summary
     from installer.runner.engine import run_plan
+    from installer.steps.context import RunOptions
     from tests.runner.conftest import download, sha
 
     data = b"x" * 300_000
@@ -428,8 +417,9 @@ def test_live_progress_keeps_the_download_size_visible_beside_a_long_description
 
     from rich.console import Console
 
-    from installer.recipes.model import CommandAction, PlannedStep
+    from installer.kinds.actions.command import CommandAction
     from installer.runner.display import LiveDisplay
+    from installer.steps.model import PlannedStep
 
     console = Console(file=io.StringIO(), force_terminal=True, color_system=None, width=width)
     display = LiveDisplay(console, 5)
@@ -462,7 +452,7 @@ def test_extract_zip_and_tar(facts, tmp_path):
     import tarfile
     import zipfile
 
-    from installer.recipes.model import ExtractAction
+    from installer.kinds.actions.extract import ExtractAction
 
     src = tmp_path / "src"
     src.mkdir()
@@ -490,7 +480,7 @@ def test_a_tar_failure_names_the_member_and_why(facts, tmp_path):
     import io
     import tarfile
 
-    from installer.recipes.model import ExtractAction
+    from installer.kinds.actions.extract import ExtractAction
 
     with tarfile.open(tmp_path / "links.tar", "w") as archive:
         data = tarfile.TarInfo("pkg/ok.txt")

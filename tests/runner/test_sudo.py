@@ -24,8 +24,8 @@ import pytest
 
 from installer.errors import InputFileError
 from installer.events.outcome import ErrorCategory, Status
+from installer.kinds.actions.command import CommandAction
 from installer.platform.facts import Facts
-from installer.recipes.model import CommandAction
 from installer.runner.command import load_plan
 from installer.runner.display import LiveDisplay, make_console
 from tests.runner.conftest import plan, run, step
@@ -201,8 +201,9 @@ DRIVER = textwrap.dedent(
     signal.signal(signal.SIGTTIN, signal.SIG_DFL)
     signal.signal(signal.SIGTTOU, signal.SIG_DFL)
     from installer.platform.facts import Facts
-    from installer.recipes.model import CommandAction, Plan, PlannedStep
-    from installer.runner.context import RunEvents, RunOptions
+    from installer.steps.model import Plan, PlannedStep
+    from installer.kinds.actions.command import CommandAction
+    from installer.steps.context import RunEvents, RunOptions
     from installer.runner.engine import run_plan
 
     class Shown(RunEvents):
@@ -213,7 +214,7 @@ DRIVER = textwrap.dedent(
 
     mode, script = sys.argv[1], sys.argv[2]
     if len(sys.argv) > 3:
-        from installer.runner import sudo
+        from installer.steps import sudo
         sudo.KEEPALIVE_SECONDS = float(sys.argv[3])
     facts = Facts(os_name="Linux", os_version="6", arch="x86_64", translated=False,
                   shell="bash", home=os.environ["HOME"], free_disk_bytes=1, is_admin=True,

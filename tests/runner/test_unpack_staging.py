@@ -1,4 +1,4 @@
-"""Unpacking through a staging folder (installer/runner/staging.py): a `dtu-install run`
+"""Unpacking through a staging folder (installer/steps/staging.py): a `dtu-install run`
 killed (SIGKILL, no clean-up possible) in the middle of unpacking an app leaves nothing that
 passes the step's "the app exists" check, and the next run completes.
 
@@ -16,7 +16,7 @@ import tarfile
 import time
 from pathlib import Path
 
-from installer.runner import staging
+from installer.steps import staging
 
 RECIPE = """\
 recipe: app

@@ -11,7 +11,7 @@ import requests
 import urllib3
 
 from installer.events.outcome import ErrorCategory
-from installer.runner.failure import RETRYABLE_HTTP_STATUS, StepError, category_for_http_status
+from installer.steps.failure import RETRYABLE_HTTP_STATUS, StepError, category_for_http_status
 
 
 def retry_after(resp: requests.Response) -> float | None:

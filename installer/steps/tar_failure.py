@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from installer.events.outcome import ErrorCategory
-from installer.runner.failure import category_for_exit
+from installer.steps.failure import category_for_exit
 
 SUMMARY_LINES = re.compile(
     r"Exiting with failure status due to previous errors"

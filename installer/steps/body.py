@@ -20,7 +20,7 @@ from collections.abc import Callable
 import requests
 import urllib3
 
-from installer.runner.http_errors import read_error, request_error, urllib3_error
+from installer.steps.http_errors import read_error, request_error, urllib3_error
 
 # Fills the start of the view; returns how many bytes, 0 at the end of the body.
 BodyReader = Callable[[memoryview], int]

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from installer.recipes.model import RetryPolicy
-from installer.runner.failure import StepError
+from installer.steps.failure import StepError
+from installer.steps.model import RetryPolicy
 
 T = TypeVar("T")
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from installer.recipes.model import DownloadAction, PlannedStep
-from installer.runner.checks import all_pass
-from installer.runner.context import RunContext
-from installer.runner.download import Fetched, fetch
-from installer.runner.retry import Attempted
+from installer.steps.context import RunContext
+from installer.steps.download import DownloadAction, Fetched, fetch
+from installer.steps.model import PlannedStep
+from installer.steps.retry import Attempted
 
 POLL = 0.1  # seconds between looks at a job while waiting (keeps Ctrl-C responsive)
 STOP_GRACE = 1.0  # seconds to let workers notice the cancel flag after an interrupt
@@ -36,8 +36,16 @@ class Job:
 
 
 class Prefetcher:
-    def __init__(self, ctx: RunContext, steps: list[PlannedStep], workers: int) -> None:
+    def __init__(
+        self,
+        ctx: RunContext,
+        steps: list[PlannedStep],
+        workers: int,
+        already_done: Callable[[PlannedStep], bool],
+    ) -> None:
+        """`already_done(step)`: the step's checks pass (the runner's, which knows the kinds)."""
         self._ctx = ctx
+        self._already_done = already_done
         self._lock = threading.Lock()
         self._jobs = {s.name: Job(s) for s in steps if isinstance(s.action, DownloadAction)}
         self._queue: deque[Job] = deque(self._jobs.values())
@@ -62,7 +70,7 @@ class Prefetcher:
             step, action = job.step, job.step.action
             assert isinstance(action, DownloadAction)
             try:
-                if all_pass(step.checks, self._ctx, step.name, step.launcher):
+                if self._already_done(step):
                     job.already_done = True
                 else:
                     self._ctx.log.write(f"{step.name}: fetching ahead {action.url}")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from installer.platform.env_flags import says_noninteractive
 from installer.platform.facts import Facts
-from installer.recipes.model import PlannedStep
-from installer.runner.download import Network
-from installer.runner.runlog import RunLog
+from installer.steps.download import Network
+from installer.steps.model import PlannedStep
+from installer.steps.runlog import RunLog
 
 DEFAULT_SUPPORT_URL = "https://pythonsupport.dtu.dk/install/"
 PREFETCH_WORKERS = 4  # downloads fetched ahead at once; one per typical profile download
@@ -81,3 +82,6 @@ class RunContext:
     log: RunLog
     net: Network
     events: RunEvents = field(default_factory=RunEvents)
+    # `run --bundle`: a command step's argv as it reads from the offline bundle (conda's
+    # channel, VS Code's .vsix files; installer/runner/bundle.py offline_argv, set by run_plan).
+    bundle_argv: Callable[[Sequence[str], PlannedStep], list[str]] | None = None

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from installer.events.outcome import ErrorCategory
-from installer.runner.failure import StepError, category_for_os_error
-from installer.runner.runlog import RunLog, redact_env
+from installer.steps.failure import StepError, category_for_os_error
+from installer.steps.runlog import RunLog, redact_env
 
 TAIL_LINES = 40  # output kept in memory for the failure message and category patterns
 TERM_GRACE = 2.0  # seconds between SIGTERM and SIGKILL

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from installer.common.quiet_command import quiet_output
 from installer.events.outcome import ErrorCategory
-from installer.recipes.model import PlannedStep
-from installer.runner.context import RunContext
-from installer.runner.failure import StepError
-from installer.runner.process import run_process
+from installer.steps.context import RunContext
+from installer.steps.failure import StepError
+from installer.steps.model import PlannedStep
+from installer.steps.process import run_process
 
 SUDO = "sudo"
 PRIME_ARGV: tuple[str, ...] = (SUDO, "-v")  # ask for the password, cache a ticket, run nothing

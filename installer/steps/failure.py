@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from installer.events.outcome import ErrorCategory
-from installer.runner.error_texts import category_from_program_words
+from installer.steps.error_texts import category_from_program_words
 
 # HTTP statuses worth another attempt (pipx keeps the same kind of table).
 RETRYABLE_HTTP_STATUS: frozenset[int] = frozenset({408, 425, 429, 500, 502, 503, 504})

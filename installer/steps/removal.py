@@ -15,8 +15,8 @@ import shutil
 from pathlib import Path
 
 from installer.events.outcome import ErrorCategory
-from installer.runner import files
-from installer.runner.failure import StepError, from_os_error
+from installer.steps import files
+from installer.steps.failure import StepError, from_os_error
 
 REMOVING_SUFFIX = ".dtu-install-removing"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from installer.events.outcome import ErrorCategory
-from installer.runner import jsonc
-from installer.runner.failure import StepError, from_os_error
+from installer.steps import jsonc
+from installer.steps.failure import StepError, from_os_error
 
 BACKUP_SUFFIX = ".dtu-install.bak"
 

@@ -1,0 +1,1 @@
+"""Step kinds: one object per action or check kind (kind.py), listed once (registry.py)."""

@@ -1,0 +1,1 @@
+"""Action kinds: one module each (the dataclass, schema, build, describe, execute)."""

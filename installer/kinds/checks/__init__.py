@@ -1,0 +1,1 @@
+"""Check kinds: one module each (the dataclass, schema, build, describe, passes)."""
