@@ -84,7 +84,8 @@ class NoHasher(InlineHasher):
 
 def child(url: str, dest: str, digest: str, ca: str, variant: str) -> None:
     from installer.steps import download
-    from installer.steps.download import DownloadAction, Network, fetch, install
+    from installer.steps.download import Network, fetch, install
+    from installer.steps.download_action import DownloadAction
     from installer.steps.model import RetryPolicy
 
     if variant == "inline":

@@ -26,7 +26,7 @@ from installer.kinds.actions.command import CommandAction
 from installer.platform.facts import Facts
 from installer.runner.engine import run_plan
 from installer.steps.context import RunOptions
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.steps.model import Plan, PlannedStep
 
 ROOT = Path(__file__).resolve().parent.parent

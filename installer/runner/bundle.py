@@ -41,7 +41,7 @@ from installer.steps.bundle_source import (
     Entry,
     manifest_data,
 )
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.steps.failure import StepError
 from installer.steps.model import PlannedStep
 

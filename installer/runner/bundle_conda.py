@@ -59,7 +59,7 @@ from installer.runner.offline_steps import (
     conda_call,
     offline_conda_argv,
 )
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.steps.failure import StepError
 from installer.steps.model import RetryPolicy
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from installer.errors import UsageError
 from installer.events.outcome import ErrorCategory
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.steps.failure import StepError, from_os_error
 from installer.steps.model import PlannedStep
 

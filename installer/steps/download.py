@@ -28,35 +28,13 @@ import requests
 from installer.events.outcome import ErrorCategory
 from installer.mirrors import NO_MIRRORS, Mirrors
 from installer.steps.body import body_reader, content_encoded
+from installer.steps.download_action import DownloadAction
 from installer.steps.failure import StepError, from_os_error
 from installer.steps.hashing import BlockHasher
 from installer.steps.http_errors import http_error, request_error
 from installer.steps.model import RetryPolicy
 from installer.steps.retry import Attempted, with_retries
 from installer.steps.runlog import RunLog
-
-
-@dataclass(frozen=True)
-class DownloadAction:
-    """Fetch `url` (HTTPS only) to `dest`, verified against a sha256.
-
-    Exactly one of: `sha256` (pinned), `sha256_url` (the publisher's checksum file, fetched
-    over HTTPS, for `latest` URLs), or `unverified_reason` (why nothing can be checked).
-    """
-
-    url: str
-    dest: str
-    sha256: str | None = None
-    version: str | None = None  # the pinned upstream version (or commit) in `url`
-    sha256_url: str | None = None
-    # When `sha256_url` answers JSON (VS Code's update API returns {"sha256hash": ...}),
-    # the key holding the digest; otherwise the first token of the text is the digest.
-    sha256_json_key: str | None = None
-    unverified_reason: str | None = None
-    min_size: int | None = None  # a floor for unverified downloads
-    max_size: int | None = None  # a ceiling for any download; None: download.DEFAULT_MAX_SIZE
-    mode: int | None = None  # e.g. 0o755 for an installer script
-
 
 HASH_READ = 8 << 20  # bytes per read when hashing an existing .part before resuming
 MAX_REDIRECTS = 10

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from installer.steps.context import RunContext
-from installer.steps.download import DownloadAction, Fetched, fetch
+from installer.steps.download import Fetched, fetch
+from installer.steps.download_action import DownloadAction
 from installer.steps.model import PlannedStep
 from installer.steps.retry import Attempted
 

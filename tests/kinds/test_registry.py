@@ -83,3 +83,19 @@ def test_a_step_whose_action_no_kind_claims_fails_loudly(tmp_path: Path) -> None
     assert stray.status is Status.FAILED and stray.category is ErrorCategory.UNKNOWN
     assert stray.reason == "UnknownKind: no action kind for Stray"
     assert ok.status is Status.NOT_RUN  # the run stopped there: on_failure is abort
+
+
+def test_planning_does_not_load_the_machinery_of_running() -> None:
+    """The kinds import what they run with inside `execute`/`passes`: `plan`, `validate` and
+    `schema` (the recipe schema, rendering, display, plan JSON) start without requests."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, installer.recipes.commands, installer.recipes.schema, "
+        "installer.recipes.plan, installer.recipes.display, installer.recipes.serialize; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('requests', 'urllib3')"
+        " or m in ('installer.steps.download', 'installer.steps.process')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from installer.recipes.plan import build_plan
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from tests.helpers.recipes import load_tree, mac, problems_of
 
 A = "a" * 64

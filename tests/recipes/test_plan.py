@@ -12,7 +12,7 @@ from installer.kinds.actions.profile_block import ProfileBlockAction
 from installer.recipes.loader import load_recipe_set
 from installer.recipes.plan import build_plan
 from installer.recipes.recipe_set import RecipeSet
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from tests.helpers.recipes import FIXTURES, load_tree, mac
 
 

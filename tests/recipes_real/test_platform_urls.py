@@ -18,7 +18,7 @@ from installer.kinds.actions.profile_block import ProfileBlockAction
 from installer.platform.facts import Facts, detect_facts
 from installer.recipes.loader import load_recipe_set
 from installer.recipes.plan import build_plan
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.steps.model import Plan
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from installer.runner.engine import run_plan
 from installer.runner.result import RunResult
 from installer.steps import retry
 from installer.steps.context import RunOptions
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.steps.model import Plan, PlannedStep, RetryPolicy
 from tests.helpers.download_server import DownloadServer
 

@@ -1,4 +1,6 @@
-"""`download:` fetch a file over HTTPS, verified against a sha256 (installer/steps/download.py)."""
+"""`download:` fetch a file over HTTPS, verified against a sha256 (installer/steps/download.py).
+Its dataclass, `DownloadAction`, is in installer/steps/download_action.py: the download
+machinery below the kinds takes it as its input."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from installer.kinds.fields import (
     text,
 )
 from installer.kinds.kind import Render
-from installer.steps.download import DownloadAction
+from installer.steps.download_action import DownloadAction
 from installer.yaml_source.containers import Field, Map
 from installer.yaml_source.scalars import Int, Str
 
