@@ -20,8 +20,6 @@ request must not put the secret on the terminal.
 
 from __future__ import annotations
 
-import calendar
-import email.utils
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +36,7 @@ from installer.analytics.settings import (
     Secret,
     url_problem,
 )
+from installer.common.retry import PIWIK_PULL, exponential_backoff, retry_after_seconds
 from installer.errors import DtuInstallError
 
 TOKEN_PATH = "/auth/token"
@@ -45,7 +44,6 @@ EVENTS_PATH = "/api/analytics/v1/events/"
 TOKEN_MARGIN = 60.0  # s: refresh this long before the token expires
 DEFAULT_TOKEN_LIFETIME = 1800.0  # s: Piwik PRO's tokens live 30 minutes
 TIMEOUT = (10.0, 120.0)  # connect, read (a page of 100000 rows takes a while)
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 # Failures on the way that another attempt may not meet. ChunkedEncodingError (the connection
 # broke inside the body) and ContentDecodingError (a garbled gzip body) are not
 # ConnectionErrors; without them a truncated answer ended the pull as a crash (exit 3).
@@ -56,8 +54,8 @@ RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 MAX_ATTEMPTS = 6
-BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0)  # s, between attempts without a Retry-After
-MAX_RETRY_AFTER = 300.0  # s: a longer wait is reported instead of sat through
+# Between attempts without a Retry-After: 1 s, doubling, at most 16 s (1, 2, 4, 8, 16).
+FIRST_BACKOFF, MAX_BACKOFF = 1.0, 16.0
 USER_AGENT = "dtu-install-pull"
 MAX_SERVER_TEXT = 300  # characters of a server's error text shown
 REDACTED = "***"
@@ -124,20 +122,6 @@ def _error_details(body: Any) -> str:
     return ""
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """`Retry-After`: delta seconds or an HTTP date; None if absent or unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    parsed = email.utils.parsedate_tz(text)
-    if parsed is None:
-        return None
-    moment = calendar.timegm(parsed[:9]) - (parsed[9] or 0)
-    return max(0.0, moment - (time.time() if now is None else now))
-
-
 class PiwikClient:
     def __init__(
         self,
@@ -192,7 +176,7 @@ class PiwikClient:
                         f"cannot reach Piwik PRO at {self.base_url} after {attempt} attempts: "
                         f"{type(exc).__name__}"
                     ) from None
-                self._pause(BACKOFF[min(attempt, len(BACKOFF)) - 1])
+                self._pause(exponential_backoff(FIRST_BACKOFF, MAX_BACKOFF, attempt))
                 continue
             except requests.RequestException as exc:
                 # Not worth another attempt (a bad URL, a redirect loop): say what kind of
@@ -203,12 +187,12 @@ class PiwikClient:
                 ) from None
             if response.is_redirect or 300 <= response.status_code < 400:
                 raise PiwikError(self._redirect_message(response, path))
-            if response.status_code not in RETRYABLE_STATUS or attempt == MAX_ATTEMPTS:
+            if not PIWIK_PULL.retries(response.status_code) or attempt == MAX_ATTEMPTS:
                 return response
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is None:
-                wait = BACKOFF[min(attempt, len(BACKOFF)) - 1]
-            if wait > MAX_RETRY_AFTER:
+                wait = exponential_backoff(FIRST_BACKOFF, MAX_BACKOFF, attempt)
+            if wait > PIWIK_PULL.max_retry_after:
                 raise PiwikError(
                     f"Piwik PRO asks to wait {wait:.0f} s before the next request "
                     f"({response.status_code}); try again later"

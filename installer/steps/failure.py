@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from installer.events.outcome import ErrorCategory
 from installer.steps.error_texts import category_from_program_words
 
-# HTTP statuses worth another attempt (pipx keeps the same kind of table).
-RETRYABLE_HTTP_STATUS: frozenset[int] = frozenset({408, 425, 429, 500, 502, 503, 504})
-
 # Exit codes with a meaning fixed by POSIX shells.
 EXIT_CODE_CATEGORY: dict[int, ErrorCategory] = {
     126: ErrorCategory.PERMISSION,  # found but not executable
@@ -182,7 +179,8 @@ def category_for_exit(code: int, output: str) -> ErrorCategory:
 
 def category_for_http_status(status: int) -> ErrorCategory:
     """Every failing HTTP answer is the server's side: `network_error` (a 401/403 included,
-    see REFUSED_HTTP_STATUS); whether it is retried is RETRYABLE_HTTP_STATUS's business."""
+    see REFUSED_HTTP_STATUS); whether it is retried is the DOWNLOADS policy's business
+    (installer/common/retry.py)."""
     del status
     return ErrorCategory.NETWORK
 

@@ -3,28 +3,14 @@ can help. One place for the answers, used while connecting and while reading the
 
 from __future__ import annotations
 
-import email.utils
 import socket
-import time
 
 import requests
 import urllib3
 
+from installer.common.retry import DOWNLOADS, retry_after_seconds
 from installer.events.outcome import ErrorCategory
-from installer.steps.failure import RETRYABLE_HTTP_STATUS, StepError, category_for_http_status
-
-
-def retry_after(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+from installer.steps.failure import StepError, category_for_http_status
 
 
 def request_error(exc: requests.RequestException, url: str) -> StepError:
@@ -60,8 +46,8 @@ def http_error(resp: requests.Response, url: str) -> StepError:
     return StepError(
         category_for_http_status(status),
         f"{url}: HTTP {status} {resp.reason or ''}".rstrip(),
-        retryable=status in RETRYABLE_HTTP_STATUS,
-        retry_after=retry_after(resp),
+        retryable=DOWNLOADS.retries(status),
+        retry_after=retry_after_seconds(resp.headers.get("Retry-After")),
         http_status=status,
     )
 

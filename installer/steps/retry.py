@@ -1,4 +1,5 @@
-"""Retrying transient failures: exponential backoff with jitter, honouring Retry-After.
+"""Retrying a step's transient failures: exponential backoff with jitter, honouring
+Retry-After up to the DOWNLOADS policy's limit (installer/common/retry.py).
 
 `sleep` and `random` are module attributes so tests patch them (pipx does the same); the
 policy itself is the step's `RetryPolicy` plus the named limits here.
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from installer.common.retry import DOWNLOADS, exponential_backoff
 from installer.steps.failure import StepError
 from installer.steps.model import RetryPolicy
 
@@ -19,7 +21,7 @@ T = TypeVar("T")
 
 # A server's Retry-After is honoured up to this many seconds; beyond it we would rather
 # fail with a clear message than sit silently for minutes.
-MAX_RETRY_AFTER = 120.0
+MAX_RETRY_AFTER = DOWNLOADS.max_retry_after
 # Jitter: the delay is scaled by a factor in [JITTER_LOW, 1.0] so many students retrying
 # after the same outage do not hit the server in lock-step.
 JITTER_LOW = 0.5
@@ -30,7 +32,7 @@ uniform: Callable[[float, float], float] = random.uniform
 
 def backoff_delay(policy: RetryPolicy, failed_attempts: int, retry_after: float | None) -> float:
     """Seconds to wait after `failed_attempts` (>= 1) failures."""
-    base = min(policy.max_backoff, policy.backoff * 2 ** (failed_attempts - 1))
+    base = exponential_backoff(policy.backoff, policy.max_backoff, failed_attempts)
     delay: float = base * uniform(JITTER_LOW, 1.0)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from installer.common.retry import TELEMETRY
+
 log = logging.getLogger(__name__)
 
-# HTTP statuses worth sending again later (SPEC 3's transient list, for our own requests).
-RETRY_LATER_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 USER_AGENT = "dtu-install-telemetry"
 
 
@@ -66,7 +66,7 @@ def post_bulk(endpoint: str, hits: list[str], timeout: float) -> str:
         exc.close()
         # Only a 4xx is final (docs/telemetry.md): a 3xx was dropped too, so an endpoint
         # moved behind a redirect lost every hit sent to it (issue 14 item 18).
-        if 400 <= status < 500 and status not in RETRY_LATER_STATUSES:
+        if 400 <= status < 500 and not TELEMETRY.retries(status):
             log.info("telemetry: server rejected %d hits with %d; dropped", len(hits), status)
             return Verdict.REJECTED
         log.info("telemetry: server answered %d; keeping %d hits", status, len(hits))

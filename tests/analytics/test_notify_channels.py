@@ -253,3 +253,21 @@ def test_slack_notification_text_is_escaped_like_the_blocks(
         (body,) = slack.received
         assert "<!" not in body["text"]
         assert "&lt;!channel&gt;" in body["text"] and "&amp;" in body["text"]
+
+
+def test_slack_503_with_an_http_date_retry_after_waits_until_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one Retry-After parser (installer/common/retry.py) reads the HTTP-date form too;
+    # the webhook's own parser took only delta seconds and retried at once.
+    import email.utils
+    import time
+
+    with webhook_server() as slack, EventStore(tmp_path / "e.db") as store:
+        monkeypatch.setenv(SLACK_ENV, slack.url)
+        slack.answer(503, retry_after=email.utils.formatdate(time.time() + 600, usegmt=True))
+        config = load_config(rules_file(tmp_path, slack=True))
+        outcome = dispatch_message(store, config.notify, alert_message(FIRING), T)
+        assert not outcome.ok and "HTTP 503" in outcome.flushed.failed[0]
+        (row,) = store.conn.execute("SELECT next_attempt_at FROM alert_outbox").fetchall()
+        assert 540 <= row[0] - time.time() <= 600  # the outbox's clock is the real one

@@ -12,11 +12,8 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from installer.analytics.notify.message import Message, slack_escaped
 from installer.analytics.notify.settings import ChannelSettings
+from installer.common.retry import NOTIFICATIONS, retry_after_seconds
 
-# HTTP answers that say "try again later"; any other non-2xx is also retried next run,
-# but these carry a Retry-After worth honouring.
-RETRY_LATER_STATUS = frozenset({429, 503})
-MAX_RETRY_AFTER = 6 * 3600  # a silly Retry-After must not park a critical alert for days
 USER_AGENT = "dtu-install-notify"
 
 
@@ -51,10 +48,12 @@ def _post_json(url: str, body: object, timeout: float) -> None:
         raise DeliveryError(f"could not reach the webhook ({type(exc).__name__})") from None
     if 200 <= answer.status_code < 300:
         return
+    # Any non-2xx is retried at the next run; the answers that say "try again later" may
+    # also say when (NOTIFICATIONS policy: capped, so a silly value cannot park an alert).
     retry_after = 0
-    if answer.status_code in RETRY_LATER_STATUS:
-        header = answer.headers.get("Retry-After", "")
-        retry_after = min(int(header), MAX_RETRY_AFTER) if header.isdigit() else 0
+    if NOTIFICATIONS.retries(answer.status_code):
+        wait = retry_after_seconds(answer.headers.get("Retry-After")) or 0.0
+        retry_after = int(min(wait, NOTIFICATIONS.max_retry_after))
     raise DeliveryError(f"the webhook answered HTTP {answer.status_code}", retry_after)
 
 
