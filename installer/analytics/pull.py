@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from installer.analytics.piwik_api import PiwikClient, PiwikError
 from installer.analytics.settings import PiwikSettings
 from installer.analytics.timeutil import parse_moment
 from installer.analytics.timezones import local_day, near_clock_change, utc_candidates, zone
+from installer.common.datetimes import NoSuchTime, parse_written_time
 from installer.errors import UsageError
 from installer.events.normalise import InvalidHit, normalise_hit
 from installer.store.event_store import EventStore
@@ -67,12 +67,6 @@ HIT_FIELDS = {
     "custom_event_value": "e_v",
 }
 MAX_INVALID_SAMPLES = 5
-# `timestamp` as ISO 8601: seconds optional, fraction ignored, `Z`/`+hh:mm`/`+hhmm` or no
-# zone (= the website's time zone). Python 3.9's fromisoformat takes neither `Z` nor any
-# fraction length, hence the split.
-_ISO_TIME = re.compile(
-    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
-)
 
 
 @dataclass
@@ -176,26 +170,25 @@ def row_time(value: Any, tz: datetime.tzinfo) -> RowTime:
             raise InvalidHit(f"timestamp {value!r} is not a time")
         return RowTime((int(value),), False)
     if isinstance(value, str):
-        match = _ISO_TIME.match(value.strip())
-        if match:
-            base, zone_text = match.groups()
-            try:
-                local = datetime.datetime.fromisoformat(base.replace(" ", "T"))
-            except ValueError:
-                local = None  # no such day or hour: reported below
-            if local is not None and zone_text is not None:
+        # ISO 8601 (installer/common/datetimes.py): seconds optional, fraction ignored,
+        # `Z`/`+hh:mm`/`+hhmm` or no zone (= the website's time zone).
+        try:
+            written = parse_written_time(value)
+        except NoSuchTime:
+            written = None  # no such day or hour: reported below
+        if written is not None and written.has_time:
+            if written.offset is not None:
                 # An offset names one moment exactly, whatever the website's zone.
-                offset = "+00:00" if zone_text == "Z" else f"{zone_text[:3]}:{zone_text[-2:]}"
-                moment = datetime.datetime.fromisoformat(local.isoformat() + offset)
-                return RowTime((int(moment.timestamp()),), False)
-            if local is not None:
-                moments = utc_candidates(local, tz)
-                if not moments:
-                    raise InvalidHit(
-                        f"timestamp {value.strip()!r} does not exist in the website's time "
-                        "zone (the clocks skipped it); check piwik.timezone"
-                    )
-                return RowTime(moments, len(moments) > 1 or near_clock_change(local, tz))
+                return RowTime((written.utc_seconds(),), False)
+            local = written.local
+            moments = utc_candidates(local, tz)
+            if not moments:
+                raise InvalidHit(
+                    f"timestamp {value.strip()!r} does not exist in the website's time "
+                    "zone (the clocks skipped it); check piwik.timezone"
+                )
+            return RowTime(moments, len(moments) > 1 or near_clock_change(local, tz))
+        # A bare date or unix seconds: UTC, as `--at` reads them.
         try:
             return RowTime((parse_moment(value, option="timestamp"),), False)  # unix seconds
         except UsageError:

@@ -5,51 +5,34 @@ All times are UTC unix seconds (int). A window "last N hours at T" is `[T - N h,
 
 from __future__ import annotations
 
-import calendar
-import re
 import time
 from dataclasses import dataclass
 from fractions import Fraction
 
+from installer.common.datetimes import NoSuchTime, parse_written_time
 from installer.errors import UsageError
 
 HOUR = 3600
 DAY = 86400
 
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?(Z|\+00:00)?$")
-
 
 def parse_moment(text: str, *, option: str = "--at") -> int:
     """`YYYY-MM-DDTHH:MM:SSZ` (also `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`, unix seconds),
-    always UTC. Raises a `UsageError` that names the option on anything else."""
+    always UTC (installer/common/datetimes.py reads it; a zone other than UTC is refused).
+    Raises a `UsageError` that names the option on anything else."""
     value = text.strip()
     if value.isdigit():
         return int(value)
-    match = _ISO.match(value)
-    if not match:
+    try:
+        written = parse_written_time(value)
+    except NoSuchTime:
+        raise UsageError(f"{option}: {text!r} is not a valid date and time") from None
+    if written is None or written.offset:
         raise UsageError(
             f"{option}: {text!r} is not a UTC time; use YYYY-MM-DDTHH:MM:SSZ, "
             "e.g. 2026-11-23T07:00:00Z"
         )
-    year, month, day, hh, mm, ss = (int(g) if g else 0 for g in match.groups()[:6])
-    try:
-        return (
-            calendar.timegm((year, month, day, hh, mm, ss, 0, 0, 0))
-            if _valid(year, month, day, hh, mm, ss)
-            else _bad(option, text)
-        )
-    except OverflowError:
-        return _bad(option, text)
-
-
-def _valid(year: int, month: int, day: int, hh: int, mm: int, ss: int) -> bool:
-    if not (1 <= month <= 12 and 0 <= hh <= 23 and 0 <= mm <= 59 and 0 <= ss <= 59):
-        return False
-    return 1 <= day <= calendar.monthrange(year, month)[1]
-
-
-def _bad(option: str, text: str) -> int:
-    raise UsageError(f"{option}: {text!r} is not a valid date and time")
+    return written.utc_seconds()
 
 
 def format_moment(ts: int | float) -> str:

@@ -8,14 +8,12 @@ parameters except cache busters.
 
 from __future__ import annotations
 
-import calendar
-import datetime
 import hashlib
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from installer.common.datetimes import NoSuchTime, parse_written_time
 from installer.events.outcome import ERROR_CATEGORY_NAMES
 from installer.events.schema import DEFAULT_DIMENSIONS
 
@@ -27,7 +25,6 @@ MAX_PARAMETERS = 100  # a tracker hit has ~20; more is not one of ours
 MAX_UNIX_SECONDS = (
     32503680000  # year 3000  # longer values are rejected, not truncated: they are not our events
 )
-_CDT_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$")
 
 
 class InvalidHit(ValueError):
@@ -67,26 +64,24 @@ def split_component(name: str) -> tuple[str, str | None]:
 
 
 def parse_cdt(text: str) -> int:
-    """`cdt` as unix seconds (optionally fractional) or `YYYY-MM-DD hh:mm:ss` in UTC."""
+    """`cdt` as unix seconds (optionally fractional) or `YYYY-MM-DD hh:mm:ss` in UTC (read
+    by the one date-time parser, installer/common/datetimes.py, in its plain form only)."""
     value = text.strip()
     try:
         seconds = float(value)
     except ValueError:
-        match = _CDT_DATETIME.match(value)
-        if not match:
+        try:
+            written = parse_written_time(value)
+        except NoSuchTime:
+            raise InvalidHit(f"cdt {text!r} is not a valid date and time") from None
+        if written is None or not written.plain:
             raise InvalidHit(
                 f"cdt {text[:40]!r} is neither unix seconds nor 'YYYY-MM-DD hh:mm:ss'"
             ) from None
-        year, month, day, hh, mm, ss = (int(g) for g in match.groups())
-        try:
-            # datetime checks the calendar (no 31 February), which a range test would not.
-            moment = datetime.datetime(year, month, day, hh, mm, ss)
-        except ValueError:
-            raise InvalidHit(f"cdt {text!r} is not a valid date and time") from None
         # The range unix seconds are held to (below): a year-1 or year-9999 date was stored,
         # with a negative ts or one past the year 3000, though the same moment in seconds
         # was refused.
-        seconds = calendar.timegm(moment.utctimetuple())
+        seconds = written.utc_seconds()
         if not 0 <= seconds < MAX_UNIX_SECONDS:
             raise InvalidHit(f"cdt {text[:40]!r} is out of range") from None
         return seconds

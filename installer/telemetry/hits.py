@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode
 
+from installer.common.datetimes import NoSuchTime, parse_written_time
 from installer.events.outcome import ErrorCategory, Status, StepOutcome
 from installer.platform.facts import Facts
 from installer.telemetry.config import Environment, TelemetryConfig
@@ -130,7 +131,7 @@ def hit_time(hit: str) -> float | None:
     if not text:
         return None
     try:
-        moment = datetime.datetime.strptime(text, CDT_FORMAT)
-    except ValueError:
+        written = parse_written_time(text)
+    except NoSuchTime:
         return None
-    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+    return float(written.utc_seconds()) if written is not None and written.plain else None
