@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from installer.common.atomic_write import write_atomically
 from installer.errors import DtuInstallError, UsageError
 
 NO_DATA = "no data"
@@ -250,15 +250,7 @@ def write_page(path: str | os.PathLike[str], page: str) -> Path:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(page)
-            os.chmod(tmp, PAGE_MODE)  # mkstemp makes it private; a page is for sharing
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, page, mode=PAGE_MODE)  # a page is for sharing
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target

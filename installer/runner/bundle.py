@@ -23,14 +23,13 @@ import dataclasses
 import datetime
 import hashlib
 import json
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from installer.common.atomic_write import write_atomically
 from installer.errors import UsageError
 from installer.steps.bundle_source import (
     CHUNK,
@@ -63,15 +62,7 @@ def offline_argv(argv: Sequence[str], step: PlannedStep, arch: str, directory: P
 
 # ---------------------------------------------------------------- making a bundle
 def _write_json(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps(data, indent=2) + "\n")
 
 
 def running_zipapp() -> Path | None:

@@ -14,14 +14,13 @@ needs it (and says so).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from installer import paths
+from installer.common.atomic_write import write_atomically
 from installer.events.outcome import Status, StepOutcome
 
 RECORD_FILE = "installed.json"
@@ -46,14 +45,8 @@ def read_record(path: Path | None = None) -> dict[str, dict[str, Any]]:
 
 def _write(steps: dict[str, dict[str, Any]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".installed.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"version": RECORD_VERSION, "steps": steps}, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    record = {"version": RECORD_VERSION, "steps": steps}
+    write_atomically(path, json.dumps(record, indent=1, sort_keys=True))
 
 
 def forget(names: Iterable[str], path: Path | None = None) -> None:

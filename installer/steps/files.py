@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from installer.common.atomic_write import write_atomically
 from installer.events.outcome import ErrorCategory
 from installer.steps import jsonc
 from installer.steps.failure import StepError, from_os_error
@@ -83,26 +83,14 @@ def _backup_once(path: Path) -> None:
         shutil.copy2(path, backup)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        if path.exists():
-            shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_if_changed(path: Path, new: str, old: str | None) -> bool:
     if new == old:
         return False
     try:
         _backup_once(path)
-        _atomic_write(path, new)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The user's file: keeps its mode, and a link stays a link (written at its target).
+        write_atomically(path, new, through_links=True)
     except OSError as exc:
         raise from_os_error(exc, f"cannot write {path}") from exc
     return True

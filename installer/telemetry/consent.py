@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installer import paths
+from installer.common.atomic_write import write_atomically
 from installer.platform.env_flags import is_ci
 from installer.regular_file import read_regular
 from installer.telemetry.config import Policy, TelemetryConfig, opted_out
@@ -127,13 +128,8 @@ def store_choice(enabled: bool, source: str) -> Path:
     path = consent_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps({"enabled": enabled, "source": source, "decided_at": stamp}) + "\n",
-        encoding="utf-8",
-    )
-    os.replace(tmp, path)
-    return path
+    choice = {"enabled": enabled, "source": source, "decided_at": stamp}
+    return write_atomically(path, json.dumps(choice) + "\n")
 
 
 def ask_on_terminal() -> bool | None:

@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from installer.common.atomic_write import write_atomically
 from installer.events.outcome import StepOutcome
 from installer.regular_file import read_regular
 from installer.telemetry.config import TelemetryConfig
 from installer.telemetry.delivery import Worker
 from installer.telemetry.hits import RunContext, encode, hit_params
-from installer.telemetry.spool import Spool, write_atomic
+from installer.telemetry.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,9 @@ class TelemetrySink:
         ]
         record = {"endpoint": self.config.endpoint, "run_id": self.ctx.run_id, "hits": rows}
         try:
-            write_atomic(self.spool.directory / LAST_RUN_FILE, json.dumps(record, indent=1) + "\n")
+            write_atomically(
+                self.spool.directory / LAST_RUN_FILE, json.dumps(record, indent=1) + "\n"
+            )
         except OSError as exc:
             log.info("telemetry: last-run record not written: %s", exc)
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from installer.common.atomic_write import write_atomically
 from installer.regular_file import NotRegularFile, kind_of
 from installer.telemetry.hits import decode, hit_time
 
@@ -49,21 +50,6 @@ def _valid(line: str) -> bool:
         return False
     params = decode(line)
     return all(params.get(k) for k in REQUIRED_PARAMS) and hit_time(line) is not None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Whole file or nothing: a crash or a full disk never leaves half a file in place."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 class Spool:
@@ -167,7 +153,8 @@ class Spool:
         dropped = len(hits) - len(kept)
         if dropped:
             log.info("telemetry spool full: dropped the %d oldest hits", dropped)
-        write_atomic(self.path, "".join(h + "\n" for h in kept))
+        # Whole file or nothing; whatever was at the path (a FIFO, a link) is replaced.
+        write_atomically(self.path, "".join(h + "\n" for h in kept))
 
     def take(self, *, now: float, lock_timeout: float) -> Taken:
         """Everything spooled and still young enough; the spool is left empty."""

@@ -8,11 +8,11 @@ import zoneinfo
 
 import pytest
 
-from installer.events.normalise import InvalidHit, parse_cdt
 from installer.analytics.pull import row_time
 from installer.analytics.timeutil import parse_moment
 from installer.common.datetimes import NoSuchTime, parse_written_time
 from installer.errors import UsageError
+from installer.events.normalise import InvalidHit, parse_cdt
 from installer.telemetry.hits import hit_time
 
 T = 1_700_000_000  # 2023-11-14 22:13:20 UTC
