@@ -11,7 +11,6 @@ Rules that span several values (placeholders, names across files, cycles, URLs) 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from installer.platform.facts import ARCHITECTURES
 from installer.recipes.courses import COURSES
 from installer.yaml_source.choice import Either
 from installer.yaml_source.containers import DictOf, Field, Map, Seq
+from installer.yaml_source.duration import duration_seconds
 from installer.yaml_source.scalars import Bool, Int, Number, Str
 
 STEP_NAME = r"[a-z][a-z0-9]*(_[a-z0-9.]+)+"
@@ -34,6 +34,8 @@ VARIABLE_NAME = r"[a-z][a-z0-9_]*"
 OS_NAMES: tuple[str, ...] = ("Darwin", "Linux")
 ON_FAILURE: tuple[str, ...] = ("abort", "continue")
 MAX_ATTEMPTS = 10  # more than this hides a broken step behind minutes of retrying
+# A step's timeout in words: the duration grammar (yaml_source/duration.py) with a unit
+# required and no days or weeks (a step that may take a day is a broken step).
 TIMEOUT_UNITS: Mapping[str, float] = {"s": 1.0, "m": 60.0, "h": 3600.0}
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -52,14 +54,16 @@ def _specifier_problem(value: str) -> str | None:
 def parse_timeout(value: float | str) -> float:
     """`90`, `"90s"`, `"10m"`, `"1h"` -> seconds (the value is already validated)."""
     if isinstance(value, str):
-        return float(value[:-1]) * TIMEOUT_UNITS[value[-1]]
+        seconds = duration_seconds(value, TIMEOUT_UNITS)
+        if seconds is None:  # the schema refused it already (_timeout_problem)
+            raise ValueError(f"{value!r} is not a timeout")
+        return seconds
     return float(value)
 
 
 def _timeout_problem(value: str) -> str | None:
-    units = "".join(TIMEOUT_UNITS)
-    match = re.fullmatch(rf"(\d+(?:\.\d+)?)[{units}]", value)
-    if not match or float(match.group(1)) <= 0:
+    seconds = duration_seconds(value, TIMEOUT_UNITS)
+    if seconds is None or seconds <= 0:
         return f"{value!r} is not a duration such as 90, '90s', '10m' or '1h'"
     return None
 

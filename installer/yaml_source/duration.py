@@ -1,6 +1,9 @@
-"""Durations written as seconds or with a unit (`90s`, `15m`, `4h`, `7d`, `1w`).
+"""Durations written as seconds or with a unit (`90s`, `15m`, `4h`, `7d`, `1w`): the one
+grammar for every duration the program reads.
 
-`parse_duration` reads one from a command-line option; `Duration` is the schema node for
+`duration_seconds` is the grammar (a number, then an optional unit from a table: recipes'
+step `timeout` passes its own, `TIMEOUT_UNITS` in recipes/schema.py); `parse_duration` reads a
+whole positive number of seconds from a command-line option; `Duration` is the schema node for
 YAML values (alert rule windows, notify intervals).
 """
 
@@ -15,24 +18,25 @@ from installer.yaml_source.document import YNode
 from installer.yaml_source.schema import Schema
 
 # A duration: seconds, or a number with a unit (`90s`, `15m`, `4h`, `7d`, `1w`).
-DURATION_UNITS: Mapping[str, int] = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+DURATION_UNITS: Mapping[str, float] = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_TEXT = r"(\d+(?:\.\d+)?)\s*([a-z]?)"
 DURATION_EXAMPLES = "30m, 4h or 7d"
 
 
-def _duration_seconds(text: str) -> float | None:
-    """The seconds `text` writes (any sign of size), or None if it is not a duration."""
+def duration_seconds(text: str, units: Mapping[str, float] = DURATION_UNITS) -> float | None:
+    """The seconds `text` writes (any size, zero included), or None if it is not a number
+    followed by one of `units` ("" in `units`: a bare number counts as seconds)."""
     import re
 
     match = re.fullmatch(_DURATION_TEXT, text.strip())
-    if not match or match.group(2) not in DURATION_UNITS:
+    if not match or match.group(2) not in units:
         return None
-    return float(match.group(1)) * DURATION_UNITS[match.group(2)]
+    return float(match.group(1)) * units[match.group(2)]
 
 
 def parse_duration(text: str) -> int | None:
     """`90`, `90s`, `15m`, `4h`, `7d`, `1w` -> whole seconds > 0; None for anything else."""
-    seconds = _duration_seconds(text)
+    seconds = duration_seconds(text)
     if seconds is None or seconds <= 0 or not seconds.is_integer():
         return None
     return int(seconds)
@@ -47,7 +51,7 @@ class Duration(Schema):
     def _check(self, node: YNode, path: KeyPath, ctx: Checked) -> Any:
         value = node.value
         written = isinstance(value, (int, str)) and not isinstance(value, bool)
-        seconds = _duration_seconds(str(value)) if written else None
+        seconds = duration_seconds(str(value)) if written else None
         if seconds is None:
             ctx.problem(node, path, f"expected {self.describe()}, got {node.raw!r}")
             return INVALID

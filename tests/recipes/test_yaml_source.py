@@ -177,3 +177,17 @@ def test_a_tag_whose_value_cannot_be_built_keeps_its_text(tagged: str) -> None:
     # Where the schema wants something else, it is a located problem like any other value.
     _, problems = check(f"rules:\n  - id: low\n    min_events: {tagged}\n")
     assert len(problems) == 1 and problems[0].startswith("rules.yaml:3:17: rules[0].min_events: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90.0), ("1.5m", 90.0), (" 2h ", 7200.0), ("90 s", 90.0), ("90", None), ("1d", None)],
+)
+def test_a_recipe_timeout_is_the_same_grammar_with_its_own_units(
+    text: str, seconds: float | None
+) -> None:
+    # One grammar (yaml_source/duration.py); a step's timeout needs a unit and has no days.
+    from installer.recipes.schema import TIMEOUT_UNITS
+    from installer.yaml_source.duration import duration_seconds
+
+    assert duration_seconds(text, TIMEOUT_UNITS) == seconds
