@@ -1,8 +1,8 @@
 """Worker processes that parse and normalise big bulk bodies for the collector's event loop.
 
 Parsing is pure Python and holds the GIL, so in the collector's own process it would cap
-bulk collection at one core. Each worker is a spawned process (the collector already runs
-a writer thread, which `fork` must not copy; macOS spawns anyway) joined to the loop by a
+bulk collection at one core. Each worker is a spawned process started as every worker is
+(`pool.py`: spawn, SIGINT blocked then ignored) and joined to the loop by a
 socket pair: the loop writes `length, received_at, body` and reads back one pickled answer.
 No thread in the collector's process takes part (a `ProcessPoolExecutor` runs two, which
 compete with the loop and the writer for the GIL), and the body crosses as plain bytes.
@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import pickle
-import signal
 import socket
 import struct
 from collections.abc import Callable
-from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 
+from installer.collector.pool import spawn_context, started_without_sigint, worker_ignores_sigint
 from installer.collector.protocol import BulkRows, bulk_rows
 from installer.events.normalise import InvalidHit
 
@@ -109,14 +107,17 @@ class ParseWorkers:
     def _start(self) -> None:
         self._started = True
         self._idle = asyncio.Queue()
-        context = multiprocessing.get_context("spawn")
+        context = spawn_context()
         cpus = _worker_cpus()
         for _ in range(self._wanted):
             ours, theirs = socket.socketpair()
             process = context.Process(target=serve, args=(theirs,), name="collector-parser")
             process.daemon = True
             try:
-                _start_without_sigint(process)
+                # Ctrl-C reaches the whole process group; a worker spends its first few
+                # hundred milliseconds importing, before `serve` can ignore SIGINT: a Ctrl-C
+                # then (right after the first big body) killed it with a traceback.
+                started_without_sigint(process.start)
             except OSError:  # cannot start a process: parse on the loop instead
                 ours.close()
                 self._idle.put_nowait(None)
@@ -169,37 +170,10 @@ def _worker_cpus() -> set[int] | None:
     return set(cpus[: len(cpus) - RESERVED_CPUS])
 
 
-def _start_without_sigint(process: BaseProcess) -> None:
-    """Starts `process` with SIGINT blocked, until `serve` ignores it.
-
-    Ctrl-C reaches the whole process group. A spawned worker spends its first few hundred
-    milliseconds importing, before `serve` can ignore SIGINT; a Ctrl-C then (right after the
-    first big body) killed it with a KeyboardInterrupt traceback on the collector's stderr.
-    The signal mask is inherited through fork and exec, so the child starts with SIGINT
-    blocked. In this process it is blocked only for the start, and only in this thread: a
-    Ctrl-C meanwhile waits (or goes to the writer thread) and still stops the collector.
-    """
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups to fear
-        process.start()
-        return
-    # The first start also starts multiprocessing's resource tracker, and that unblocks
-    # SIGINT in this thread after it (it blocks it for its own start): started beforehand,
-    # it is only checked.
-    resource_tracker.ensure_running()
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        process.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
 def serve(sock: socket.socket) -> None:
     """A worker's life: answer bodies until the socket ends."""
-    # Ctrl-C reaches the whole process group; the collector ends its workers itself. It was
-    # blocked from the start (`_start_without_sigint`); ignored now, a pending one is dropped.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # Ctrl-C reaches the whole process group; the collector ends its workers itself.
+    worker_ignores_sigint()
     with sock, sock.makefile("rb") as stream:
         while True:
             head = stream.read(_REQUEST.size)
