@@ -17,12 +17,9 @@ from dataclasses import dataclass
 
 _WRITTEN = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
+    r"(?:([T ])(\d{2}):(\d{2})(?::(\d{2}))?(\.\d+)?)?"
     r"(Z|[+-]\d{2}:?\d{2})?$"
 )
-# The narrowest form, the one a tracking hit's `cdt` takes (Piwik PRO's and Matomo's
-# "YYYY-MM-DD hh:mm:ss", always UTC): the collector refuses the others.
-_PLAIN = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
 class NoSuchTime(ValueError):
@@ -34,7 +31,9 @@ class WrittenTime:
     local: datetime.datetime  # naive: the date and time as written
     offset: datetime.timedelta | None  # the zone written; None when there was none
     has_time: bool  # False for a bare date (midnight)
-    plain: bool  # exactly `YYYY-MM-DD hh:mm:ss`: a space, seconds, no fraction, no zone
+    # Exactly `YYYY-MM-DD hh:mm:ss` (a space, seconds, no fraction, no zone): the form a
+    # tracking hit's `cdt` takes (Piwik PRO's and Matomo's; UTC). The collector refuses others.
+    plain: bool
 
     def utc_seconds(self) -> int:
         """Unix seconds, reading a time without a zone as UTC."""
@@ -48,10 +47,11 @@ def parse_written_time(text: str) -> WrittenTime | None:
     match = _WRITTEN.match(text.strip())
     if match is None:
         return None
-    year, month, day, hh, mm, ss = (int(g) if g else 0 for g in match.groups()[:6])
-    zone = match.group(7)
+    year, month, day, separator, hh, mm, ss, fraction, zone = match.groups()
     try:
-        local = datetime.datetime(year, month, day, hh, mm, ss)
+        local = datetime.datetime(
+            int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0)
+        )
     except ValueError:
         raise NoSuchTime(f"{text.strip()!r} is not a valid date and time") from None
     offset = None
@@ -61,5 +61,5 @@ def parse_written_time(text: str) -> WrittenTime | None:
         if hours > 23 or minutes > 59:
             raise NoSuchTime(f"{text.strip()!r} has no valid time zone offset")
         offset = sign * datetime.timedelta(hours=hours, minutes=minutes)
-    plain = _PLAIN.match(text.strip()) is not None
-    return WrittenTime(local, offset, has_time=match.group(4) is not None, plain=plain)
+    plain = separator == " " and ss is not None and fraction is None and zone is None
+    return WrittenTime(local, offset, has_time=separator is not None, plain=plain)
