@@ -318,14 +318,21 @@ class EventStore:
         """`UsageError` for an SQLite file that holds tables but is no event store (schema
         version 0): `--db` pointed at another program's database got the event tables added
         to it (issue 14 item 17). A new, empty file is fine: it becomes a store."""
-        if self._schema_version():
-            return
-        names = [
-            str(name)
-            for (name,) in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 4"
-            )
-        ]
+        # The version and the table list are read in one read transaction, so from one
+        # snapshot: read apart, another process could create the store in between, and this
+        # one saw version 0 and then its tables, and called the new store foreign.
+        self.conn.execute("BEGIN")
+        try:
+            if self._schema_version():
+                return
+            names = [
+                str(name)
+                for (name,) in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 4"
+                )
+            ]
+        finally:
+            self.conn.execute("COMMIT")
         if names:
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             self.conn.close()
