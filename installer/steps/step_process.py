@@ -1,6 +1,7 @@
 """Running a step's program (the `command`, `shell` and `extract` kinds): under sudo when the
 step needs it, through the Rosetta launcher, with the step's retries and timeout, and a
 failure line a student can read. Returns when the program exits 0, else raises `StepError`.
+Also a check's program (the `command` and `version_at_least` checks): `run_check_argv`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 from installer.events.outcome import ErrorCategory
 from installer.steps import sudo
-from installer.steps.context import RunContext
+from installer.steps.context import CHECK_TIMEOUT, RunContext
 from installer.steps.failure import StepError, category_for_exit, retryable_category
 from installer.steps.model import PlannedStep
-from installer.steps.process import run_process
+from installer.steps.process import ProcessResult, run_process
 from installer.steps.retry import Attempted, with_retries
 
 
@@ -70,6 +71,19 @@ def run_argv(
             raise StepError(category, reason, retryable=retryable_category(category))
 
     with_retries(step.retries, attempt, _logger(step, ctx), counter)
+
+
+def run_check_argv(
+    argv: Sequence[str], ctx: RunContext, label: str, launcher: Sequence[str]
+) -> ProcessResult | None:
+    """Run a check's program once (no sudo, no retries, `CHECK_TIMEOUT`); None when it could
+    not start or timed out, which the check reads as "not done"."""
+    try:
+        return run_process(
+            [*launcher, *argv], log=ctx.log, label=f"{label} check", timeout=CHECK_TIMEOUT
+        )
+    except StepError:
+        return None
 
 
 def _how_it_ended(returncode: int) -> str:

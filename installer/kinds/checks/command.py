@@ -39,20 +39,10 @@ class Command:
     def passes(
         self, check: CommandCheck, ctx: RunContext, label: str, launcher: Sequence[str]
     ) -> bool:
-        from installer.steps.context import CHECK_TIMEOUT
-        from installer.steps.failure import StepError
-        from installer.steps.process import run_process
+        from installer.steps.step_process import run_check_argv
 
-        try:
-            result = run_process(
-                [*launcher, *check.argv],
-                log=ctx.log,
-                label=f"{label} check",
-                timeout=CHECK_TIMEOUT,
-            )
-        except StepError:
-            return False
-        return result.returncode == 0
+        result = run_check_argv(check.argv, ctx, label, launcher)
+        return result is not None and result.returncode == 0
 
 
 KIND = Command()

@@ -61,20 +61,10 @@ class VersionAtLeast:
     ) -> bool:
         from packaging.version import InvalidVersion, Version
 
-        from installer.steps.context import CHECK_TIMEOUT
-        from installer.steps.failure import StepError
-        from installer.steps.process import run_process
+        from installer.steps.step_process import run_check_argv
 
-        try:
-            result = run_process(
-                [*launcher, *check.argv],
-                log=ctx.log,
-                label=f"{label} check",
-                timeout=CHECK_TIMEOUT,
-            )
-        except StepError:
-            return False
-        if result.returncode != 0:
+        result = run_check_argv(check.argv, ctx, label, launcher)
+        if result is None or result.returncode != 0:
             return False
         match = re.search(check.pattern, result.tail)
         if not match:
