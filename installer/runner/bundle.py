@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import json
 import shutil
 import sys
@@ -32,7 +31,6 @@ from typing import Any
 from installer.common.atomic_write import write_atomically
 from installer.errors import UsageError
 from installer.steps.bundle_source import (
-    CHUNK,
     FILES,
     FORMAT,
     MANIFEST,
@@ -42,6 +40,7 @@ from installer.steps.bundle_source import (
 )
 from installer.steps.download_action import DownloadAction
 from installer.steps.failure import StepError
+from installer.steps.hashing import file_sha256
 from installer.steps.model import PlannedStep
 
 
@@ -77,14 +76,6 @@ def running_zipapp() -> Path | None:
     if argv0 is not None and argv0.suffix == ".pyz" and argv0.is_file():
         return argv0
     return None
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def make_bundle(
@@ -153,7 +144,7 @@ def make_bundle(
     pyz = running_zipapp()
     if pyz is not None:
         shutil.copyfile(pyz, out / ZIPAPP)
-        digest = _sha256_file(out / ZIPAPP)
+        digest = file_sha256(out / ZIPAPP)[0]
         (out / f"{ZIPAPP}.sha256").write_text(f"{digest}  {ZIPAPP}\n", encoding="utf-8")
     _write_json(
         out / MANIFEST,

@@ -31,7 +31,6 @@ ChecksumMismatchError).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -61,28 +60,18 @@ from installer.runner.offline_steps import (
 )
 from installer.steps.download_action import DownloadAction
 from installer.steps.failure import StepError
+from installer.steps.hashing import file_sha256
 from installer.steps.model import RetryPolicy
 
 CONDA_DIR = "conda"
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 REPODATA_MAX = 1 << 30  # conda-forge's osx-arm64 repodata.json is a few hundred MB
 PACKAGE_MAX = 2 << 30
-CHUNK = 1 << 20
 RETRIES = RetryPolicy(attempts=4, backoff=2.0)
 
 
 class BundleProblem(Exception):
     """Why the conda part of a bundle cannot be made (one line)."""
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
 
 
 # ---------------------------------------------------------------- making the channel
@@ -177,7 +166,7 @@ def make_conda_channel(
             )
         dest = out / CONDA_DIR / record.channel / record.subdir / record.fn
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.is_file() and _sha256(dest) == (record.sha256, record.size):
+        if dest.is_file() and file_sha256(dest) == (record.sha256, record.size):
             continue  # made before (a bundle made again into the same directory)
         url = f"{DEFAULT_ALIAS}/{record.channel}/{record.subdir}/{record.fn}"
         _fetch(net, url, dest, label, record.sha256, PACKAGE_MAX)
@@ -193,7 +182,7 @@ def make_conda_channel(
         records = [r for r in chosen.values() if r.channel == channel]
         subdirs = {s for c, s in wanted if c == channel}
         for path in write_channel(out / CONDA_DIR / channel, records, subdirs):
-            digest, size = _sha256(path)
+            digest, size = file_sha256(path)
             repodata.append(
                 {"path": path.relative_to(out).as_posix(), "sha256": digest, "size": size}
             )
@@ -224,7 +213,7 @@ def _check_file(path: Path, sha256: str, size: int, why: str) -> None:
     key = str(path)
     if _verified.get(key) == (stat.st_size, stat.st_mtime):
         return
-    got, got_size = _sha256(path)
+    got, got_size = file_sha256(path)
     if got != sha256.lower() or got_size != size:
         raise StepError(
             ErrorCategory.CHECKSUM,

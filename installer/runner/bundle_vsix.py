@@ -20,7 +20,6 @@ architecture, and copies it to `DIR/vsix/` with its sha256 and size in the manif
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -35,12 +34,12 @@ from installer.events.outcome import ErrorCategory
 from installer.kinds.actions.command import CommandAction
 from installer.runner.offline_steps import extension_ids
 from installer.steps.failure import StepError
+from installer.steps.hashing import file_sha256
 
 VSIX_DIR = "vsix"
 MANIFEST_MEMBER = "extension.vsixmanifest"
 TARGET = {"arm64": "darwin-arm64", "x86_64": "darwin-x64"}
 ANY_TARGET = (None, "universal")
-CHUNK = 1 << 20
 HOW_TO_GET = (
     "Microsoft documents no download URL for Marketplace .vsix files: in VS Code, Extensions "
     "view, right-click the extension, Download VSIX (for each Mac: Apple silicon and Intel "
@@ -86,16 +85,6 @@ def find_vsix(paths: Sequence[Path]) -> list[Vsix]:
     return found
 
 
-def _sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
 def _pick(files: Sequence[Vsix], extension: str, arch: str) -> Vsix | None:
     """The Mac-specific build for `arch` if given, else a build for any platform."""
     matching = [f for f in files if f.extension == extension.lower()]
@@ -134,7 +123,7 @@ def add_extensions(
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if vsix.path.resolve() != dest.resolve():
                     shutil.copyfile(vsix.path, dest)
-                digest, size = _sha256(dest)
+                digest, size = file_sha256(dest)
                 entries[key] = {
                     "extension": extension,
                     "version": vsix.version,
@@ -182,7 +171,7 @@ def offline_argv(
                 ErrorCategory.MISSING_DEPENDENCY,
                 f"{path} is missing from the bundle (the VS Code extension {extension})",
             )
-        got, size = _sha256(path)
+        got, size = file_sha256(path)
         if got != entry["sha256"] or size != entry["size"]:
             raise StepError(
                 ErrorCategory.CHECKSUM,

@@ -7,16 +7,31 @@ hash runs beside the receiving when a core is free, and memory stays at
 `POOL_BLOCKS * block size` however far hashing falls behind (the receiver then waits for a
 free block). bench/bench_download.py measures this against hashing on the receiving thread,
 side by side (`inline_hash_*` in bench/results/bench_download.json).
+
+Also `file_sha256`: a whole file's sha256 and size, for what `bundle` writes and verifies.
 """
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
+from pathlib import Path
 from typing import Any
 
 BLOCK_BYTES = 1 << 20  # one write and one hash call per MiB, not per 16 KiB TLS record
 POOL_BLOCKS = 4  # blocks in use at once: 4 MiB of memory at most
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """The sha256 (hex) and size in bytes of the file at `path`, read a block at a time."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(BLOCK_BYTES), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
 
 
 class BlockHasher:
