@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,70 @@ def share(part: int, whole: int) -> float | None:
 
 def pp(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else now - before
+
+
+@dataclass(frozen=True)
+class ShareChange:
+    """One group's installations in two periods, and its share of each period's total."""
+
+    label: str
+    now: int
+    before: int
+    now_share: float | None
+    before_share: float | None
+
+
+def share_changes(
+    now: Counts,
+    now_by: Mapping[tuple[object, ...], Counts],
+    before: Counts,
+    before_by: Mapping[tuple[object, ...], Counts],
+) -> list[ShareChange]:
+    """Every group of either period (e.g. each arch, from `per_run`), by label; a group
+    absent from a period has 0 installations there."""
+    changes = []
+    for key in sorted(set(now_by) | set(before_by), key=lambda k: label(k[0])):
+        n_now = now_by.get(key, Counts()).installations
+        n_before = before_by.get(key, Counts()).installations
+        changes.append(
+            ShareChange(
+                label(key[0]),
+                n_now,
+                n_before,
+                share(n_now, now.installations),
+                share(n_before, before.installations),
+            )
+        )
+    return changes
+
+
+def new_os_versions(
+    store: EventStore, seen_now: Iterable[tuple[object, ...]], lookback: Window, scope: Scope
+) -> list[str] | None:
+    """The OS versions among `seen_now` (keys grouped by os) that no event in `lookback` has;
+    None when `lookback` has no events at all, since "new" would then call everything new."""
+    earlier = counts(store, lookback, scope, by=["os"])
+    if not earlier:
+        return None
+    seen_before = {label(k[0]) for k in earlier}
+    return sorted({label(k[0]) for k in seen_now} - seen_before - {UNKNOWN})
+
+
+def new_os_json(versions: list[str] | None, no_earlier_note: str) -> dict[str, Any]:
+    # null: the store has no earlier events, so "new" would call everything new.
+    return {
+        "new_os_versions": versions,
+        "new_os_note": "" if versions is not None else no_earlier_note,
+    }
+
+
+def new_os_table(title: str, versions: list[str] | None, no_earlier_note: str) -> Table:
+    return Table(
+        title,
+        ["os"],
+        [[v] for v in versions or ()],
+        no_earlier_note if versions is None else ("none" if not versions else ""),
+    )
 
 
 def window_json(window: Window) -> dict[str, str]:

@@ -5,17 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from installer.analytics.query import Counts, Scope, counts
+from installer.analytics.query import Scope, counts
 from installer.analytics.reports.common import (
     Table,
     fmt,
     label,
+    new_os_json,
+    new_os_table,
+    new_os_versions,
     no_earlier_data,
     per_run,
     period,
     pp,
     scope_json,
     share,
+    share_changes,
     window_json,
 )
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
@@ -73,9 +77,7 @@ class CompatibilityReport:
             "window": window_json(Window.last(self.at, PERIOD)),
             "previous_window": window_json(Window(self.at - 2 * PERIOD, self.at - PERIOD)),
             "scope": scope_json(self.scope),
-            # null: the store has no earlier events, so "new" would call everything new.
-            "new_os_versions": self.new_os_versions,
-            "new_os_note": "" if self.new_os_versions is not None else self.no_earlier_note,
+            **new_os_json(self.new_os_versions, self.no_earlier_note),
             "architectures": self.architectures,
             "os_versions": [
                 {k: v for k, v in r.items() if k != "_share"} for r in self.os_versions
@@ -88,14 +90,7 @@ class CompatibilityReport:
     def tables(self) -> list[Table]:
         data = self.serialize()
         return [
-            Table(
-                "New macOS versions",
-                ["os"],
-                [[v] for v in self.new_os_versions or ()],
-                self.no_earlier_note
-                if self.new_os_versions is None
-                else ("none" if not self.new_os_versions else ""),
-            ),
+            new_os_table("New macOS versions", self.new_os_versions, self.no_earlier_note),
             Table(
                 "Installations by architecture",
                 ["arch", "installations", "share %", "previous share %", "change pp"],
@@ -155,25 +150,18 @@ def compatibility(
     now, now_by = per_run(store, window, scope, ["os", "arch"])
     before, before_by = per_run(store, previous, scope, ["arch"])
     by_os = now_by["os"]
-    earlier = counts(store, Window(window.start - NEW_OS_LOOKBACK, window.start), scope, by=["os"])
-    seen_before = {label(k[0]) for k in earlier}
-    new_os = sorted({label(k[0]) for k in by_os} - seen_before - {"unknown"}) if earlier else None
-
-    arch_now, arch_before = now_by["arch"], before_by["arch"]
-    architectures = []
-    for key in sorted(set(arch_now) | set(arch_before), key=lambda k: label(k[0])):
-        n_now = arch_now.get(key, Counts()).installations
-        s_now = share(n_now, now.installations)
-        s_before = share(arch_before.get(key, Counts()).installations, before.installations)
-        architectures.append(
-            {
-                "arch": label(key[0]),
-                "installations": n_now,
-                "share": round_rate(s_now),
-                "previous_share": round_rate(s_before),
-                "change_pp": round_rate(pp(s_now, s_before)),
-            }
-        )
+    lookback = Window(window.start - NEW_OS_LOOKBACK, window.start)
+    new_os = new_os_versions(store, by_os, lookback, scope)
+    architectures = [
+        {
+            "arch": a.label,
+            "installations": a.now,
+            "share": round_rate(a.now_share),
+            "previous_share": round_rate(a.before_share),
+            "change_pp": round_rate(pp(a.now_share, a.before_share)),
+        }
+        for a in share_changes(now, now_by["arch"], before, before_by["arch"])
+    ]
 
     os_versions = []
     for (os_name,), c in sorted(by_os.items(), key=lambda kc: (-kc[1].events, label(kc[0][0]))):

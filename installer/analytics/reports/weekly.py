@@ -11,12 +11,15 @@ from installer.analytics.reports.common import (
     Table,
     fmt,
     label,
+    new_os_json,
+    new_os_table,
+    new_os_versions,
     no_earlier_data,
     per_run,
     period,
     pp,
     scope_json,
-    share,
+    share_changes,
     window_json,
 )
 from installer.analytics.timeutil import DAY, Window, format_moment, round_rate
@@ -84,9 +87,7 @@ class WeeklyReport:
                 }
                 for name, c in self.top_failing
             ],
-            # null: the store has no earlier events, so "new" would call everything new.
-            "new_os_versions": self.new_os_versions,
-            "new_os_note": "" if self.new_os_versions is not None else self.no_earlier_note,
+            **new_os_json(self.new_os_versions, self.no_earlier_note),
             "commits": [
                 {"sha": sha, "events": c.events, "success_rate": round_rate(c.success_rate)}
                 for sha, c in self.commits
@@ -144,14 +145,7 @@ class WeeklyReport:
                 ],
                 "no failures this week" if not self.top_failing else "",
             ),
-            Table(
-                "New OS versions",
-                ["os"],
-                [[v] for v in self.new_os_versions or ()],
-                self.no_earlier_note
-                if self.new_os_versions is None
-                else ("none" if not self.new_os_versions else ""),
-            ),
+            new_os_table("New OS versions", self.new_os_versions, self.no_earlier_note),
             Table(
                 "Commits this week",
                 ["sha", "events", "success %"],
@@ -188,27 +182,16 @@ def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
     failing = [(label(k[0]), c) for k, c in by_component.items() if c.failures > 0]
     failing.sort(key=lambda kc: (-kc[1].failures, kc[0]))  # ties by name
 
-    seen_now = {label(k[0]) for k in counts(store, this_week, scope, by=["os"])}
-    earlier = counts(store, Window(at - NEW_OS_LOOKBACK, this_week.start), scope, by=["os"])
-    seen_before = {label(k[0]) for k in earlier}
+    seen_now = counts(store, this_week, scope, by=["os"])
+    lookback = Window(at - NEW_OS_LOOKBACK, this_week.start)
 
     commits = [(label(k[0]), c) for k, c in counts(store, this_week, scope, by=["sha"]).items()]
     commits.sort(key=lambda kc: (-kc[1].events, kc[0]))
 
-    arch_now, arch_before = now_by["arch"], before_by["arch"]
-    architectures = []
-    for key in sorted(set(arch_now) | set(arch_before), key=lambda k: label(k[0])):
-        n_now = arch_now.get(key, Counts()).installations
-        n_before = arch_before.get(key, Counts()).installations
-        architectures.append(
-            (
-                label(key[0]),
-                share(n_now, now.installations),
-                share(n_before, before.installations),
-                n_now,
-                n_before,
-            )
-        )
+    architectures = [
+        (a.label, a.now_share, a.before_share, a.now, a.before)
+        for a in share_changes(now, now_by["arch"], before, before_by["arch"])
+    ]
     return WeeklyReport(
         at=at,
         scope=scope,
@@ -216,7 +199,7 @@ def weekly(store: EventStore, at: int, scope: Scope) -> WeeklyReport:
         events=Change(now.events, before.events),
         success_rate=(now.success_rate, before.success_rate),
         top_failing=failing[:TOP_FAILING],
-        new_os_versions=sorted(seen_now - seen_before - {"unknown"}) if earlier else None,
+        new_os_versions=new_os_versions(store, seen_now, lookback, scope),
         commits=commits,
         architectures=architectures,
     )
