@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
-from installer.analytics.alerts.evaluate import previous_sha, span
+from installer.analytics.alerts.evaluate import previous_sha, qualified_arches, span
 from installer.analytics.alerts.rules import Rule
 from installer.analytics.query import Counts, Scope, counts, first_seen_of, total
 from installer.analytics.timeutil import Window, display_rate
@@ -70,13 +70,7 @@ def high_failure_volume(
 def arch_failure_gap(
     store: EventStore, rule: Rule, key: str | None, at: int, scope: Scope
 ) -> str | None:
-    window = Window.last(at, rule.seconds("window"))
-    by = counts(store, window, scope, by=["arch"])
-    qualified = {
-        str(k[0]): c
-        for k, c in by.items()
-        if k[0] is not None and c.events >= rule["events_at_least"]
-    }
+    qualified = qualified_arches(store, rule, Window.last(at, rule.seconds("window")), scope)
     need = int(rule["events_at_least"])
     if len(qualified) < 2:
         return f"fewer than two architectures have {need} or more events in the window"

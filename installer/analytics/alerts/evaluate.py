@@ -112,15 +112,22 @@ def new_failure_pattern(store: EventStore, rule: Rule, at: int, scope: Scope) ->
     return found
 
 
-def arch_failure_gap(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
-    window = Window.last(at, rule.seconds("window"))
+def qualified_arches(
+    store: EventStore, rule: Rule, window: Window, scope: Scope
+) -> dict[str, Counts]:
+    """`arch_failure_gap`'s architectures: those with at least `events_at_least` events in
+    `window`. Events without an architecture cannot be a key; they do not qualify."""
     by = counts(store, window, scope, by=["arch"])
-    # Events without an architecture cannot be a key; they do not qualify.
-    qualified = {
+    return {
         str(k[0]): c
         for k, c in by.items()
         if k[0] is not None and c.events >= rule["events_at_least"]
     }
+
+
+def arch_failure_gap(store: EventStore, rule: Rule, at: int, scope: Scope) -> list[Found]:
+    window = Window.last(at, rule.seconds("window"))
+    qualified = qualified_arches(store, rule, window, scope)
     if len(qualified) < 2:
         return []
     rates = {arch: c.failure_rate for arch, c in qualified.items()}
