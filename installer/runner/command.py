@@ -20,7 +20,7 @@ from installer.errors import ExitCode
 from installer.events.outcome import OutcomeSink
 from installer.platform.facts import Facts
 from installer.runner.install_record import InstallRecord
-from installer.steps.context import DEFAULT_SUPPORT_URL, RunOptions, env_is_noninteractive
+from installer.steps.context import DEFAULT_SUPPORT_URL, RunOptions, is_interactive
 from installer.steps.model import Plan
 from installer.steps.runlog import new_log_path
 
@@ -88,7 +88,7 @@ def run(
         from installer.steps.bundle_source import read_manifest
 
         read_manifest(bundle)  # not a bundle: exit 2 before anything starts
-    interactive = facts.interactive and not assume_yes and not env_is_noninteractive()
+    interactive = is_interactive(facts, assume_yes=assume_yes)
     options = RunOptions(
         dry_run=dry_run,
         assume_yes=assume_yes,

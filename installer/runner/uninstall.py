@@ -159,7 +159,7 @@ def uninstall(
     from installer.platform.facts import detect_facts
     from installer.recipes.loader import load_recipe_set
     from installer.runner.safety import refuse_root
-    from installer.steps.context import env_is_noninteractive
+    from installer.steps.context import is_interactive
     from installer.steps.runlog import new_log_path
 
     facts = detect_facts()
@@ -185,7 +185,7 @@ def uninstall(
             }
             sys.stdout.write(json.dumps({"dry_run": True, **data}, indent=2) + "\n")
         return ExitCode.OK
-    interactive = facts.interactive and not assume_yes and not env_is_noninteractive()
+    interactive = is_interactive(facts, assume_yes=assume_yes)
     if remove and not assume_yes and not _confirmed(interactive):
         print("Nothing was removed.", file=out)
         return ExitCode.FAILED

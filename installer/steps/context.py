@@ -50,6 +50,12 @@ def env_is_noninteractive(environ: dict[str, str] | None = None) -> bool:
     return not (sys.stdin.isatty() and sys.stdout.isatty())
 
 
+def is_interactive(facts: Facts, *, assume_yes: bool) -> bool:
+    """`RunOptions.interactive` for `run` and `uninstall`: a person is at a terminal and
+    may be asked (not with --yes, NONINTERACTIVE or CI, or without a TTY)."""
+    return facts.interactive and not assume_yes and not env_is_noninteractive()
+
+
 class RunEvents:
     """Display hooks; the default does nothing (the rich display overrides them).
 
