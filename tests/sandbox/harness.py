@@ -27,9 +27,10 @@ from typing import Any
 
 from tests.helpers.collector import RunningCollector, start_collector
 from tests.helpers.download_server import DownloadServer
+from tests.helpers.publishers import ARCHES
 from tests.sandbox.artefacts import HostPythons
 from tests.sandbox.mac import HOME, MacModel, MacSandbox
-from tests.sandbox.upstream import ARCHES, Upstream, Versions, canonical_url, pinned_versions
+from tests.sandbox.upstream import Upstream, Versions, canonical_url, pinned_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = "/Volumes/dtu-test"  # where the sandbox sees the zipapp, recipes, CA, install.sh

@@ -12,7 +12,8 @@ import pytest
 from installer.recipes.loader import load_recipe_set
 from installer.upstream.pins import Pin, find_pins
 from tests.helpers.download_server import DownloadServer
-from tests.upstream.publishers import ARCHES, Publishers, sha256
+from tests.helpers.publishers import ARCHES, sha256
+from tests.upstream.publishers import Publishers
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from installer.cli.main import main
+from tests.helpers.publishers import ARCHES, commit_of, sha256
 from tests.upstream.conftest import World
-from tests.upstream.publishers import ARCHES, commit_of, sha256
 
 
 def dtu(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
