@@ -4,12 +4,28 @@ and fails if anything writes to the real home."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Children get SIGINT at its default, however the suite was started.
+
+    A shell without job control (`nohup make test`, `make test &` in a script, some CI
+    runners) starts the suite with SIGINT ignored, and an ignored signal stays ignored across
+    fork and exec: every product process a test starts would ignore Ctrl-C, and Python would
+    not even install its KeyboardInterrupt handler. That is right for the product (what was
+    ignored on entry stays ignored, like POSIX shells do), but the Ctrl-C tests stand for a
+    student at a terminal. A handler, unlike SIG_IGN, is reset to the default at exec, so
+    this process (the controller and each xdist worker load this file) takes Python's own
+    handler back. tests/test_sigint_start.py shows it."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
