@@ -129,7 +129,9 @@ class HitRecorder:
         with self.lock:
             return len(self.requests)
 
-    def wait_for_hits(self, n: int, timeout: float = 5.0) -> list[dict[str, str]]:
+    def wait_for_hits(self, n: int, timeout: float = 30.0) -> list[dict[str, str]]:
+        """Every accepted hit, as soon as there are `n`; `timeout` only guards against a
+        hang (5 s was too short for a run to reach the server on a loaded 2-core machine)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
