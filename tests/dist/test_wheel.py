@@ -85,8 +85,10 @@ def test_the_wheel_carries_the_recipes_and_an_installed_copy_validates_them(tmp_
     assert where[1] == str(site / "installer" / "data" / "recipes")
 
     done = _run([str(env_dir / "bin" / "dtu-install"), "validate"], cwd=elsewhere, env=env)
-    recipes = len([n for n in shipped if "/" not in n and n != "settings.yaml"])
-    assert f"{recipes} recipe(s)" in done.stdout, done.stdout
+    # The same files, recipes, profiles, courses and steps as this checkout's own recipes/.
+    here = _run([sys.executable, "-m", "installer", "validate"], cwd=ROOT, env=env)
+    assert done.stdout == here.stdout, (done.stdout, here.stdout)
+    assert f"{len(shipped)} file(s) checked" in done.stdout, done.stdout
     plan = _run(
         [str(env_dir / "bin" / "dtu-install"), "plan", "default", "--arch", "arm64",
          "--os-version", "14.5"],
