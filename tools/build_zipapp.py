@@ -71,6 +71,12 @@ for name in sys.argv[2:]:
 """
 
 MAIN_PY = b"""# dtu-install zipapp entry point (built by tools/build_zipapp.py)
+# First, before any thread starts: Python 3.9's zipimport lets a second thread see a
+# half-imported module (installer/common/zip_imports.py).
+from installer.common import zip_imports
+
+zip_imports.install()
+
 from installer.cli.main import main
 
 raise SystemExit(main())

@@ -75,21 +75,6 @@ def _outcome(
     )
 
 
-def _load_check_machinery() -> None:
-    """Import, in this thread and before the prefetch threads start, what the checks import.
-
-    The prefetch threads run the checks (command, version_at_least, json_settings), whose kinds
-    import these modules lazily, while this thread runs steps that import them too. Python
-    3.9's zipimport (the zipapp on macOS's /usr/bin/python3) loads a module with the legacy
-    load_module, which puts it in sys.modules before running it without marking it as
-    initialising, so a second thread importing it at that moment gets the half-made module:
-    "cannot import name 'run_check_argv' from 'installer.steps.step_process'"
-    (tests/sandbox/test_profiles.py::test_with_homebrew_under_rosetta). Python 3.10's
-    zipimport has exec_module, which the import lock covers.
-    """
-    from installer.steps import jsonc, step_process  # noqa: F401 - loaded for the threads, see above
-
-
 def execute_step(step: PlannedStep, ctx: RunContext, prefetch: Prefetcher | None) -> StepOutcome:
     """Check, then act. Never raises: Ctrl-C becomes an INTERRUPTED outcome."""
     started = time.monotonic()
@@ -210,7 +195,6 @@ def run_plan(
     try:
         todo = [s for s in plan.steps if s.name not in left_out]
         if not options.dry_run and options.prefetch_workers > 0 and options.bundle is None:
-            _load_check_machinery()
             prefetch = Prefetcher(
                 ctx,
                 todo,
