@@ -64,3 +64,24 @@ def test_a_report_is_sent_once_per_report_and_t(tmp_path: Path) -> None:
         assert len(hook.received) == 1
         send("2026-11-30T12:00:00Z")  # another T: another report
         assert [b["report"] for b in hook.received] == ["weekly", "weekly"]
+
+
+def test_a_segment_of_a_report_is_another_report(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    with EventStore(db) as store:
+        store.insert(mixed(T - 3600, 3, 1, "vscode_install"))
+    with webhook_server() as hook:
+        rules = rules_file(tmp_path, webhook=True)
+
+        def send(*segment: str) -> str:
+            result = dtu(
+                "analytics", "report", "weekly", "--db", str(db), "--at", "2026-11-23T12:00:00Z",
+                *segment, "--send", "--rules", str(rules), env={WEBHOOK_ENV: hook.url},
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            return result.stderr
+
+        send()
+        assert "already queued" not in send("--arch", "x86_64")  # the x86_64 segment: new
+        assert "already queued" in send("--arch", "x86_64")  # ... and sent once too
+        assert len(hook.received) == 2

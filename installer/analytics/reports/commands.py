@@ -73,8 +73,20 @@ def run_report(
         page = to_html(report)
         message = report_message(report.name, report.title, text, page, report.serialize(), at)
         # Once per report and T: a re-run of the same scheduled report sends nothing new.
-        once = f"report {report.name} for {format_moment(at)}"
+        # A segment (--arch/--os) or another deprecation threshold is another report.
+        once = f"report {report.name} for {format_moment(at)}" + _variant(
+            name, arch, os_version, deprecation_below
+        )
         outcome = dispatch_message(store, config.notify, message, at, once=once)
     for line in outcome.lines():
         print(line, file=sys.stderr)
     return ExitCode.OK if outcome.ok else ExitCode.FAILED
+
+
+def _variant(name: str, arch: str | None, os_version: str | None, deprecation_below: float) -> str:
+    """What sets this report apart from the plain one of the same name and T ('' for none)."""
+    parts = [f"arch={arch}" if arch else "", f"os={os_version}" if os_version else ""]
+    if name == "compatibility" and deprecation_below != DEFAULT_DEPRECATION_BELOW:
+        parts.append(f"deprecation_below={deprecation_below:g}")
+    kept = [p for p in parts if p]
+    return f" ({', '.join(kept)})" if kept else ""
