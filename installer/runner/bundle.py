@@ -100,6 +100,9 @@ def make_bundle(
     for arch in arches:
         override_facts(detect_facts(), arch=arch, os_version=os_version)  # bad --arch: exit 2
     recipe_set = load_recipe_set(list(recipe_paths) or None)
+    from installer.runner import bundle_conda, bundle_vsix
+
+    bundle_vsix.find_vsix(vsix)  # a wrong --vsix: exit 2 now, not after every download
     files_dir = out / FILES
     try:
         files_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +119,6 @@ def make_bundle(
         )
         for arch in arches
     ]
-    from installer.runner import bundle_conda, bundle_vsix
 
     log = RunLog(new_log_path())
     net = Network(log, mirrors=plans[0][1].mirrors)  # redirects go through them too

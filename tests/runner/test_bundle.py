@@ -161,3 +161,16 @@ def test_bundle_usage_errors(tmp_path, isolated_home):
     ):
         result = dtu(args, isolated_home, "")
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_a_wrong_vsix_is_refused_before_anything_is_downloaded(tmp_path, isolated_home):
+    """A typo in --vsix is a usage error at once, not after fetching every artefact."""
+    bundle = tmp_path / "bundle"
+    with DownloadServer() as server:
+        recipes = make_recipes(tmp_path / "recipes", server)
+        args = ["bundle", "lab", "--recipes", str(recipes), "--out", str(bundle)]
+        made = dtu([*args, "--vsix", str(tmp_path / "no-such.vsix")], isolated_home, server.ca_path)
+    assert made.returncode == 2, made.stderr
+    assert "no-such.vsix: no such file or directory" in made.stderr
+    assert not (bundle / "files").exists() or not any((bundle / "files").iterdir())
+    assert "ok " not in made.stdout  # nothing was fetched
