@@ -164,6 +164,15 @@ def make_bundle(
         f"Bundle {out}: {len(entries)} file(s), {total} bytes, for {', '.join(arches)}"
         + ("" if pyz else f" (no {ZIPAPP}: not run from the zipapp)")
     )
+    missing = extra.get("extensions", {}).get("missing", [])
+    if missing:  # written, but `run --bundle` would fail at these steps: not a success
+        steps = sorted({m["step"] for m in missing})
+        print(
+            f"Incomplete: {len(missing)} VS Code extension file(s) missing (see MISSING above);"
+            f" run --bundle will fail at {', '.join(steps)}. Add them with --vsix.",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
     return ExitCode.OK
 
 

@@ -143,8 +143,10 @@ def test_run_bundle_runs_conda_offline_and_names_a_missing_vsix(
         serve_channel(server, [package("pkg", "1.2", ["dep"]), package("dep", "3.0", [])])
         made = dtu(["bundle", "exam", "--recipes", str(recipes), "--out", str(out)],
                    isolated_home, server, server.ca_path)  # fmt: skip
-        assert made.returncode == 0, made.stderr
-    # No --vsix: bundle says which extension it lacks and how to get it.
+    # No --vsix: bundle says which extension it lacks and how to get it, writes the rest, and
+    # fails: the bundle cannot install the profile offline.
+    assert made.returncode == 1, made.stderr
+    assert "run --bundle will fail at lab_extensions" in made.stderr
     assert "MISSING pub.ext (arm64) for lab_extensions" in made.stdout
     assert "MISSING pub.ext (x86_64) for lab_extensions" in made.stdout
     assert "Download VSIX" in made.stdout
