@@ -44,11 +44,16 @@ STATUS_LOOK: dict[Status, tuple[str, str, str]] = {
 # A dry run's steps whose check did not pass are `not_run` too, but they are what a dry run
 # is asked to show: they are told apart from those a failure or `--skip` left out.
 WOULD_RUN_LOOK: tuple[str, str, str] = ("→", "blue", "would run")
+# An uninstall step whose thing dtu-install did not install: skipped, but not "already done"
+# (the thing is still there, on purpose; runner/uninstall.py marks it `left`).
+LEFT_LOOK: tuple[str, str, str] = ("↷", "yellow", "left as it is")
 
 
 def look(outcome: StepOutcome) -> tuple[str, str, str]:
     if outcome.status is Status.NOT_RUN and outcome.details.get("dry_run"):
         return WOULD_RUN_LOOK
+    if outcome.status is Status.SKIPPED and outcome.details.get("left"):
+        return LEFT_LOOK
     return STATUS_LOOK[outcome.status]
 
 

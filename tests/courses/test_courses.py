@@ -261,3 +261,18 @@ def test_uninstall_asks_once_and_no_removes_nothing(tmp_path, isolated_home):
     code, out = _in_a_terminal(args, isolated_home, b"y\n")
     assert code == 0, out
     assert not (prefix / "envs/02002-A26").exists()
+
+
+def test_uninstall_says_left_not_already_done_for_what_it_leaves(tmp_path, isolated_home):
+    """An environment dtu-install did not make is named and left; its step's line and the
+    summary must not call it "already done" (that reads as: removed)."""
+    prefix = isolated_home / "miniforge3"
+    install_stub_conda(prefix)
+    recipes = recipes_dir(tmp_path)
+    (prefix / "envs/10060-A26/conda-meta").mkdir(parents=True)
+    args = ["uninstall", "--recipes", str(recipes), "course", "10060", "--yes"]
+    done = dtu(args, isolated_home)
+    assert done.returncode == 0, done.stderr
+    assert "course_uninstall_10060: left as it is" in done.stdout
+    assert "course_uninstall_10060: already done" not in done.stdout
+    assert (prefix / "envs/10060-A26").exists()
