@@ -333,3 +333,21 @@ def test_bump_json_lists_what_would_change(
     )
     assert bump["sha256"] == {a: sha256(world.pub.miniforge[mf][a]) for a in ARCHES}
     assert {f["component"] for f in data["findings"]} == {"miniforge"}
+
+
+def test_a_pinned_file_that_changed_is_broken_when_the_publisher_states_only_its_newest(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """VS Code's update service states the sha256 of its newest build only. Once a newer
+    build is out, the pinned build's bytes are what students' runs verify against the pin:
+    when they no longer match, the pin is broken, not merely behind."""
+    pub = world.pub
+    pub.publish_vscode("9.99.0")
+    pub.replace(pub.vscode_url(world.vscode, "x86_64"), b"the pinned build, re-published")
+    code, data = check_json(capsys, world)
+    assert code == 1
+    broken = _broken(data)
+    assert set(broken) == {("vscode", "x86_64")}
+    assert broken[("vscode", "x86_64")]["reason"].startswith("checksum mismatch: download states")
+    assert broken[("vscode", "x86_64")]["broken_url"] == pub.vscode_url(world.vscode, "x86_64")
+    assert by_key(data["findings"])[("vscode", "arm64")]["state"] == "newer"
