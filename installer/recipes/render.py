@@ -51,7 +51,17 @@ class Renderer:
         return substitute(self.pick(value, where), self.values)
 
     def path(self, value: Any, where: str) -> str:
-        return self.expand_home(self.text(value, where))
+        """An absolute path. The schema asks a path to start with /, ~ or a placeholder, but
+        `{arch}/x`, `{os_version}/x`, a variable holding a relative path or `~name/x` (no
+        such user) rendered relative, and the step wrote under whatever directory
+        `dtu-install` was started in (issue 14 item 15): refused here, before anything runs."""
+        rendered = self.expand_home(self.text(value, where))
+        if not rendered.startswith("/"):
+            raise UsageError(
+                f"{where}: the path {self.pick(value, where)!r} is {rendered!r} on this Mac, "
+                "not an absolute path; start it with /, ~/ or {home}"
+            )
+        return rendered
 
     def expand_home(self, text: str) -> str:
         if text == "~" or text.startswith("~/"):

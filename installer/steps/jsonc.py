@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 WHITESPACE = " \t\r\n\ufeff"
+# Deeper objects and arrays are refused: the parser recurses once a level, and a settings
+# file nested some 500 levels deep ended the step in a RecursionError (issue 14 item 9, the
+# same limit as for YAML).
+MAX_DEPTH = 100
 
 
 class JsoncError(ValueError):
@@ -45,6 +49,7 @@ class _Scanner:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def fail(self, message: str) -> JsoncError:
         return JsoncError(message, self.text, self.pos)
@@ -96,6 +101,7 @@ class _Scanner:
         if ch == "{":
             return self.obj()[0]
         if ch == "[":
+            self.enter()
             self.pos += 1
             items = []
             while self.peek() != "]":
@@ -107,6 +113,7 @@ class _Scanner:
                 elif self.peek() != "]":
                     raise self.fail("expected ',' or ']'")
             self.pos += 1
+            self.depth -= 1
             return items
         if ch == '"':
             return self.string()
@@ -119,7 +126,13 @@ class _Scanner:
         except ValueError:
             raise JsoncError(f"unexpected {word[:20] or ch!r}", self.text, start) from None
 
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"nested too deeply (more than {MAX_DEPTH} levels)")
+
     def obj(self) -> tuple[dict[str, Any], TopObject]:
+        self.enter()
         opened = self.pos
         self.pos += 1
         values: dict[str, Any] = {}
@@ -144,6 +157,7 @@ class _Scanner:
             members.append(Member(key, start, end, comma))
         top = TopObject(opened, self.pos, tuple(members))
         self.pos += 1
+        self.depth -= 1
         return values, top
 
 

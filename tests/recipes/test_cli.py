@@ -274,6 +274,37 @@ steps:
     ]
 
 
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [
+        ("{arch}/settings.json", "/settings.json"),  # x86_64/... or arm64/...
+        ("{os_version}/settings.json", "/settings.json"),
+        ("~nosuchuser-dtu/settings.json", "~nosuchuser-dtu/settings.json"),
+    ],
+    ids=["arch", "os-version", "tilde-user"],
+)
+def test_a_path_that_renders_relative_is_refused_before_running(
+    tmp_path: Path, path: str, rendered: str
+) -> None:
+    # Issue 14 item 15: the schema takes a path that starts with a placeholder, but `{arch}`
+    # or `{os_version}` (or `~name` for no such user) rendered relative, and `run` wrote the
+    # file under the directory it was started in. Now plan and run refuse it, exit 2.
+    recipe = f"""recipe: relr
+description: paths that render relative
+steps:
+  - name: relr_settings
+    description: s
+    json_settings: {{path: "{path}", settings: {{a: 1}}}}
+"""
+    (tmp_path / "relr.yaml").write_text(recipe)
+    assert dtu("validate", str(tmp_path / "relr.yaml")).returncode == 0
+    done = dtu("plan", "--recipes", str(tmp_path), "relr")
+    assert done.returncode == 2, done.stdout
+    assert f"relr.yaml:4: the path '{path}' is " in done.stderr
+    assert rendered in done.stderr and "not an absolute path" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_nul_in_an_argument_or_path_is_a_validation_error(tmp_path: Path) -> None:
     # Issue 14 item 16: a NUL (YAML's "\0") passed validation and failed at run time as
     # unknown_error: no argument, path or environment value can hold one.

@@ -16,6 +16,7 @@ from installer.kinds.actions.json_settings import JsonSettingsAction
 from installer.kinds.actions.profile_block import ProfileBlockAction
 from installer.kinds.actions.shell import ShellAction
 from installer.kinds.checks.command import CommandCheck
+from installer.kinds.checks.json_settings import JsonSettingsCheck
 from installer.kinds.checks.path_exists import PathExistsCheck
 from installer.kinds.checks.version_at_least import VersionCheck
 from installer.steps.model import RetryPolicy
@@ -281,6 +282,36 @@ def test_file_actions_write_through_a_symlink_to_its_target(facts, tmp_path):
     assert (dotfiles / "zprofile.dtu-install.bak").read_text() == "export A=1\n"
 
 
+@pytest.mark.parametrize("kind", ["fifo", "link-to-fifo"])
+def test_a_json_settings_check_never_reads_a_fifo(facts, tmp_path, kind):
+    # Issue 14 items 6 and 11: the action refused a FIFO, but the step's json_settings check
+    # (vscode_settings_dtu has one) opened it first and the run hung there before the action
+    # could say so; a link to /dev/zero was read without end. Now the check refuses it unread
+    # (the key counts as missing) and the action fails the step with its clear message.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    path = fifo
+    if kind == "link-to-fifo":
+        path = tmp_path / "settings.json"
+        path.symlink_to(fifo)
+    check = JsonSettingsCheck(str(path), {"b": 2})
+    steps = (step("a_settings", JsonSettingsAction(str(path), {"b": 2}), checks=(check,)),)
+    outcomes: list = []
+    runner = threading.Thread(
+        target=lambda: outcomes.extend(run(plan(*steps), facts, tmp_path).outcomes), daemon=True
+    )
+    runner.start()
+    runner.join(15)
+    hung = runner.is_alive()
+    if hung:  # release the blocked reader
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        runner.join(15)
+    assert not hung, "the json_settings check hung on opening a FIFO"
+    assert outcomes and outcomes[0].status is Status.FAILED, outcomes
+    assert "is a FIFO (named pipe), not a regular file" in outcomes[0].reason
+    assert fifo.exists() and not fifo.is_file()
+
+
 @pytest.mark.parametrize("kind", ["fifo", "directory", "link-to-fifo"])
 def test_file_actions_refuse_what_is_not_a_regular_file(facts, tmp_path, kind):
     # Issue 14 item 6: as root, json_settings on /dev/null replaced the device with a file;
@@ -521,3 +552,30 @@ def test_unwritable_log_place_does_not_stop_the_install(facts, tmp_path):
     blocker.write_text("")
     result = run(plan(cmd("a_one", "true")), facts, tmp_path, log_path=blocker / "run.log")
     assert result.exit_code == 0 and result.log_path is None
+
+
+@pytest.mark.parametrize("levels", [101, 600, 100_000])
+def test_a_settings_file_nested_too_deeply_is_a_located_refusal(facts, tmp_path, levels):
+    # Issue 14 item 9, in the student's own settings.json: about 500 levels ended the step
+    # (check and action alike) in "RecursionError: maximum recursion depth exceeded".
+    from installer.kinds.checks.json_settings import JsonSettingsCheck
+
+    settings = tmp_path / "settings.json"
+    text = '{\n"a": ' + "[" * levels + "]" * levels + "}\n"
+    settings.write_text(text)
+    check = JsonSettingsCheck(str(settings), {"b": 2})
+    action = JsonSettingsAction(str(settings), {"b": 2})
+    outcome = run(plan(step("a_settings", action, checks=(check,))), facts, tmp_path).outcomes[0]
+    assert outcome.status is Status.FAILED, outcome
+    assert "Recursion" not in outcome.reason
+    assert f"{settings} is not a JSON object (with comments) at line 2: nested too deeply" in (
+        outcome.reason
+    )
+    assert settings.read_text() == text
+
+
+def test_a_settings_file_nested_at_the_limit_is_edited(facts, tmp_path):
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"a": ' + "[" * 99 + "]" * 99 + "}\n")
+    run(plan(step("a_settings", JsonSettingsAction(str(settings), {"b": 2}))), facts, tmp_path)
+    assert json.loads(settings.read_text())["b"] == 2

@@ -7,10 +7,12 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from installer.kinds.fields import text
 from installer.kinds.kind import Render
+from installer.regular_file import read_regular
 from installer.yaml_source.containers import AnyValue, DictOf, Field, Map
 
 if TYPE_CHECKING:
@@ -26,14 +28,23 @@ class JsonSettingsCheck:
     settings: Mapping[str, Any]
 
 
+# A settings file larger than this is not read by the check (it counts as lacking every key;
+# the action then reads it, or refuses it, with its own message).
+MAX_SETTINGS_BYTES = 16 * 1024 * 1024
+
+
 def settings_missing(check: JsonSettingsCheck) -> list[str]:
     """The keys of the check whose value the file does not have (all of them when the file
-    is missing or unreadable)."""
+    is missing, unreadable, too large or not a regular file). A FIFO at the path hung the run
+    in its open, a link to /dev/zero read without end (issue 14 item 11): the file is read
+    with `read_regular`, which refuses both unread."""
     from installer.steps import jsonc
 
     try:
-        with open(os.path.expanduser(check.path), encoding="utf-8") as f:
-            current = jsonc.parse(f.read())
+        data = read_regular(Path(os.path.expanduser(check.path)), MAX_SETTINGS_BYTES)
+        if len(data) > MAX_SETTINGS_BYTES:
+            return list(check.settings)
+        current = jsonc.parse(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, jsonc.JsoncError):
         return list(check.settings)
     return list(jsonc.differing(current, check.settings))
