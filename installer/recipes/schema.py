@@ -37,6 +37,8 @@ MAX_ATTEMPTS = 10  # more than this hides a broken step behind minutes of retryi
 # A step's timeout in words: the duration grammar (yaml_source/duration.py) with a unit
 # required and no days or weeks (a step that may take a day is a broken step).
 TIMEOUT_UNITS: Mapping[str, float] = {"s": 1.0, "m": 60.0, "h": 3600.0}
+# The same thought as a bound: `timeout: 9999...9s` validated and planned as "(timeout infs)".
+MAX_TIMEOUT_SECONDS = 24 * 3600
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -65,6 +67,8 @@ def _timeout_problem(value: str) -> str | None:
     seconds = duration_seconds(value, TIMEOUT_UNITS)
     if seconds is None or seconds <= 0:
         return f"{value!r} is not a duration such as 90, '90s', '10m' or '1h'"
+    if seconds > MAX_TIMEOUT_SECONDS:
+        return f"{value!r} is longer than a step may take (at most 24h)"
     return None
 
 
@@ -149,7 +153,10 @@ STEP_TAIL: Mapping[str, Field] = {
     ),
     "timeout": Field(
         Either(
-            [Number(minimum=0, exclusive_minimum=True), Str(validator=_timeout_problem)],
+            [
+                Number(minimum=0, exclusive_minimum=True, maximum=MAX_TIMEOUT_SECONDS),
+                Str(validator=_timeout_problem),
+            ],
             name="seconds or a duration",
         ),
         doc='per attempt: seconds, or `"90s"`, `"10m"`, `"1h"`',

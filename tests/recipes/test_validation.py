@@ -323,6 +323,19 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "timeout_longer_than_a_day",  # issue 14 audit: '9999...9s' planned as "(timeout infs)"
+        {"tool.yaml": STEP_HEAD + "    command: [echo]\n    timeout: " + "9" * 400 + "s\n"},
+        [
+            "tool.yaml:5:14: steps[0].timeout: '" + "9" * 400 + "s' is longer than a step may "
+            "take (at most 24h)"
+        ],
+    ),
+    (
+        "timeout_seconds_longer_than_a_day",
+        {"tool.yaml": STEP_HEAD + "    command: [echo]\n    timeout: 86401\n"},
+        ["tool.yaml:5:14: steps[0].timeout: must be at most 86400, got 86401"],
+    ),
+    (
         "duplicate_yaml_key",
         {"tool.yaml": GOOD_RECIPE + "recipe: tool\n"},
         ["tool.yaml:7:1: recipe: duplicate key (first at line 1)"],
