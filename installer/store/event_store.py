@@ -181,7 +181,14 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
-    return Path(db) if db else default_db_path()
+    """`--db` as given, or the default store when it was not given. `--db ''` (an unset
+    shell variable) is refused rather than taken as "not given": it quietly read or wrote
+    the default store instead of the one meant."""
+    if db is None:
+        return default_db_path()
+    if not str(db).strip():
+        raise UsageError("--db: the path is empty; give the event store's file")
+    return Path(db)
 
 
 # One C-level call per event (a bool is stored as the integer 0 or 1): the import of a

@@ -102,6 +102,26 @@ def test_a_foreign_sqlite_file_is_refused_and_left_unchanged(tmp_path: Path, com
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.sqlite3", "hits.txt"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("analytics", "import", "HITS"),
+        ("analytics", "dashboard", "overview"),
+        ("analytics", "alerts", "check"),
+        ("collector", "--port", "0"),
+    ],
+)
+def test_an_empty_db_path_is_refused_not_taken_for_the_default(tmp_path: Path, command) -> None:
+    # `--db "$UNSET_VARIABLE"` read or wrote the default store instead (issue 14 audit).
+    hits = tmp_path / "hits.txt"
+    hits.write_text("?e_c=a&e_a=b&e_n=c&cdt=1700000000\n")
+    args = [str(hits) if arg == "HITS" else arg for arg in command]
+    out = dtu(*args, "--db", "")
+    assert out.returncode == 2, out.stderr
+    assert "--db: the path is empty" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap (make system-deps)")
 @pytest.mark.parametrize("command", [("dashboard", "overview"), ("report", "weekly")])
 def test_dashboards_and_reports_read_a_store_on_a_read_only_mount(tmp_path: Path, command) -> None:
