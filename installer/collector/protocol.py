@@ -10,6 +10,7 @@ Every answer comes after the hits are committed (the `submit` callable blocks un
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,13 @@ def handle(
             HTTPStatus.METHOD_NOT_ALLOWED,
             f"method {method[:20]} is not allowed; use GET or POST",
             Allow=", ".join(METHODS),
+        )
+    if method == "POST" and body.startswith(codecs.BOM_UTF8):
+        # JSON must not start with one (RFC 8259 section 8.1), and a form body that does
+        # would put it into the first field's name: name the cause, not "missing e_c".
+        return text(
+            HTTPStatus.BAD_REQUEST,
+            "invalid hit: the body starts with a byte order mark (BOM); send it without one",
         )
     try:
         if method == "POST" and body.lstrip()[:1] in _JSON_STARTS:

@@ -139,6 +139,9 @@ MALFORMED: list[tuple[str, bytes, int, str]] = [
     ),
     # bulk bodies
     ("bulk-truncated", _bulk_raw(b'{"requests": ["?e_c=a"'), 400, "not valid JSON"),
+    # A BOM before the JSON read as form fields ("missing e_c, e_a, e_n"): issue 14 audit.
+    ("bulk-bom", _bulk_raw(b'\xef\xbb\xbf{"requests": ["?e_c=a"]}'), 400, "byte order mark"),
+    ("form-bom", _form(b"\xef\xbb\xbfe_c=a&e_a=b&e_n=c"), 400, "byte order mark"),
     ("bulk-not-list", _bulk({"requests": "?e_c=a"}), 400, "requests"),
     ("bulk-empty", _bulk({"requests": []}), 400, "empty"),
     ("bulk-object", _bulk({"requests": {}}), 400, "requests"),
