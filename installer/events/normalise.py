@@ -177,6 +177,15 @@ def _float_or_none(text: str | None, what: str) -> float | None:
     return number
 
 
+def _duration_or_none(text: str | None, what: str) -> float | None:
+    """A step's duration in seconds (SPEC 5, dimension 4); no step takes negative time, and
+    such a value passed before and was stored as it came."""
+    seconds = _float_or_none(text, what)
+    if seconds is not None and seconds < 0:
+        raise InvalidHit(f"{what} {text!r} is a negative duration")
+    return seconds
+
+
 def normalise_hit(
     params: Mapping[str, str],
     *,
@@ -264,7 +273,7 @@ def normalise_row(
         get(os_key) or None,
         get(arch_key) or None,
         get(sha_key) or None,
-        _float_or_none(get(duration_key) or None, duration_key),
+        _duration_or_none(get(duration_key) or None, duration_key),
         get(error_key) or suffix,
         run or None,
     )

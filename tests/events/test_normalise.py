@@ -127,6 +127,13 @@ def test_bad_value() -> None:
         normalise_hit(hit(e_v="nan"), received_at=None)
 
 
+def test_a_negative_duration_is_refused() -> None:
+    # Issue 14 audit: dimension4 = -5 was stored as a step that took -5 seconds.
+    with pytest.raises(InvalidHit, match="dimension4 '-5' is a negative duration"):
+        normalise_hit(hit(dimension4="-5"), received_at=None)
+    assert normalise_hit(hit(dimension4="0"), received_at=None).duration == 0.0
+
+
 def test_row_is_the_event_in_store_column_order() -> None:
     # The collector and the import store `normalise_row` tuples directly.
     from installer.events.normalise import normalise_row
