@@ -157,3 +157,71 @@ def test_a_read_only_store_counts_from_the_events(tmp_path: Path) -> None:
         assert query.refresh_rollup(store) is False
     finally:
         conn.close()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=hits,
+    second=hits,
+    by=st.sampled_from(
+        [("category", "arch", "os"), ("sha",), ("os", "arch", "day"), ("error", "run"), ("hour",)]
+    ),
+    start=st.integers(0, 7 * DAY),
+    length=st.integers(0, 7 * DAY),
+    scope=st.sampled_from(
+        [Scope(), Scope(arch="arm64"), Scope(("Installer_CI",), os="Darwin14.1")]
+    ),
+)
+def test_present_groups_are_the_groups_counts_gives(
+    tmp_path: Path,
+    first: list[dict[str, object]],
+    second: list[dict[str, object]],
+    by: tuple[str, ...],
+    start: int,
+    length: int,
+    scope: Scope,
+) -> None:
+    # query.present (DISTINCT over the rollup's whole days and the events of the partial
+    # ones) answers which groups counts() would give, without counting them.
+    db = tmp_path / f"p{abs(hash((start, length, by, scope)))}.db"
+    db.unlink(missing_ok=True)
+    with EventStore(db) as store:
+        window = Window(T0 + start - DAY, T0 + start - DAY + length)
+        _insert(store, first, 0)
+        assert query.present(store, window, scope, by) == set(_raw(store, window, scope, by))
+        _insert(store, second, 1000)
+        assert query.present(store, window, scope, by) == set(counts(store, window, scope, by))
+
+
+def test_present_on_a_read_only_store_reads_the_events(tmp_path: Path) -> None:
+    db = tmp_path / "e.db"
+    with EventStore(db) as store:
+        _insert(
+            store,
+            [
+                {
+                    "offset": HOUR + DAY * i,
+                    "category": "Installer",
+                    "name": "a",
+                    "value": "1",
+                    "os": "",
+                    "arch": arch,
+                    "sha": "",
+                }
+                for i, arch in enumerate(["arm64", "x86_64", ""])
+            ],
+            0,
+        )
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    store = EventStore.__new__(EventStore)  # a connection that cannot write (file permissions)
+    store.conn = conn
+    try:
+        window = Window(T0, T0 + 3 * DAY)
+        assert query.present(store, window, Scope(), ["arch"]) == {("arm64",), ("x86_64",), (None,)}
+        assert query.present(store, window, Scope(), ["arch"]) == set(
+            counts(store, window, by=["arch"])
+        )
+    finally:
+        conn.close()

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from installer.analytics.query import Counts, Scope, counts, sha_extent
+from installer.analytics.query import Counts, Scope, present, sha_extent
 from installer.analytics.settings import Categories
 from installer.analytics.timeutil import DAY, HOUR, Window
 from installer.store.event_store import EventStore
@@ -90,7 +90,7 @@ def deployments(store: EventStore, query: DashboardQuery) -> list[Deployment]:
     window = query.window
     scope = Scope(query.scope.categories)
     found = []
-    for (sha,) in counts(store, window, scope, by=["sha"]):
+    for (sha,) in present(store, window, scope, by=["sha"]):
         if sha is None:
             continue
         extent = sha_extent(store, str(sha), window.end, scope)

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from installer.analytics.dashboards import DASHBOARDS, compute
 from installer.analytics.dashboards.serialize import to_json
 from installer.analytics.html_page import plotly_js
-from installer.analytics.query import Counts, Scope, counts, newest_event, runs
+from installer.analytics.query import Counts, Scope, counts, newest_event, present, runs
 from installer.analytics.run_timeline import RunNotFound
 from installer.analytics.serve import sources, views
 from installer.analytics.serve.params import DASHBOARD_PARAMS, BadParameter, PageQuery, parse
@@ -72,9 +72,9 @@ class Site:
         )
 
     def frame(self, db: EventStore, page: PageQuery, path: str) -> views.Frame:
-        present = counts(db, page.query.window, Scope(), by=["category", "arch", "os"])
+        groups = present(db, page.query.window, Scope(), by=["category", "arch", "os"])
         choices = {
-            name: sorted({str(k[i]) for k in present if k[i] is not None})
+            name: sorted({str(k[i]) for k in groups if k[i] is not None})
             for i, name in enumerate(("category", "arch", "os"))
         }
         return views.Frame(
