@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from installer.analytics.dashboards import DashboardQuery, compute
 from installer.analytics.dashboards.development import rollbacks
@@ -270,3 +272,35 @@ def test_heat_map_cell_is_coloured_by_its_worst_day() -> None:
         Counts(WORST_DAY_MIN_EVENTS, 0),
     )
     assert worst_day(days, {}) == (None, Counts())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.tuples(st.integers(0, 60), st.integers(0, 60))),
+        min_size=0,
+        max_size=12,
+    )
+)
+def test_worst_day_is_the_day_of_the_lowest_exact_rate(
+    cells: list[tuple[int, int] | None],
+) -> None:
+    # worst_day compares rates as integer products; the definition compares the exact
+    # fractions (ties: the earliest day).
+    from installer.analytics.dashboards.components import WORST_DAY_MIN_EVENTS, worst_day
+
+    days = [i * DAY for i in range(len(cells))]
+    per_day = {
+        d: Counts(max(a, b), min(a, b)) for d, cell in zip(days, cells) if cell for a, b in [cell]
+    }
+    qualifying = [
+        (per_day[d].exact_success_rate, d)
+        for d in days
+        if d in per_day and per_day[d].events >= WORST_DAY_MIN_EVENTS
+    ]
+    if not qualifying:
+        assert worst_day(days, per_day) == (None, Counts())
+    else:
+        lowest = min(r for r, _ in qualifying)
+        day = min(d for r, d in qualifying if r == lowest)
+        assert worst_day(days, per_day) == (day, per_day[day])

@@ -58,10 +58,16 @@ def add(a: Counts, b: Counts) -> Counts:
 
 def rollup(rows: Iterable[tuple[K, Counts]]) -> dict[K, Counts]:
     """Sum counts per key (the groups of one SQL query folded to a coarser grouping)."""
-    out: dict[K, Counts] = {}
+    sums: dict[K, list[int]] = {}  # plain integers: no Counts per row (a year has 10^4)
     for key, value in rows:
-        out[key] = add(out[key], value) if key in out else value
-    return out
+        found = sums.get(key)
+        if found is None:
+            sums[key] = [value.events, value.successes, value.installations]
+        else:
+            found[0] += value.events
+            found[1] += value.successes
+            found[2] += value.installations
+    return {key: Counts(*found) for key, found in sums.items()}
 
 
 def label_key(label: object) -> str:

@@ -59,16 +59,17 @@ class Components:
 def worst_day(days: Sequence[int], per_day: Mapping[int, Counts]) -> tuple[int | None, Counts]:
     """The day with the lowest exact success rate among days with at least
     WORST_DAY_MIN_EVENTS events (ties: the earliest)."""
-    best: tuple[int | None, Counts] = (None, Counts())
+    best_day: int | None = None
+    best = Counts()
     for day in days:
         c = per_day.get(day)
         if c is None or c.events < WORST_DAY_MIN_EVENTS:
             continue
-        current = best[1].exact_success_rate
-        rate = c.exact_success_rate
-        if best[0] is None or (rate is not None and current is not None and rate < current):
-            best = (day, c)
-    return best
+        # A lower exact rate: s/e < s'/e' is s * e' < s' * e (both e > 0), which is what
+        # comparing the two `exact_success_rate` fractions gives, without a Fraction per day.
+        if best_day is None or c.successes * best.events < best.successes * c.events:
+            best_day, best = day, c
+    return best_day, best
 
 
 def components(store: EventStore, query: DashboardQuery) -> Components:
