@@ -141,6 +141,13 @@ MIGRATIONS: Sequence[str | Callable[[sqlite3.Connection], None]] = (
     ALTER TABLE alert_outbox ADD COLUMN gave_up_at INTEGER;
     """,
     _identify_by_run,
+    # The drill-down's runs list (`query.runs`) of one error category: failures are a few
+    # per cent of the events, and through `events_ts` a year's runs list read every event
+    # of the year (0.33 s at 1M events). Only events with an error are in this index, so it
+    # is small; `error = ?` lets SQLite use it.
+    """
+    CREATE INDEX events_error_ts ON events (error, ts) WHERE error IS NOT NULL;
+    """,
 )
 
 _ONE_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
