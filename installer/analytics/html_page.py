@@ -203,7 +203,9 @@ def _plotly_object(value: Mapping[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def _named_colorscale(name: str) -> list[list[Any]]:
-    from _plotly_utils.basevalidators import ColorscaleValidator  # type: ignore[import-untyped]
+    # plotly's own validator, the one Figure() runs: plotly.colors.get_colorscale gives the
+    # same colours at positions that differ in the last float digit (0.30000000000000004).
+    from _plotly_utils.basevalidators import ColorscaleValidator
 
     scale = ColorscaleValidator("colorscale", "heatmap").validate_coerce(name)
     return [list(step) for step in scale]
