@@ -211,17 +211,14 @@ def _named_colorscale(name: str) -> list[list[Any]]:
     return [list(step) for step in scale]
 
 
-_TEMPLATE: list[dict[str, Any]] = []
-
-
+@functools.cache
 def _default_template() -> dict[str, Any]:
     """plotly's default template as validation adds it to every layout (read once; the
     JSON encoder only reads it)."""
-    if not _TEMPLATE:
-        import plotly.graph_objects as go
+    import plotly.graph_objects as go
 
-        _TEMPLATE.append(go.Figure().to_plotly_json()["layout"]["template"])
-    return _TEMPLATE[0]
+    template: dict[str, Any] = go.Figure().to_plotly_json()["layout"]["template"]
+    return template
 
 
 def _part(part: Part, number: int) -> str:

@@ -149,17 +149,9 @@ def counts(
     Whole days come from the daily rollup when the grouping allows it (same numbers,
     a fraction of the rows); the rest is counted from the events themselves.
     """
-    unknown = [name for name in by if name not in GROUPS]
-    if unknown:
-        raise ValueError(f"unknown group {unknown[0]!r}; known: {sorted(GROUPS)}")
-    first_day = -(-window.start // DAY) * DAY  # the first midnight at or after the start
-    last_day = (window.end // DAY) * DAY  # the last midnight at or before the end
-    if (
-        not installations
-        and ROLLUP_GROUPS.issuperset(by)
-        and last_day - first_day >= DAY
-        and refresh_rollup(store)
-    ):
+    _refuse_unknown_groups(by)
+    first_day, last_day = _whole_days(window)
+    if not installations and _rollup_answers(store, by, first_day, last_day):
         parts = (
             _scan(store, Window(window.start, first_day), scope, by, installations=False),
             _scan_daily(store, Window(first_day, last_day), scope, by),
@@ -181,6 +173,23 @@ def counts(
     return result
 
 
+def _refuse_unknown_groups(by: Sequence[str]) -> None:
+    unknown = [name for name in by if name not in GROUPS]
+    if unknown:
+        raise ValueError(f"unknown group {unknown[0]!r}; known: {sorted(GROUPS)}")
+
+
+def _whole_days(window: Window) -> tuple[int, int]:
+    """The first midnight at or after the start and the last at or before the end: the
+    whole days between them can come from the daily rollup."""
+    return -(-window.start // DAY) * DAY, (window.end // DAY) * DAY
+
+
+def _rollup_answers(store: EventStore, by: Sequence[str], first_day: int, last_day: int) -> bool:
+    """The rollup can give these groups for at least one whole day (and is up to date)."""
+    return ROLLUP_GROUPS.issuperset(by) and last_day - first_day >= DAY and refresh_rollup(store)
+
+
 def present(store: EventStore, window: Window, scope: Scope, by: Sequence[str]) -> set[GroupKey]:
     """The groups with at least one event in `[window.start, window.end)`: the keys of
     `counts(store, window, scope, by)` without counting. SQLite answers a GROUP BY by
@@ -189,12 +198,9 @@ def present(store: EventStore, window: Window, scope: Scope, by: Sequence[str]) 
     the SHAs whose deployment may fall in a window)."""
     if not by:
         raise ValueError("present() needs at least one group")
-    unknown = [name for name in by if name not in GROUPS]
-    if unknown:
-        raise ValueError(f"unknown group {unknown[0]!r}; known: {sorted(GROUPS)}")
-    first_day = -(-window.start // DAY) * DAY
-    last_day = (window.end // DAY) * DAY
-    if ROLLUP_GROUPS.issuperset(by) and last_day - first_day >= DAY and refresh_rollup(store):
+    _refuse_unknown_groups(by)
+    first_day, last_day = _whole_days(window)
+    if _rollup_answers(store, by, first_day, last_day):
         return (
             _distinct(store, "events", GROUPS, "ts", Window(window.start, first_day), scope, by)
             | _distinct(store, "daily", _DAILY_EXPRS, "day", Window(first_day, last_day), scope, by)
